@@ -1,0 +1,114 @@
+#include "gcshim.h"
+#include <signal.h>
+#include <string.h>
+
+static gcshim_dispatch_fn dispatcher = NULL;
+
+void gcshim_set_dispatcher(gcshim_dispatch_fn fn) { dispatcher = fn; }
+
+static int trampoline(lua_State *L) {
+    void *box = lua_touserdata(L, lua_upvalueindex(1));
+    int n;
+    if (dispatcher == NULL || box == NULL)
+        return luaL_error(L, "gcgap: native function called without its dispatcher");
+    n = dispatcher(L, box); /* the Swift frame is gone once this returns */
+    if (n >= 0) return n;
+    if (n == GCSHIM_ERROR && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+void gcshim_push_swift_function(lua_State *L, void *box) {
+    lua_pushlightuserdata(L, box);
+    lua_pushcclosure(L, trampoline, 1);
+}
+
+int gcshim_msghandler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static int openlibs_protected(lua_State *L) {
+    if (lua_toboolean(L, 1)) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+    }
+    luaL_openlibs(L);
+    return 0;
+}
+
+int gcshim_openlibs(lua_State *L, int noenv) {
+    lua_pushcfunction(L, openlibs_protected);
+    lua_pushboolean(L, noenv);
+    return lua_pcall(L, 1, 0, 0);
+}
+
+static int tolstring_protected(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+int gcshim_tolstring(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, tolstring_protected);
+    lua_pushvalue(L, idx);
+    return lua_pcall(L, 1, 1, 0);
+}
+
+void gcshim_traceback(lua_State *L, const char *msg, int level) {
+    luaL_traceback(L, L, msg, level);
+}
+
+/* ---- SIGINT, after lua.c ------------------------------------------------ */
+static lua_State *volatile sigint_state = NULL;
+static volatile sig_atomic_t interrupt_flag = 0;
+static volatile sig_atomic_t sigint_mode = GCSHIM_SIGINT_DEFAULT;
+
+static void lstop(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    interrupt_flag = 0;
+    luaL_error(L, "interrupted!");
+}
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupt_flag = 1;
+    if (sigint_mode == GCSHIM_SIGINT_RUNNING && sigint_state != NULL) {
+        int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+        lua_sethook(sigint_state, lstop, mask, 1);
+    }
+}
+
+void gcshim_sigint_mode(lua_State *L, int mode) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sigint_mode = mode;
+    sigint_state = (mode == GCSHIM_SIGINT_RUNNING) ? L : NULL;
+    if (mode == GCSHIM_SIGINT_DEFAULT) {
+        sa.sa_handler = SIG_DFL;
+    } else {
+        sa.sa_handler = on_sigint;
+        sa.sa_flags = 0; /* no SA_RESTART: a blocking read returns EINTR at the prompt */
+    }
+    sigaction(SIGINT, &sa, NULL);
+    if (mode != GCSHIM_SIGINT_RUNNING && L != NULL) lua_sethook(L, NULL, 0, 0);
+}
+
+int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
+
+void gcshim_interrupt_clear(void) {
+    lua_State *L = sigint_state;
+    interrupt_flag = 0;
+    if (L != NULL) lua_sethook(L, NULL, 0, 0);
+}

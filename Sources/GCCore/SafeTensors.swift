@@ -1,0 +1,179 @@
+import Foundation
+
+/// The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes
+/// of JSON `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {k: v}}`,
+/// then the tensors' bytes, offsets relative to the end of the header.
+///
+/// Reads F32 (and converts F64, F16, BF16, I64, I32, I16, I8, U8, BOOL to Float), writes
+/// F32. Every offset, size and shape is checked, so a truncated or corrupt file is an error.
+public enum SafeTensors {
+    public struct File {
+        public var tensors: [String: Tensor]
+        /// Tensor names in file order (by data offset).
+        public var names: [String]
+        public var metadata: [String: String]
+    }
+
+    static let sizes: [String: Int] = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4,
+                                       "I16": 2, "I8": 1, "U8": 1, "BOOL": 1]
+
+    public static func read(path: String) throws -> File {
+        guard FileManager.default.fileExists(atPath: path) else { throw GCError("\(path): no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw GCError("\(path): cannot read the file") }
+        return try parse(data, name: path)
+    }
+
+    public static func parse(_ data: Data, name: String = "safetensors data") throws -> File {
+        func bad(_ why: String) -> GCError { GCError("\(name): not a valid safetensors file (\(why))") }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else { throw bad("only \(bytes.count) bytes") }
+        var n: UInt64 = 0
+        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard n >= 2, n <= UInt64(bytes.count - 8), n < 100_000_000 else {
+            throw bad("header length \(n) does not fit a \(bytes.count)-byte file; truncated?")
+        }
+        let headerEnd = 8 + Int(n)
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) } catch {
+            throw bad("header is not JSON")
+        }
+        guard let header = json as? [String: Any] else { throw bad("header is not a JSON object") }
+        let body = bytes.count - headerEnd
+        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
+        var order: [(Int, String)] = []
+        for (key, value) in header {
+            if key == "__metadata__" {
+                guard let meta = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
+                for (k, v) in meta {
+                    guard let s = v as? String else { throw bad("metadata '\(k)' is not a string") }
+                    metadata[k] = s
+                }
+                continue
+            }
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shapeAny = info["shape"] as? [Any], let offAny = info["data_offsets"] as? [Any], offAny.count == 2
+            else { throw bad("entry '\(key)' lacks dtype, shape or data_offsets") }
+            let shape = try shapeAny.map { v -> Int in
+                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw bad("entry '\(key)' has a bad shape") }
+                return i
+            }
+            let offs = try offAny.map { v -> Int in
+                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw bad("entry '\(key)' has bad data_offsets") }
+                return i
+            }
+            guard let size = sizes[dtype] else { throw GCError("\(name): tensor '\(key)' has unsupported dtype \(dtype)") }
+            let count = try Tensor.count(of: shape)
+            guard offs[0] <= offs[1], offs[1] <= body else {
+                throw bad("tensor '\(key)' lies outside the file (offsets \(offs), \(body) data bytes); truncated?")
+            }
+            guard offs[1] - offs[0] == count * size else {
+                throw bad("tensor '\(key)': \(offs[1] - offs[0]) bytes for shape \(Tensor.format(shape)) of \(dtype)")
+            }
+            let start = headerEnd + offs[0]
+            var values = [Float](repeating: 0, count: count)
+            bytes.withUnsafeBytes { raw in
+                let p = raw.baseAddress! + start
+                for i in 0..<count {
+                    let q = p + i * size
+                    switch dtype {
+                    case "F32": values[i] = Float(bitPattern: q.loadUnaligned(as: UInt32.self).littleEndian)
+                    case "F64": values[i] = Float(Double(bitPattern: q.loadUnaligned(as: UInt64.self).littleEndian))
+                    case "F16": values[i] = halfToFloat(q.loadUnaligned(as: UInt16.self).littleEndian)
+                    case "BF16": values[i] = Float(bitPattern: UInt32(q.loadUnaligned(as: UInt16.self).littleEndian) << 16)
+                    case "I64": values[i] = Float(Int64(littleEndian: q.loadUnaligned(as: Int64.self)))
+                    case "I32": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
+                    case "I16": values[i] = Float(Int16(littleEndian: q.loadUnaligned(as: Int16.self)))
+                    case "I8": values[i] = Float(q.load(as: Int8.self))
+                    default: values[i] = Float(q.load(as: UInt8.self))
+                    }
+                }
+            }
+            tensors[key] = Tensor(unchecked: shape, values)
+            order.append((offs[0], key))
+        }
+        return File(tensors: tensors, names: order.sorted { $0 < $1 }.map(\.1), metadata: metadata)
+    }
+
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h >> 15) << 31
+        let exp = Int((h >> 10) & 0x1f), frac = UInt32(h & 0x3ff)
+        if exp == 0 { return (sign != 0 ? -1 : 1) * Float(frac) * Float(sign: .plus, exponent: -24, significand: 1) }
+        if exp == 31 { return Float(bitPattern: sign | 0x7f80_0000 | (frac << 13)) }
+        return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | frac << 13)
+    }
+
+    /// The bytes of a safetensors file holding `tensors` (F32) in the given order.
+    public static func serialize(_ tensors: [(String, Tensor)], metadata: [String: String] = [:]) -> Data {
+        var header = "{"
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            parts.append("\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }
+                .map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(separator: ",") + "}")
+        }
+        var off = 0
+        for (name, t) in tensors {
+            let bytes = t.count * 4
+            parts.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[" + t.shape.map(String.init).joined(separator: ",")
+                         + "],\"data_offsets\":[\(off),\(off + bytes)]}")
+            off += bytes
+        }
+        header += parts.joined(separator: ",") + "}"
+        var headerBytes = Array(header.utf8)
+        while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
+        var out = Data(capacity: 8 + headerBytes.count + off)
+        var n = UInt64(headerBytes.count).littleEndian
+        withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
+        out.append(contentsOf: headerBytes)
+        for (_, t) in tensors {
+            t.data.withUnsafeBufferPointer { buf in
+                if Int(1).littleEndian == 1 {
+                    out.append(UnsafeBufferPointer(start: UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                                                   count: buf.count * 4))
+                } else {
+                    for v in buf { var le = v.bitPattern.littleEndian; withUnsafeBytes(of: &le) { out.append(contentsOf: $0) } }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Writes a file atomically: a temporary file beside it, then a rename.
+    public static func write(path: String, _ tensors: [(String, Tensor)], metadata: [String: String] = [:]) throws {
+        try writeAtomically(serialize(tensors, metadata: metadata), to: path)
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Writes data to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file.
+public func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent()
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+        throw GCError("\(path): folder \(dir.path) does not exist")
+    }
+    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    guard FileManager.default.createFile(atPath: tmp.path, contents: data) else {
+        throw GCError("\(path): cannot write \(tmp.path)")
+    }
+    if rename(tmp.path, url.path) != 0 {
+        try? FileManager.default.removeItem(at: tmp)
+        throw GCError("\(path): cannot rename the temporary file into place")
+    }
+}

@@ -1,0 +1,474 @@
+/// A component's output inside a forward pass, for hooks: `values` holds `tokens` rows of
+/// `dModel` floats, the sequences of the batch packed end to end (`offsets`, one more than
+/// the number of sequences). A hook may read it, or overwrite it and return `true`.
+public struct ComponentOutput {
+    public let component: Component
+    public let values: UnsafeMutablePointer<Float>
+    public let tokens: Int
+    public let dModel: Int
+    public let offsets: [Int]
+}
+
+/// Sees (and may replace) a component's output. Returns true when it replaced it; the
+/// backward pass then treats that output as a constant (no gradient flows into the
+/// component), which is what an ablation means.
+public typealias ComponentHook = (ComponentOutput) throws -> Bool
+
+/// The transformer of PROTOCOL.md: decoder-only, pre-LayerNorm, TransformerLens naming.
+///
+/// Parameters live in one flat buffer (`parameters`), gradients in another of the same
+/// layout (`gradients`). Forward passes keep what the backward pass needs in a reusable
+/// workspace, so a training step allocates nothing once the buffers have grown.
+public final class Transformer {
+    public let config: ModelConfig
+    let layout: ParamLayout
+    let tl: [TLTensor]
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+    public var parameterCount: Int { layout.count }
+    /// The seed the model was initialised from, if any (informational).
+    public var seed: UInt64?
+
+    /// Hooks that stay on the model until removed (`addHook`), run on every forward.
+    private var persistentHooks: [(id: Int, component: Component, hook: ComponentHook)] = []
+    private var nextHookID = 1
+
+    private let ws: Workspace
+
+    /// A model with every parameter zero.
+    public init(config: ModelConfig) throws {
+        try config.validate()
+        self.config = config
+        layout = ParamLayout(config)
+        tl = config.tlTensors(layout)
+        parameters = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: layout.count)
+        ws = Workspace(config)
+    }
+
+    /// A model initialised as PROTOCOL.md says (PyTorch's defaults for the public code's
+    /// modules): W_E ~ N(0,1); every linear weight and bias ~ U(-1/√fan_in, 1/√fan_in);
+    /// LayerNorm weight 1, bias 0; W_pos ~ N(0,1) when positions are learned, else 0.
+    /// Draws come from stream "init" of `seed`, tensor by tensor in state-dict order.
+    public convenience init(config: ModelConfig, seed: UInt64) throws {
+        try self.init(config: config)
+        self.seed = seed
+        var rng = Rng(seed: seed, stream: "init")
+        for t in tl {
+            var v = [Float](repeating: 0, count: t.count)
+            switch t.initializer {
+            case .normal: for i in 0..<v.count { v[i] = rng.normal() }
+            case .positional:
+                if config.positions == .learned { for i in 0..<v.count { v[i] = rng.normal() } }
+            case .uniform(let fanIn):
+                let bound = 1 / Float(fanIn).squareRoot()
+                for i in 0..<v.count { v[i] = rng.uniform(-bound, bound) }
+            case .ones: v = [Float](repeating: 1, count: t.count)
+            case .zeros: break
+            }
+            t.write(v, parameters.pointer, config, layout)
+        }
+    }
+
+    /// An independent copy (parameters only; hooks are not copied).
+    public func copy() throws -> Transformer {
+        let m = try Transformer(config: config)
+        m.parameters.pointer.update(from: parameters.pointer, count: layout.count)
+        m.seed = seed
+        return m
+    }
+
+    // MARK: Named tensors (TransformerLens state-dict names)
+
+    /// TransformerLens state-dict names, in order.
+    public var tensorNames: [String] { tl.map(\.name) }
+
+    public func tensorShape(named name: String) -> [Int]? { tl.first { $0.name == name }?.shape }
+
+    private func entry(_ name: String) throws -> TLTensor {
+        guard let t = tl.first(where: { $0.name == name }) else {
+            throw GCError("no parameter named '\(name)' (names are TransformerLens's, e.g. 'blocks.0.attn.W_V')")
+        }
+        return t
+    }
+
+    /// A parameter as a tensor, in TransformerLens layout.
+    public func tensor(named name: String) throws -> Tensor {
+        let t = try entry(name)
+        return Tensor(unchecked: t.shape, t.read(parameters.pointer, config, layout))
+    }
+
+    /// The gradient of the last backward pass for a parameter, in TransformerLens layout.
+    public func gradient(named name: String) throws -> Tensor {
+        let t = try entry(name)
+        return Tensor(unchecked: t.shape, t.read(gradients.pointer, config, layout))
+    }
+
+    /// Overwrites a parameter. Shapes must match; NaN and infinities are refused.
+    public func setTensor(named name: String, _ value: Tensor) throws {
+        let t = try entry(name)
+        guard value.shape == t.shape else {
+            throw GCError("'\(name)' has shape \(Tensor.format(t.shape)), got \(Tensor.format(value.shape))")
+        }
+        guard value.data.allSatisfy({ $0.isFinite }) else { throw GCError("'\(name)': values must be finite (found NaN or inf)") }
+        t.write(value.data, parameters.pointer, config, layout)
+    }
+
+    // MARK: Hooks
+
+    /// Adds a hook that runs on every forward pass until removed; returns its id.
+    @discardableResult
+    public func addHook(_ component: Component, _ hook: @escaping ComponentHook) throws -> Int {
+        try checkComponent(component)
+        let id = nextHookID
+        nextHookID += 1
+        persistentHooks.append((id, component, hook))
+        return id
+    }
+
+    /// Removes a hook by id; returns false when there was none.
+    @discardableResult
+    public func removeHook(_ id: Int) -> Bool {
+        let before = persistentHooks.count
+        persistentHooks.removeAll { $0.id == id }
+        return persistentHooks.count != before
+    }
+
+    public func removeAllHooks() { persistentHooks.removeAll() }
+    public var hookCount: Int { persistentHooks.count }
+
+    public func checkComponent(_ c: Component) throws {
+        switch c {
+        case .head(let l, let h):
+            guard l < config.nLayers, h < config.nHeads else {
+                throw GCError("unknown component '\(c)' (this model has \(config.nLayers) layers of \(config.nHeads) heads)")
+            }
+        case .mlp(let l):
+            guard l < config.nLayers else { throw GCError("unknown component '\(c)' (this model has \(config.nLayers) layers)") }
+        }
+    }
+
+    // MARK: Forward plans
+
+    /// What one forward pass computes: the packed token sequences, and the rows whose
+    /// logits are wanted (with their targets, for a loss).
+    struct Plan {
+        var tokens: [Int32]
+        var positions: [Int32]
+        var seqs: SeqLayout
+        var logitRows: [Int]
+        var targets: [Int32]
+        var sampleOfRow: [Int]
+    }
+
+    private func checkTokens(_ b: TokenBatch) throws {
+        for (i, r) in b.rows.enumerated() {
+            guard r.count - 1 <= config.nCtx else {
+                throw GCError("row \(i + 1) reads \(r.count - 1) tokens, more than n_ctx = \(config.nCtx)")
+            }
+            for t in r where t < 0 || Int(t) >= config.dVocab {
+                throw GCError("row \(i + 1) has token \(t), outside the vocabulary 0..\(config.dVocab - 1)")
+            }
+        }
+    }
+
+    /// Inputs unpadded, logits at target positions only (loss, accuracy, gradients).
+    func targetPlan(_ b: TokenBatch) throws -> Plan {
+        try checkTokens(b)
+        var tokens: [Int32] = [], positions: [Int32] = [], lengths: [Int] = []
+        var rows: [Int] = [], targets: [Int32] = [], sample: [Int] = []
+        for (s, r) in b.rows.enumerated() {
+            let base = tokens.count
+            let n = r.count - 1
+            tokens.append(contentsOf: r[0..<n])
+            positions.append(contentsOf: (0..<n).map(Int32.init))
+            lengths.append(n)
+            for p in b.targetPositions[s] { rows.append(base + p); targets.append(r[p + 1]); sample.append(s) }
+        }
+        return Plan(tokens: tokens, positions: positions, seqs: SeqLayout(lengths: lengths, heads: config.nHeads),
+                    logitRows: rows, targets: targets, sampleOfRow: sample)
+    }
+
+    /// Inputs right-padded with PAD to the longest, logits everywhere (`logits`).
+    func paddedPlan(_ b: TokenBatch) throws -> Plan {
+        try checkTokens(b)
+        let n = b.maxInputLength
+        var tokens: [Int32] = [], positions: [Int32] = []
+        for r in b.rows {
+            let inp = Array(r.dropLast())
+            tokens.append(contentsOf: inp + [Int32](repeating: b.special.pad, count: n - inp.count))
+            positions.append(contentsOf: (0..<n).map(Int32.init))
+        }
+        let T = tokens.count
+        return Plan(tokens: tokens, positions: positions,
+                    seqs: SeqLayout(lengths: [Int](repeating: n, count: b.size), heads: config.nHeads),
+                    logitRows: Array(0..<T), targets: [], sampleOfRow: (0..<T).map { $0 / max(n, 1) })
+    }
+
+    // MARK: Forward
+
+    /// Runs the model on a plan; logits for `plan.logitRows` land in the workspace.
+    func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = []) throws {
+        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
+        let T = plan.seqs.tokens, R = plan.logitRows.count
+        ws.prepare(T: T, R: R, patterns: plan.seqs.patternCount)
+        let p = parameters.pointer
+        var hooks: [Component: [ComponentHook]] = [:]
+        for h in persistentHooks { hooks[h.component, default: []].append(h.hook) }
+        for (comp, h) in extra { try checkComponent(comp); hooks[comp, default: []].append(h) }
+        ws.replaced.removeAll(keepingCapacity: true)
+
+        func runHooks(_ comp: Component, _ values: FPtr) throws {
+            guard let list = hooks[comp] else { return }
+            let out = ComponentOutput(component: comp, values: values, tokens: T, dModel: D, offsets: plan.seqs.offsets)
+            for h in list where try h(out) { ws.replaced.insert(comp) }
+        }
+
+        plan.tokens.withUnsafeBufferPointer { tok in
+            plan.positions.withUnsafeBufferPointer { pos in
+                embedForward(ws.resid[0].pointer, tok.baseAddress!, c.positions == .learned ? pos.baseAddress! : nil,
+                             p + layout.wE, p + layout.wPos, T, D)
+            }
+        }
+        for l in 0..<c.nLayers {
+            let b = layout.blocks[l], a = ws.layers[l]
+            let resid = ws.resid[l].pointer, next = ws.resid[l + 1].pointer
+            layernormForward(a.x1.pointer, a.ln1Mean.pointer, a.ln1Rstd.pointer, resid, p + b.ln1w, p + b.ln1b, T, D, c.lnEps)
+            matmulForward(a.qkv.pointer, a.x1.pointer, p + b.wqkv, p + b.bqkv, T, D, 3 * HD)
+            attentionForward(a.z.pointer, a.pattern.pointer, a.qkv.pointer, plan.seqs, H, dh)
+            // resid_mid = resid + Σ_h z_h W_O[h] + b_O
+            let mid = a.residMid.pointer
+            for t in 0..<T { for i in 0..<D { mid[t * D + i] = resid[t * D + i] + p[b.bo + i] } }
+            let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
+            if !headsHooked {
+                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, mid, D)
+            } else {
+                let out = ws.headOut.pointer
+                for h in 0..<H {
+                    BLAS.gemmNN(T, D, dh, a.z.pointer + h * dh, HD, p + b.wo + h * dh * D, D, 0, out, D)
+                    try runHooks(.head(layer: l, head: h), out)
+                    for i in 0..<(T * D) { mid[i] += out[i] }
+                }
+            }
+            layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
+            matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
+            switch c.activation {
+            case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, T * M)
+            case .relu: reluForward(a.hact.pointer, a.hpre.pointer, T * M)
+            }
+            let mlpOut = ws.mlpOut.pointer
+            matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, T, M, D)
+            try runHooks(.mlp(layer: l), mlpOut)
+            for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
+        }
+        let last = ws.resid[c.nLayers].pointer
+        layernormForward(ws.xf.pointer, ws.lnfMean.pointer, ws.lnfRstd.pointer, last, p + layout.lnfw, p + layout.lnfb, T, D, c.lnEps)
+        let xr = ws.xfRows.pointer
+        for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
+        matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
+        _ = M
+    }
+
+    // MARK: Backward
+
+    /// Backward pass from d(loss)/d(logits) in `ws.dlogits`; accumulates into `gradients`.
+    func backward(_ plan: Plan) {
+        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
+        let T = plan.seqs.tokens, R = plan.logitRows.count
+        let p = parameters.pointer, g = gradients.pointer
+        let dresid = ws.dresid.pointer, dx = ws.dx.pointer
+        // unembedding and final LayerNorm
+        ws.dxfRows.zero(R * D)
+        matmulBackward(ws.dxfRows.pointer, g + layout.wU, g + layout.bU, ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
+        ws.dx.zero(T * D)
+        for (r, t) in plan.logitRows.enumerated() {
+            let src = ws.dxfRows.pointer + r * D, dst = dx + t * D
+            for i in 0..<D { dst[i] += src[i] }
+        }
+        ws.dresid.zero(T * D)
+        layernormBackward(dresid, g + layout.lnfw, g + layout.lnfb, dx, ws.resid[c.nLayers].pointer, p + layout.lnfw,
+                          ws.lnfMean.pointer, ws.lnfRstd.pointer, T, D)
+        for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
+            let b = layout.blocks[l], a = ws.layers[l]
+            // MLP (skipped when its output was replaced: a constant has no gradient)
+            if !ws.replaced.contains(.mlp(layer: l)) {
+                let dh_ = ws.dhidden.pointer
+                ws.dhidden.zero(T * M)
+                matmulBackward(dh_, g + b.wout, g + b.bout, dresid, a.hact.pointer, p + b.wout, T, M, D)
+                switch c.activation {
+                case .gelu: geluBackward(dh_, a.hpre.pointer, dh_, T * M)
+                case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
+                }
+                ws.dx.zero(T * D)
+                matmulBackward(dx, g + b.win, g + b.bin, dh_, a.x2.pointer, p + b.win, T, D, M)
+                layernormBackward(dresid, g + b.ln2w, g + b.ln2b, dx, a.residMid.pointer, p + b.ln2w,
+                                  a.ln2Mean.pointer, a.ln2Rstd.pointer, T, D)
+            }
+            // attention output
+            for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } }
+            let dz = ws.dz.pointer
+            BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
+            let replacedHeads = (0..<H).filter { ws.replaced.contains(.head(layer: l, head: $0)) }
+            if replacedHeads.isEmpty {
+                BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D)
+            } else {
+                let zm = ws.zMasked.pointer
+                zm.update(from: a.z.pointer, count: T * HD)
+                for h in replacedHeads {
+                    for t in 0..<T { for e in 0..<dh { zm[t * HD + h * dh + e] = 0; dz[t * HD + h * dh + e] = 0 } }
+                }
+                BLAS.gemmTN(HD, D, T, zm, HD, dresid, D, 1, g + b.wo, D)
+            }
+            ws.dqkv.zero(T * 3 * HD)
+            attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
+            ws.dx.zero(T * D)
+            matmulBackward(dx, g + b.wqkv, g + b.bqkv, ws.dqkv.pointer, a.x1.pointer, p + b.wqkv, T, D, 3 * HD)
+            layernormBackward(dresid, g + b.ln1w, g + b.ln1b, dx, ws.resid[l].pointer, p + b.ln1w,
+                              a.ln1Mean.pointer, a.ln1Rstd.pointer, T, D)
+        }
+        plan.tokens.withUnsafeBufferPointer { tok in
+            plan.positions.withUnsafeBufferPointer { pos in
+                embedBackward(g + layout.wE, g + layout.wPos, dresid, tok.baseAddress!,
+                              c.positions == .learned ? pos.baseAddress! : nil, T, D)
+            }
+        }
+    }
+
+    // MARK: Public passes
+
+    /// Logits for every position of every row, the batch right-padded with PAD:
+    /// a tensor [batch, longest input, d_vocab].
+    public func logits(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = []) throws -> Tensor {
+        let plan = try paddedPlan(b)
+        try forward(plan, hooks: hooks)
+        let n = plan.logitRows.count * config.dVocab
+        return Tensor(unchecked: [b.size, b.maxInputLength, config.dVocab], ws.logits.array(n))
+    }
+
+    /// What one evaluation of a batch gives.
+    public struct Evaluation {
+        /// Mean cross-entropy over all target tokens of the batch.
+        public var loss: Double
+        /// Exact-match fraction: every target position's argmax equals its target.
+        public var accuracy: Double
+        /// Per sample: exact match or not.
+        public var correct: [Bool]
+        public var targetCount: Int
+    }
+
+    /// Loss and exact-match accuracy of a batch (teacher-forced argmax).
+    public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = []) throws -> Evaluation {
+        let plan = try targetPlan(b)
+        try forward(plan, hooks: hooks)
+        return summarize(plan, b, gradient: false)
+    }
+
+    /// Loss and accuracy, and the gradient of the mean loss in `gradients` (overwritten).
+    @discardableResult
+    public func lossAndGradient(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = []) throws -> Evaluation {
+        let plan = try targetPlan(b)
+        guard !plan.targets.isEmpty else { throw GCError("the batch has no target positions (nothing after SEP)") }
+        try forward(plan, hooks: hooks)
+        let e = summarize(plan, b, gradient: true)
+        gradients.zero(layout.count)
+        backward(plan)
+        return e
+    }
+
+    private func summarize(_ plan: Plan, _ b: TokenBatch, gradient: Bool) -> Evaluation {
+        let V = config.dVocab, R = plan.logitRows.count
+        let logits = ws.logits.pointer
+        var total = 0.0
+        plan.targets.withUnsafeBufferPointer { tg in
+            total = crossEntropy(logits, tg.baseAddress!, R, V, gradient ? ws.dlogits.pointer : nil, R)
+        }
+        var correct = [Bool](repeating: true, count: b.size)
+        for r in 0..<R {
+            let row = logits + r * V
+            var best = 0
+            for j in 1..<V where row[j] > row[best] { best = j }
+            if Int32(best) != plan.targets[r] { correct[plan.sampleOfRow[r]] = false }
+        }
+        for s in 0..<b.size where b.targetPositions[s].isEmpty { correct[s] = false }
+        let acc = Double(correct.filter { $0 }.count) / Double(max(b.size, 1))
+        return Evaluation(loss: R > 0 ? total / Double(R) : .nan, accuracy: acc, correct: correct, targetCount: R)
+    }
+
+    // MARK: Gradient magnitudes
+
+    /// Which gradient each component's magnitude is read from.
+    public enum GradientNorm: String, CaseIterable {
+        /// ||∂L/∂W||_F (paper version 1).
+        case raw
+        /// ||∂L/∂W||_F / √(entries): the RMS gradient (paper version 2).
+        case perParam = "per-param"
+    }
+
+    /// Per component, the norm of the last backward pass's gradient: W_V[l,h] for a head
+    /// (d_model × d_head), W_out[l] for an MLP (d_mlp × d_model). With
+    /// `wholeWV` every head of a layer gets the norm of the whole W_V (the public code's
+    /// appendix defect, kept as an option).
+    public func componentGradientNorms(_ norm: GradientNorm, wholeWV: Bool = false) -> [Component: Double] {
+        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD3 = 3 * H * dh, M = c.dMLP
+        let g = gradients.pointer
+        var out: [Component: Double] = [:]
+        for l in 0..<c.nLayers {
+            let b = layout.blocks[l]
+            var perHead = [Double](repeating: 0, count: H)
+            for d in 0..<D { for h in 0..<H { for e in 0..<dh {
+                let v = Double(g[b.wqkv + d * HD3 + 2 * H * dh + h * dh + e]); perHead[h] += v * v
+            } } }
+            let whole = perHead.reduce(0, +)
+            for h in 0..<H {
+                let ss = wholeWV ? whole : perHead[h]
+                let n = wholeWV ? Double(D * H * dh) : Double(D * dh)
+                out[.head(layer: l, head: h)] = norm == .raw ? ss.squareRoot() : (ss / n).squareRoot()
+            }
+            var ss = 0.0
+            for i in 0..<(M * D) { let v = Double(g[b.wout + i]); ss += v * v }
+            out[.mlp(layer: l)] = norm == .raw ? ss.squareRoot() : (ss / Double(M * D)).squareRoot()
+        }
+        return out
+    }
+}
+
+/// The buffers of one forward/backward pass, grown on demand and reused.
+final class Workspace {
+    final class LayerBuffers {
+        let x1 = FloatBuffer(), ln1Mean = FloatBuffer(), ln1Rstd = FloatBuffer()
+        let qkv = FloatBuffer(), pattern = FloatBuffer(), z = FloatBuffer()
+        let residMid = FloatBuffer(), x2 = FloatBuffer(), ln2Mean = FloatBuffer(), ln2Rstd = FloatBuffer()
+        let hpre = FloatBuffer(), hact = FloatBuffer()
+    }
+    let config: ModelConfig
+    let resid: [FloatBuffer]
+    let layers: [LayerBuffers]
+    let xf = FloatBuffer(), lnfMean = FloatBuffer(), lnfRstd = FloatBuffer()
+    let xfRows = FloatBuffer(), logits = FloatBuffer(), headOut = FloatBuffer(), mlpOut = FloatBuffer()
+    let dresid = FloatBuffer(), dx = FloatBuffer(), dz = FloatBuffer(), zMasked = FloatBuffer()
+    let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer()
+    let attnScratch = FloatBuffer()
+    var replaced: Set<Component> = []
+
+    init(_ c: ModelConfig) {
+        config = c
+        resid = (0...c.nLayers).map { _ in FloatBuffer() }
+        layers = (0..<c.nLayers).map { _ in LayerBuffers() }
+    }
+
+    func prepare(T: Int, R: Int, patterns: Int) {
+        let c = config, D = c.dModel, HD = c.nHeads * c.dHead, M = c.dMLP, V = c.dVocab
+        for r in resid { r.reserve(T * D) }
+        for a in layers {
+            a.x1.reserve(T * D); a.ln1Mean.reserve(T); a.ln1Rstd.reserve(T)
+            a.qkv.reserve(T * 3 * HD); a.pattern.reserve(patterns); a.z.reserve(T * HD)
+            a.residMid.reserve(T * D); a.x2.reserve(T * D); a.ln2Mean.reserve(T); a.ln2Rstd.reserve(T)
+            a.hpre.reserve(T * M); a.hact.reserve(T * M)
+        }
+        xf.reserve(T * D); lnfMean.reserve(T); lnfRstd.reserve(T)
+        xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); mlpOut.reserve(T * D)
+        dresid.reserve(T * D); dx.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
+        dqkv.reserve(T * 3 * HD); dhidden.reserve(T * M); dlogits.reserve(R * V); dxfRows.reserve(R * D)
+        attnScratch.reserve(max(T, 1))
+    }
+}
