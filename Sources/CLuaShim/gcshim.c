@@ -26,6 +26,22 @@ void gcshim_push_swift_function(lua_State *L, void *box) {
     lua_pushcclosure(L, trampoline, 1);
 }
 
+static gcshim_release_fn releaser = NULL;
+
+void gcshim_set_releaser(gcshim_release_fn fn) { releaser = fn; }
+
+static int object_gc(lua_State *L) {
+    void **slot = (void **)lua_touserdata(L, 1);
+    if (slot != NULL && *slot != NULL && releaser != NULL) {
+        void *obj = *slot;
+        *slot = NULL;
+        releaser(obj);
+    }
+    return 0;
+}
+
+void gcshim_push_object_gc(lua_State *L) { lua_pushcfunction(L, object_gc); }
+
 int gcshim_msghandler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {

@@ -1,1 +1,63 @@
-print("gcgap")
+import CLua
+import CLuaShim
+import Foundation
+import GCCore
+import GCLua
+
+// gcgap: the Gradient-Causal Gap toolkit, a Lua 5.4 interpreter with the `gcgap` module.
+// The flow follows lua.c's pmain.
+
+setvbuf(stdout, nil, _IOLBF, 0)
+
+func versionLine() -> String {
+    "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core with OpenBLAS"
+}
+
+func run() -> Int32 {
+    let argv = CommandLine.arguments
+    let options: Options
+    do { options = try Options(argv) } catch let e as OptionError {
+        FileHandle.standardError.write("gcgap: \(e.message)\n\(Options.usage)\n".data(using: .utf8)!)
+        return 1
+    } catch { return 1 }
+    if options.help { print(Options.usage); return 0 }
+
+    let env = ProcessInfo.processInfo.environment
+    let threads = options.noEnvironment ? 1 : Int(env["GCGAP_THREADS"] ?? "") ?? 1
+    BLAS.setThreads(threads)
+
+    let host: Host
+    do { host = try Host(noEnvironment: options.noEnvironment) } catch {
+        FileHandle.standardError.write("gcgap: cannot start: \(error)\n".data(using: .utf8)!)
+        return 1
+    }
+    if options.version { print(versionLine()) }
+    let script = options.scriptIndex ?? argv.count
+    host.createArgTable(argv, script: script)
+    host.loadGCGap()
+    if host.handleInit() != LUA_OK { return 1 }
+    for action in options.actions {
+        switch action {
+        case .execute(let code): if host.dostring(code, name: "=(command line)") != LUA_OK { return 1 }
+        case .require(let mod): if host.dolibrary(mod) != LUA_OK { return 1 }
+        case .warnings: lua_warning(host.L, "@on", 0)
+        }
+    }
+    if options.scriptIndex != nil {
+        if host.handleScript(argv, script) != LUA_OK { return 1 }
+    }
+    let hasExecute = options.actions.contains { if case .execute = $0 { return true }; return false }
+    if options.interactive {
+        REPL(host: host).run()
+    } else if options.scriptIndex == nil && !hasExecute && !options.version {
+        if isatty(0) != 0 {
+            print(versionLine())
+            REPL(host: host).run()
+        } else if host.dofile(nil) != LUA_OK {
+            return 1
+        }
+    }
+    return 0
+}
+
+exit(run())

@@ -61,6 +61,13 @@ void gcshim_set_dispatcher(gcshim_dispatch_fn fn);
 /* Pushes a C closure that calls the dispatcher with `box` (a light userdata upvalue). */
 void gcshim_push_swift_function(lua_State *L, void *box);
 
+/* Finalizer for userdata holding one retained Swift object pointer: calls `release` on it
+ * once and clears the slot. Pure C, so lua_close can run it while the Swift host is going
+ * away. */
+typedef void (*gcshim_release_fn)(void *object);
+void gcshim_set_releaser(gcshim_release_fn fn);
+void gcshim_push_object_gc(lua_State *L);
+
 /* ---- protected helpers (each runs inside lua_pcall) --------------------- */
 
 /* The message handler of lua.c: adds a traceback to a string message. */

@@ -1,0 +1,108 @@
+/// Mean outputs of every component over a batch: the μ_i of mean ablation.
+public struct ComponentMeans {
+    /// One mean per component, or one per position when `perPosition`.
+    public var perPosition: Bool
+    /// [d_model] per component, or [positions × d_model] when `perPosition`.
+    public var values: [Component: [Float]]
+    /// Number of positions covered (perPosition only).
+    public var positions: Int
+    public var dModel: Int
+
+    /// The mean for a position (the overall mean when per-position means do not cover it).
+    func vector(_ c: Component, position p: Int) -> ArraySlice<Float>? {
+        guard let v = values[c] else { return nil }
+        if !perPosition { return v[0..<dModel] }
+        let q = min(p, positions - 1)
+        return v[(q * dModel)..<((q + 1) * dModel)]
+    }
+}
+
+/// How a component's output is replaced.
+public enum Ablation {
+    /// By zero at every position.
+    case zero
+    /// By its mean (PROTOCOL's mean ablation).
+    case mean(ComponentMeans)
+    /// By its output on another batch (resample ablation); the batches must have the same
+    /// row lengths. Outputs: packed [tokens × d_model] per component.
+    case resample([Component: [Float]])
+}
+
+extension Transformer {
+    /// μ_i: the mean of each component's output over every sample and every position the
+    /// model reads (PROTOCOL); with `perPosition`, one mean per position index.
+    public func componentMeans(_ b: TokenBatch, perPosition: Bool = false) throws -> ComponentMeans {
+        let D = config.dModel
+        let maxLen = b.maxInputLength
+        var sums: [Component: [Double]] = [:]
+        var counts = [Double](repeating: 0, count: perPosition ? maxLen : 1)
+        var countsDone = false
+        var hooks: [(Component, ComponentHook)] = []
+        for c in config.components {
+            hooks.append((c, { out in
+                var s = [Double](repeating: 0, count: perPosition ? maxLen * D : D)
+                for seq in 0..<(out.offsets.count - 1) {
+                    for t in out.offsets[seq]..<out.offsets[seq + 1] {
+                        let base = perPosition ? (t - out.offsets[seq]) * D : 0
+                        let row = out.values + t * D
+                        for i in 0..<D { s[base + i] += Double(row[i]) }
+                        if !countsDone { counts[perPosition ? t - out.offsets[seq] : 0] += 1 }
+                    }
+                }
+                countsDone = true
+                sums[out.component] = s
+                return false
+            }))
+        }
+        _ = try evaluate(b, hooks: hooks)
+        var values: [Component: [Float]] = [:]
+        for (c, s) in sums {
+            var v = [Float](repeating: 0, count: s.count)
+            for i in 0..<s.count { let n = counts[i / D]; v[i] = n > 0 ? Float(s[i] / n) : 0 }
+            values[c] = v
+        }
+        return ComponentMeans(perPosition: perPosition, values: values, positions: perPosition ? maxLen : 1, dModel: D)
+    }
+
+    /// Each component's output on a batch, packed [tokens × d_model] (for resampling).
+    public func componentOutputs(_ b: TokenBatch, components: [Component]) throws -> [Component: [Float]] {
+        var out: [Component: [Float]] = [:]
+        let hooks: [(Component, ComponentHook)] = components.map { c in
+            (c, { o in out[o.component] = Array(UnsafeBufferPointer(start: o.values, count: o.tokens * o.dModel)); return false })
+        }
+        _ = try evaluate(b, hooks: hooks)
+        return out
+    }
+
+    /// A hook that replaces a component's output as `ablation` says.
+    public func ablationHook(_ c: Component, _ ablation: Ablation) throws -> ComponentHook {
+        try checkComponent(c)
+        switch ablation {
+        case .zero:
+            return { out in out.values.update(repeating: 0, count: out.tokens * out.dModel); return true }
+        case .mean(let means):
+            guard means.values[c] != nil else { throw GCError("no mean for component \(c)") }
+            guard means.dModel == config.dModel else { throw GCError("means have d_model \(means.dModel), the model \(config.dModel)") }
+            return { out in
+                for s in 0..<(out.offsets.count - 1) {
+                    for t in out.offsets[s]..<out.offsets[s + 1] {
+                        let v = means.vector(c, position: t - out.offsets[s])!
+                        let row = out.values + t * out.dModel
+                        var i = 0
+                        for x in v { row[i] = x; i += 1 }
+                    }
+                }
+                return true
+            }
+        case .resample(let outputs):
+            guard let v = outputs[c] else { throw GCError("no resampled output for component \(c)") }
+            return { out in
+                guard v.count == out.tokens * out.dModel else {
+                    throw GCError("resample ablation: the source batch has \(v.count / out.dModel) tokens, this one \(out.tokens) (same row lengths needed)")
+                }
+                v.withUnsafeBufferPointer { out.values.update(from: $0.baseAddress!, count: v.count) }
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CLua
+import CLuaShim
+import GCCore
+
+/// Reading `{ablate = {...}, with = "mean" | "zero" | "resample", means = ..., per_position = ...}`.
+enum Ablation {
+    /// The hooks for an ablation options table at `i` (none when absent).
+    static func hooks(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> [(Component, ComponentHook)] {
+        let o = try c.options(i)
+        var comps: [Component] = []
+        let t = o.push("ablate")
+        if t == LUA_TSTRING {
+            let s = c.state.string(at: -1)!
+            guard let comp = Component(s) else { c.state.pop(); throw c.argError(i, "option 'ablate': unknown component '\(s)'") }
+            comps = [comp]
+        } else if t == LUA_TTABLE {
+            let n = Int(lua_rawlen(c.L, -1))
+            for k in 1...max(n, 1) where k <= n {
+                lua_rawgeti(c.L, -1, lua_Integer(k))
+                let s = c.state.string(at: -1); c.state.pop()
+                guard let s = s, let comp = Component(s) else {
+                    c.state.pop(); throw c.argError(i, "option 'ablate': component name expected at index \(k)")
+                }
+                comps.append(comp)
+            }
+        } else if t != LUA_TNIL {
+            c.state.pop(); throw c.argError(i, "option 'ablate': component name or list expected")
+        }
+        c.state.pop()
+        for comp in comps {
+            do { try m.checkComponent(comp) } catch let e as GCError { throw c.argError(i, "option 'ablate': \(e.message)") }
+        }
+        let with = try o.choice("with", ["mean", "zero", "resample"]) ?? "mean"
+        let perPosition = try o.boolean("per_position") ?? false
+        var means: ComponentMeans? = nil
+        if o.push("means") != LUA_TNIL {
+            guard let mb = c.state.object(at: -1, MeansBinding.type) else {
+                let got = c.state.typeName(at: -1); c.state.pop()
+                throw c.argError(i, "option 'means': means expected (from gcgap.means), got \(got)")
+            }
+            means = mb.value
+        }
+        c.state.pop()
+        var source: TokenBatch? = nil
+        if o.push("source") != LUA_TNIL {
+            let call = LuaCall(L: c.L, name: c.name, isMethod: c.isMethod, state: c.state)
+            do { source = try call.batch(lua_gettop(c.L)) } catch { c.state.pop(); throw c.argError(i, "option 'source': batch expected") }
+        }
+        c.state.pop()
+        try o.finish()
+        if comps.isEmpty { return [] }
+        let ablation: GCCore.Ablation
+        switch with {
+        case "zero": ablation = .zero
+        case "resample":
+            guard let src = source else { throw c.argError(i, "option 'source': a batch is needed for resample ablation") }
+            ablation = .resample(try m.componentOutputs(src, components: comps))
+        default: ablation = .mean(try means ?? m.componentMeans(b, perPosition: perPosition))
+        }
+        return try comps.map { ($0, try m.ablationHook($0, ablation)) }
+    }
+}
+
+/// Means as a userdata, so they can be computed on one set and used on another.
+public final class MeansBox { public let value: ComponentMeans; public init(_ v: ComponentMeans) { value = v } }
+
+enum MeansBinding {
+    static let type = UserdataType<MeansBox>("gcgap.means", display: "means")
+    static func register(_ lua: LuaState) {
+        lua.registerType(type, methods: [
+            ("get", { c in
+                let m = try c.object(1, type).value
+                let comp = try c.component(2)
+                guard let v = m.values[comp] else { throw c.argError(2, "no mean for \(comp)") }
+                c.state.pushTensor(try Tensor(shape: m.perPosition ? [m.positions, m.dModel] : [m.dModel], data: v))
+                return 1 }),
+        ], metamethods: [
+            ("__tostring", { c in
+                let m = try c.object(1, type).value
+                c.state.push("means(\(m.values.count) components\(m.perPosition ? ", per position" : ""))"); return 1 }),
+        ])
+    }
+    static func functions() -> [(String, LuaFunction)] {
+        [("means", { c in
+            let m = try c.object(1, GCTypes.model), b = try c.batch(2)
+            let o = try c.options(3)
+            let pp = try o.boolean("per_position") ?? false
+            try o.finish()
+            c.state.pushObject(MeansBox(try m.componentMeans(b, perPosition: pp)), type)
+            return 1 })]
+    }
+}

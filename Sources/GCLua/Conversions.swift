@@ -1,0 +1,151 @@
+import CLua
+import CLuaShim
+import GCCore
+
+/// Boxes that give value types an identity as userdata.
+public final class TensorBox { public var value: Tensor; public init(_ t: Tensor) { value = t } }
+public final class BatchBox { public let value: TokenBatch; public init(_ b: TokenBatch) { value = b } }
+public final class TaskBox {
+    public let value: AlgorithmicTask
+    /// Lua functions the task calls (kept alive with it).
+    let refs: [LuaRef]
+    public init(_ t: AlgorithmicTask, refs: [LuaRef] = []) { value = t; self.refs = refs }
+}
+
+public enum GCTypes {
+    public static let tensor = UserdataType<TensorBox>("gcgap.tensor", display: "tensor")
+    public static let batch = UserdataType<BatchBox>("gcgap.batch", display: "batch")
+    public static let task = UserdataType<TaskBox>("gcgap.task", display: "task")
+    public static let model = UserdataType<Transformer>("gcgap.model", display: "model")
+    public static let hook = UserdataType<HookHandle>("gcgap.hook", display: "hook")
+}
+
+/// What `m:hook(...)` returns: removes the hook with `:remove()`.
+public final class HookHandle {
+    weak var model: Transformer?
+    let id: Int
+    let component: Component
+    init(model: Transformer, id: Int, component: Component) { self.model = model; self.id = id; self.component = component }
+}
+
+extension LuaState {
+    /// Calls the Lua value `fn` (pushed by `pushFunction`) with the arguments pushed by
+    /// `pushArgs`, in protected mode; leaves `results` values on the stack. A Lua error
+    /// becomes a thrown `LuaError` carrying its message as it is.
+    public func protectedCall(_ fn: LuaRef, results: Int32, _ pushArgs: () throws -> Int32) throws {
+        let base = top
+        fn.push()
+        let n: Int32
+        do { n = try pushArgs() } catch { top = base; throw error }
+        if gcshim_pcall(L, n, results, 0) != LUA_OK {
+            let msg = errorMessage(at: -1)
+            top = base
+            throw LuaError(msg, addPosition: false)
+        }
+    }
+
+    public func pushTensor(_ t: Tensor) { pushObject(TensorBox(t), GCTypes.tensor) }
+
+    /// Pushes a table keyed by component name.
+    public func pushComponentTable(_ values: [Component: Double]) {
+        newTable(hash: values.count)
+        for (c, v) in values.sorted(by: { $0.key < $1.key }) { push(v); setField(-2, c.description) }
+    }
+
+    /// Pushes a sequence of strings.
+    public func pushStringList(_ list: [String]) {
+        newTable(array: list.count)
+        for (i, s) in list.enumerated() { push(s); setIndex(-2, i + 1) }
+    }
+
+    /// Pushes a sequence of numbers.
+    public func pushNumberList(_ list: [Double]) {
+        newTable(array: list.count)
+        for (i, v) in list.enumerated() { push(v); setIndex(-2, i + 1) }
+    }
+}
+
+extension LuaCall {
+    /// A tensor argument; numbers become 0-d tensors when `allowNumber`.
+    public func tensor(_ i: Int32, allowNumber: Bool = false) throws -> Tensor {
+        if allowNumber, lua_type(L, i) == LUA_TNUMBER { return Tensor(scalar: Float(lua_tonumberx(L, i, nil))) }
+        return try object(i, GCTypes.tensor).value
+    }
+
+    /// Nested tables of numbers -> a tensor (rectangular, finite).
+    public func tensorFromTable(_ i: Int32) throws -> Tensor {
+        let idx = lua_absindex(L, i)
+        var shape: [Int] = []
+        var data: [Float] = []
+        func walk(_ t: Int32, depth: Int, path: String) throws {
+            let n = Int(lua_rawlen(L, t))
+            if depth == shape.count { shape.append(n) } else if shape[depth] != n {
+                throw argError(idx, "ragged table: \(path.isEmpty ? "the table" : "element " + path) has \(n) items, expected \(shape[depth])")
+            }
+            guard n > 0 || depth == 0 else { return }
+            for k in 1...max(n, 1) where k <= n {
+                lua_rawgeti(L, t, lua_Integer(k))
+                defer { state.pop() }
+                let p = path.isEmpty ? "[\(k)]" : path + "[\(k)]"
+                switch lua_type(L, -1) {
+                case LUA_TNUMBER:
+                    guard depth == shape.count - 1 else { throw argError(idx, "ragged table: number at \(p), table expected") }
+                    data.append(Float(lua_tonumberx(L, -1, nil)))
+                case LUA_TTABLE:
+                    if shape.count == depth + 1 && k > 1 { throw argError(idx, "ragged table: table at \(p), number expected") }
+                    try walk(lua_gettop(L), depth: depth + 1, path: p)
+                default:
+                    throw argError(idx, "number expected at \(p), got \(state.typeName(at: -1))")
+                }
+            }
+        }
+        try table(idx)
+        try walk(idx, depth: 0, path: "")
+        guard data.count == shape.reduce(1, *) else { throw argError(idx, "ragged table") }
+        return try Tensor(shape: shape, data: data)
+    }
+
+    /// Token rows: a table of tables of integers.
+    public func tokenRows(_ i: Int32) throws -> [[Int32]] {
+        let idx = lua_absindex(L, i)
+        try table(idx)
+        let n = rawLength(idx)
+        guard n > 0 else { throw argError(idx, "at least one token row expected") }
+        var rows: [[Int32]] = []
+        for r in 1...n {
+            lua_rawgeti(L, idx, lua_Integer(r))
+            defer { state.pop() }
+            guard lua_type(L, -1) == LUA_TTABLE else {
+                throw argError(idx, "row \(r): table of tokens expected, got \(state.typeName(at: -1))")
+            }
+            let m = Int(lua_rawlen(L, -1))
+            var row: [Int32] = []
+            row.reserveCapacity(m)
+            for k in 1...max(m, 1) where k <= m {
+                lua_rawgeti(L, -1, lua_Integer(k))
+                var ok: Int32 = 0
+                let v = lua_tointegerx(L, -1, &ok)
+                state.pop()
+                guard ok != 0, v >= 0, v < 1 << 30 else { throw argError(idx, "row \(r), token \(k): non-negative integer expected") }
+                row.append(Int32(v))
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// A batch: a batch userdata, or token rows.
+    public func batch(_ i: Int32) throws -> TokenBatch {
+        if let b = state.object(at: i, GCTypes.batch) { return b.value }
+        guard lua_type(L, i) == LUA_TTABLE else { throw typeError(i, "batch or table of token rows") }
+        do { return try TokenBatch(rows: tokenRows(i)) } catch let e as GCError { throw argError(i, e.message) }
+    }
+
+    /// A component name ("L2.H3", "L1.MLP").
+    public func component(_ i: Int32, for model: Transformer? = nil) throws -> Component {
+        let s = try string(i)
+        guard let c = Component(s) else { throw argError(i, "unknown component '\(s)' (names look like 'L0.H3' or 'L2.MLP')") }
+        if let m = model { do { try m.checkComponent(c) } catch let e as GCError { throw argError(i, e.message) } }
+        return c
+    }
+}

@@ -1,0 +1,286 @@
+import CLua
+import CLuaShim
+import Foundation
+import GCCore
+
+/// `gcgap.model`: the transformer, its passes, training and checkpoints.
+enum ModelBinding {
+    static func model(_ c: LuaCall) throws -> Transformer { try c.object(1, GCTypes.model) }
+
+    /// Reads PROTOCOL sizes from an options table into a configuration.
+    static func config(_ o: LuaOptions) throws -> ModelConfig {
+        var c = ModelConfig()
+        c.nLayers = try o.integer("n_layers", in: 1...64) ?? c.nLayers
+        c.nHeads = try o.integer("n_heads", in: 1...256) ?? c.nHeads
+        c.dModel = try o.integer("d_model", in: 1...16384) ?? c.dModel
+        c.dHead = try o.integer("d_head", in: 1...4096) ?? c.dHead
+        c.dMLP = try o.integer("d_mlp", in: 1...65536) ?? c.dMLP
+        c.nCtx = try o.integer("n_ctx", in: 1...65536) ?? c.nCtx
+        c.dVocab = try o.integer("d_vocab", in: 1...1_048_576) ?? c.dVocab
+        if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { c.activation = .init(rawValue: a)! }
+        if let p = try o.choice("positions", ModelConfig.Positions.allCases.map(\.rawValue)) { c.positions = .init(rawValue: p)! }
+        if let e = try o.number("eps") { c.lnEps = Float(e) }
+        return c
+    }
+
+    static func pushConfig(_ s: LuaState, _ m: Transformer) {
+        let c = m.config
+        s.newTable(hash: 12)
+        let ints: [(String, Int)] = [("n_layers", c.nLayers), ("n_heads", c.nHeads), ("d_model", c.dModel),
+                                     ("d_head", c.dHead), ("d_mlp", c.dMLP), ("n_ctx", c.nCtx), ("d_vocab", c.dVocab),
+                                     ("parameters", m.parameterCount)]
+        for (k, v) in ints { s.push(v); s.setField(-2, k) }
+        s.push(c.activation.rawValue); s.setField(-2, "act")
+        s.push(c.positions.rawValue); s.setField(-2, "positions")
+        s.push(Double(c.lnEps)); s.setField(-2, "eps")
+        if let seed = m.seed { s.push(Int(Int64(bitPattern: seed))); s.setField(-2, "seed") }
+    }
+
+    static func pushEvaluation(_ s: LuaState, _ e: Transformer.Evaluation) {
+        s.newTable(hash: 4)
+        s.push(e.loss); s.setField(-2, "loss")
+        s.push(e.accuracy); s.setField(-2, "accuracy")
+        s.push(e.targetCount); s.setField(-2, "targets")
+        s.newTable(array: e.correct.count)
+        for (i, v) in e.correct.enumerated() { s.push(v); s.setIndex(-2, i + 1) }
+        s.setField(-2, "correct")
+    }
+
+    /// Lua hooks: the function sees the output as a tensor [batch, position, d_model]
+    /// (right-padded with zeros) and the component name; returning a tensor of that shape
+    /// replaces the output, returning nil leaves it.
+    static func luaHook(_ state: LuaState, _ fn: LuaRef, name: String) -> ComponentHook {
+        return { [weak state] out in
+            guard let state = state else { throw GCError("the Lua state is closed") }
+            let B = out.offsets.count - 1
+            let lens = (0..<B).map { out.offsets[$0 + 1] - out.offsets[$0] }
+            let n = lens.max() ?? 0, D = out.dModel
+            var data = [Float](repeating: 0, count: B * n * D)
+            for s in 0..<B { for p in 0..<lens[s] { for i in 0..<D { data[(s * n + p) * D + i] = out.values[(out.offsets[s] + p) * D + i] } } }
+            let shape = [B, n, D]
+            try state.protectedCall(fn, results: 1) {
+                state.pushTensor(try Tensor(shape: shape, data: data)); state.push(out.component.description); return 2
+            }
+            defer { state.pop() }
+            if lua_type(state.L, -1) == LUA_TNIL { return false }
+            guard let r = state.object(at: -1, GCTypes.tensor)?.value else {
+                throw LuaError("hook on \(out.component) must return a tensor or nil, got \(state.typeName(at: -1))", addPosition: false)
+            }
+            guard r.shape == shape else {
+                throw LuaError("hook on \(out.component) returned shape \(r.shape), expected \(shape)", addPosition: false)
+            }
+            guard r.data.allSatisfy({ $0.isFinite }) else {
+                throw LuaError("hook on \(out.component) returned NaN or inf", addPosition: false)
+            }
+            for s in 0..<B { for p in 0..<lens[s] { for i in 0..<D { out.values[(out.offsets[s] + p) * D + i] = r.data[(s * n + p) * D + i] } } }
+            return true
+        }
+    }
+
+    static func register(_ lua: LuaState) {
+        let methods: [(String, LuaFunction)] = [
+            ("logits", { c in c.state.pushTensor(try model(c).logits(try c.batch(2))); return 1 }),
+            ("loss", { c in c.state.push(try model(c).evaluate(try c.batch(2)).loss); return 1 }),
+            ("evaluate", { c in pushEvaluation(c.state, try model(c).evaluate(try c.batch(2))); return 1 }),
+            ("accuracy", { c in
+                let m = try model(c), b = try c.batch(2)
+                let hooks = try Ablation.hooks(c, 3, model: m, batch: b)
+                c.state.push(try m.evaluate(b, hooks: hooks).accuracy); return 1 }),
+            ("grad_norms", { c in
+                let m = try model(c), b = try c.batch(2)
+                let o = try c.options(3)
+                let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
+                let whole = try o.boolean("whole_wv") ?? false
+                try o.finish()
+                try m.lossAndGradient(b)
+                c.state.pushComponentTable(m.componentGradientNorms(.init(rawValue: norm)!, wholeWV: whole))
+                return 1 }),
+            ("train", { c in try train(c) }),
+            ("save", { c in
+                let m = try model(c), path = try c.string(2)
+                do { try m.save(path: path) } catch let e as GCError { throw c.argError(2, e.message) }
+                return 0 }),
+            ("config", { c in pushConfig(c.state, try model(c)); return 1 }),
+            ("params", { c in c.state.pushStringList(try model(c).tensorNames); return 1 }),
+            ("param", { c in
+                let m = try model(c), name = try c.string(2)
+                do { c.state.pushTensor(try m.tensor(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+                return 1 }),
+            ("grad", { c in
+                let m = try model(c), name = try c.string(2)
+                do { c.state.pushTensor(try m.gradient(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+                return 1 }),
+            ("set_param", { c in
+                let m = try model(c), name = try c.string(2), t = try c.tensor(3)
+                do { try m.setTensor(named: name, t) } catch let e as GCError { throw c.argError(3, e.message) }
+                return 0 }),
+            ("copy", { c in c.state.pushObject(try model(c).copy(), GCTypes.model); return 1 }),
+            ("components", { c in c.state.pushStringList(try model(c).config.components.map(\.description)); return 1 }),
+            ("hook", { c in
+                let m = try model(c)
+                let comp = try c.component(2, for: m)
+                try c.function(3)
+                let ref = c.state.reference(at: 3)
+                let id = try m.addHook(comp, luaHook(c.state, ref, name: comp.description))
+                c.state.pushObject(HookHandle(model: m, id: id, component: comp), GCTypes.hook)
+                return 1 }),
+            ("clear_hooks", { c in try model(c).removeAllHooks(); return 0 }),
+        ]
+        lua.registerType(GCTypes.model, methods: methods, metamethods: [
+            ("__tostring", { c in
+                let m = try c.object(1, GCTypes.model)
+                c.state.push("model(\(m.config), \(m.parameterCount) parameters\(m.seed.map { ", seed \($0)" } ?? ""))")
+                return 1 }),
+        ])
+        lua.registerType(GCTypes.hook, methods: [
+            ("remove", { c in
+                let h = try c.object(1, GCTypes.hook)
+                c.state.push(h.model?.removeHook(h.id) ?? false); return 1 }),
+        ], metamethods: [
+            ("__tostring", { c in c.state.push("hook(\(try c.object(1, GCTypes.hook).component))"); return 1 }),
+        ])
+        lua.registerType(GCTypes.batch, methods: [
+            ("size", { c in c.state.push(try c.object(1, GCTypes.batch).value.size); return 1 }),
+            ("rows", { c in
+                let b = try c.object(1, GCTypes.batch).value
+                c.state.newTable(array: b.size)
+                for (i, r) in b.rows.enumerated() {
+                    c.state.newTable(array: r.count)
+                    for (k, v) in r.enumerated() { c.state.push(Int(v)); c.state.setIndex(-2, k + 1) }
+                    c.state.setIndex(-2, i + 1)
+                }
+                return 1 }),
+            ("tokens", { c in
+                let b = try c.object(1, GCTypes.batch).value
+                let p = b.padded()
+                c.state.pushTensor(try Tensor(shape: [p.count, p.first?.count ?? 0], data: p.flatMap { $0.map(Float.init) }))
+                return 1 }),
+            ("targets", { c in c.state.push(try c.object(1, GCTypes.batch).value.targetCount); return 1 }),
+        ], metamethods: [
+            ("__len", { c in c.state.push(try c.object(1, GCTypes.batch).value.size); return 1 }),
+            ("__tostring", { c in
+                let b = try c.object(1, GCTypes.batch).value
+                let lens = b.rows.map(\.count)
+                c.state.push("batch(\(b.size) rows, lengths \(lens.min()!)..\(lens.max()!), \(b.targetCount) targets)")
+                return 1 }),
+        ])
+    }
+
+    static func functions() -> [(String, LuaFunction)] {
+        [
+            ("model", { c in
+                let o = try c.options(1)
+                let cfg = try config(o)
+                let seed = try o.integer("seed")
+                try o.finish()
+                let m: Transformer
+                do {
+                    if let seed = seed { m = try Transformer(config: cfg, seed: UInt64(bitPattern: Int64(seed))) }
+                    else { m = try Transformer(config: cfg, seed: 0); m.seed = 0 }
+                } catch let e as GCError { throw c.argError(1, e.message) }
+                c.state.pushObject(m, GCTypes.model); return 1 }),
+            ("load", { c in
+                let path = try c.string(1)
+                do { c.state.pushObject(try Transformer.load(path: path), GCTypes.model) } catch let e as GCError {
+                    throw c.argError(1, e.message)
+                }
+                return 1 }),
+            ("batch", { c in c.state.pushObject(BatchBox(try c.batch(1)), GCTypes.batch); return 1 }),
+        ]
+    }
+
+    /// m:train(task_or_function, opts)
+    static func train(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c)
+        var o = TrainOptions()
+        let task = c.state.object(at: 2, GCTypes.task)?.value
+        guard task != nil || c.type(2) == LUA_TFUNCTION else { throw c.typeError(2, "task or function") }
+        let opts = try c.options(3)
+        o.maxSteps = try opts.integer("steps", in: 0...100_000_000) ?? o.maxSteps
+        o.lr = Float(try opts.number("lr") ?? Double(o.lr))
+        o.beta1 = Float(try opts.number("beta1") ?? Double(o.beta1))
+        o.beta2 = Float(try opts.number("beta2") ?? Double(o.beta2))
+        o.eps = Float(try opts.number("eps") ?? Double(o.eps))
+        o.weightDecay = Float(try opts.number("weight_decay") ?? 0)
+        o.batchSize = try opts.integer("batch", in: 1...1_000_000) ?? o.batchSize
+        o.lengths = try opts.range("lengths") ?? o.lengths
+        o.evalEvery = try opts.integer("eval_every", in: 0...100_000_000) ?? o.evalEvery
+        o.evalSize = try opts.integer("eval_size", in: 1...1_000_000) ?? o.evalSize
+        if opts.has("target") {
+            let t = opts.push("target"); defer { c.state.pop() }
+            if t == LUA_TBOOLEAN && lua_toboolean(c.L, -1) == 0 { o.targetAccuracy = nil } else {
+                guard t == LUA_TNUMBER else { throw c.argError(3, "option 'target': number or false expected") }
+                o.targetAccuracy = lua_tonumberx(c.L, -1, nil)
+            }
+        }
+        let seedOpt = try opts.integer("seed")
+        o.seed = seedOpt.map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0
+        let quiet = try opts.boolean("quiet") ?? false
+        let label = try opts.string("label") ?? "train"
+        var evalRef: LuaRef? = nil
+        let et = opts.push("eval")
+        if et == LUA_TFUNCTION { evalRef = c.state.reference(at: -1) }
+        c.state.pop()
+        if et != LUA_TNIL && et != LUA_TFUNCTION { throw c.argError(3, "option 'eval': function expected") }
+        try opts.finish()
+        guard o.lengths.lowerBound >= 1 else { throw c.argError(3, "option 'lengths': lengths must be >= 1") }
+
+        let status = StatusLine(enabled: quiet ? false : nil)
+        let progress: (TrainStatus) -> Void = { s in status.update(StatusLine.training(s, label: label)) }
+        let stop: () -> Bool = {
+            if gcshim_interrupt_pending() != 0 { gcshim_interrupt_clear(); return true }
+            return false
+        }
+        let state = c.state
+        let result: TrainResult
+        defer { status.finish() }
+        if let task = task, evalRef == nil {
+            result = try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: stop)
+        } else if let task = task, let e = evalRef {
+            var rng = Rng(seed: o.seed, stream: "train")
+            result = try GCCore.train(m, options: o, nextBatch: { [o] _ in
+                try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng)
+            }, evaluate: { try luaNumber(state, e, "eval") }, progress: progress, shouldStop: stop)
+        } else {
+            let fn = c.state.reference(at: 2)
+            result = try GCCore.train(m, options: o, nextBatch: { step in
+                try state.protectedCall(fn, results: 1) { state.push(step); return 1 }
+                defer { state.pop() }
+                if let b = state.object(at: -1, GCTypes.batch) { return b.value }
+                guard lua_type(state.L, -1) == LUA_TTABLE else {
+                    throw LuaError("the batch function must return a batch or token rows, got \(state.typeName(at: -1))", addPosition: false)
+                }
+                let call = LuaCall(L: state.L, name: "train", isMethod: false, state: state)
+                do { return try TokenBatch(rows: try call.tokenRows(lua_gettop(state.L))) } catch let e as GCError {
+                    throw LuaError("the batch function returned bad rows: \(e.message)", addPosition: false)
+                }
+            }, evaluate: evalRef.map { e in { try luaNumber(state, e, "eval") } }, progress: progress, shouldStop: stop)
+        }
+        let s = c.state
+        s.newTable(hash: 6)
+        s.push(result.steps); s.setField(-2, "steps")
+        s.push(result.loss); s.setField(-2, "loss")
+        if let a = result.accuracy { s.push(a); s.setField(-2, "accuracy") }
+        s.push(result.reachedTarget); s.setField(-2, "reached")
+        s.push(result.seconds); s.setField(-2, "seconds")
+        s.newTable(array: result.history.count)
+        for (i, h) in result.history.enumerated() {
+            s.newTable(hash: 3)
+            s.push(h.step); s.setField(-2, "step")
+            s.push(h.loss); s.setField(-2, "loss")
+            s.push(h.accuracy); s.setField(-2, "accuracy")
+            s.setIndex(-2, i + 1)
+        }
+        s.setField(-2, "history")
+        return 1
+    }
+
+    static func luaNumber(_ s: LuaState, _ fn: LuaRef, _ what: String) throws -> Double {
+        try s.protectedCall(fn, results: 1) { 0 }
+        defer { s.pop() }
+        guard lua_type(s.L, -1) == LUA_TNUMBER else {
+            throw LuaError("the \(what) function must return a number, got \(s.typeName(at: -1))", addPosition: false)
+        }
+        return lua_tonumberx(s.L, -1, nil)
+    }
+}

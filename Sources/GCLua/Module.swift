@@ -1,0 +1,69 @@
+import CLua
+import CLuaShim
+import Foundation
+import GCCore
+
+/// The native module `gcgap.core`. `require "gcgap"` (stdlib/gcgap/init.lua) loads it and
+/// adds the Lua-level pipeline on top.
+public enum GCGapModule {
+    public static let version = "0.1.0"
+
+    /// Registers the userdata types and `package.preload["gcgap.core"]`.
+    public static func install(_ lua: LuaState) {
+        TensorBinding.register(lua)
+        TaskBinding.register(lua)
+        ModelBinding.register(lua)
+        MeansBinding.register(lua)
+        lua.pushPackageTable("preload")
+        lua.pushFunction("require") { c in
+            GCGapModule.pushModule(c.state)
+            return 1
+        }
+        lua.setField(-2, "gcgap.core")
+        lua.pop()
+    }
+
+    /// Pushes a fresh module table.
+    static func pushModule(_ lua: LuaState) {
+        lua.newTable(hash: 32)
+        let m = lua.top
+        for (name, fn) in TensorBinding.functions() + ModelBinding.functions() + MeansBinding.functions() + misc() {
+            lua.setFunction(m, name, fn)
+        }
+        lua.newTable(hash: 4)
+        for (name, fn) in TaskBinding.functions(lua) { lua.setFunction(-1, name, fn) }
+        lua.setField(m, "task")
+        lua.push(version); lua.setField(m, "version")
+        lua.push(Int(SpecialTokens.protocolDefault.pad)); lua.setField(m, "PAD")
+        lua.push(Int(SpecialTokens.protocolDefault.start)); lua.setField(m, "START")
+        lua.push(Int(SpecialTokens.protocolDefault.sep)); lua.setField(m, "SEP")
+        lua.push(Int(SpecialTokens.protocolDefault.end)); lua.setField(m, "END")
+    }
+
+    static func misc() -> [(String, LuaFunction)] {
+        let status = StatusLine()
+        return [
+            ("threads", { c in
+                if let n = try c.optionalInteger(1) {
+                    guard n >= 1 && n <= 256 else { throw c.argError(1, "thread count must be in 1..256, got \(n)") }
+                    BLAS.setThreads(n)
+                }
+                c.state.push(BLAS.threads); return 1 }),
+            ("status", { c in
+                if c.isNoneOrNil(1) { status.finish() } else { status.update(try c.string(1), force: c.boolean(2)) }
+                return 0 }),
+            ("clock", { c in c.state.push(Date().timeIntervalSince1970); return 1 }),
+            ("interrupted", { c in
+                let p = gcshim_interrupt_pending() != 0
+                if p { gcshim_interrupt_clear() }
+                c.state.push(p); return 1 }),
+            ("components", { c in
+                let o = try c.options(1)
+                var cfg = ModelConfig()
+                cfg.nLayers = try o.integer("n_layers", in: 1...64) ?? cfg.nLayers
+                cfg.nHeads = try o.integer("n_heads", in: 1...256) ?? cfg.nHeads
+                try o.finish()
+                c.state.pushStringList(cfg.components.map(\.description)); return 1 }),
+        ]
+    }
+}

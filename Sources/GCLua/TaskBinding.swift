@@ -1,0 +1,99 @@
+import CLua
+import CLuaShim
+import GCCore
+
+/// `gcgap.task`: the algorithmic tasks, built in or defined in Lua.
+enum TaskBinding {
+    static func register(_ lua: LuaState) {
+        let methods: [(String, LuaFunction)] = [
+            ("name", { c in c.state.push(try c.object(1, GCTypes.task).value.name); return 1 }),
+            ("batch", { c in
+                let task = try c.object(1, GCTypes.task).value
+                let o = try c.options(2)
+                let size = try o.integer("size", in: 1...1_000_000) ?? 64
+                let lengths = try o.range("length") ?? 3...7
+                let seed = try o.integer("seed") ?? 0
+                let stream = try o.string("stream") ?? "batch"
+                try o.finish()
+                guard lengths.lowerBound >= 1 else { throw c.argError(2, "option 'length': lengths must be >= 1") }
+                c.state.pushObject(BatchBox(try task.batch(size: size, lengths: lengths,
+                                                           seed: UInt64(bitPattern: Int64(seed)), stream: stream)), GCTypes.batch)
+                return 1 }),
+            ("sample", { c in
+                let task = c.state.object(at: 1, GCTypes.task)!.value
+                let x = try c.tokenRows(2)
+                var rows: [[Int32]] = []
+                for r in x { rows.append(try task.row(for: r)) }
+                c.state.pushObject(BatchBox(try TokenBatch(rows: rows, special: task.special)), GCTypes.batch)
+                return 1 }),
+        ]
+        lua.registerType(GCTypes.task, methods: methods, metamethods: [
+            ("__tostring", { c in c.state.push("task(\(try c.object(1, GCTypes.task).value.name))"); return 1 }),
+        ])
+    }
+
+    /// Converts the Lua list on top of the stack to values (integers 0..).
+    static func values(_ s: LuaState, _ what: String) throws -> [Int32] {
+        guard lua_type(s.L, -1) == LUA_TTABLE else { throw LuaError("\(what) must return a table of integers, got \(s.typeName(at: -1))", addPosition: false) }
+        let n = Int(lua_rawlen(s.L, -1))
+        var out: [Int32] = []
+        for k in 1...max(n, 1) where k <= n {
+            lua_rawgeti(s.L, -1, lua_Integer(k))
+            var ok: Int32 = 0
+            let v = lua_tointegerx(s.L, -1, &ok)
+            s.pop()
+            guard ok != 0, v >= 0, v < 1 << 30 else { throw LuaError("\(what) returned a non-integer at index \(k)", addPosition: false) }
+            out.append(Int32(v))
+        }
+        return out
+    }
+
+    static func functions(_ lua: LuaState) -> [(String, LuaFunction)] {
+        [
+            ("reverse", { c in c.state.pushObject(TaskBox(.reverse()), GCTypes.task); return 1 }),
+            ("sort", { c in c.state.pushObject(TaskBox(.sort()), GCTypes.task); return 1 }),
+            ("new", { c in
+                let o = try c.options(1)
+                guard c.type(1) == LUA_TTABLE else { throw c.typeError(1, "table") }
+                let name = try o.string("name") ?? "custom"
+                guard o.push("target") == LUA_TFUNCTION else {
+                    let got = c.state.typeName(at: -1); c.state.pop()
+                    throw c.argError(1, "option 'target': function expected, got \(got)")
+                }
+                let target = c.state.reference(at: -1); c.state.pop()
+                var sampleRef: LuaRef? = nil
+                let st = o.push("sample")
+                if st == LUA_TFUNCTION { sampleRef = c.state.reference(at: -1) }
+                c.state.pop()
+                if st != LUA_TNIL && st != LUA_TFUNCTION { throw c.argError(1, "option 'sample': function expected") }
+                let values = try o.range("values") ?? 1...99
+                try o.finish()
+                let label = "task '\(name)'"
+                let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
+                    guard let state = state else { throw GCError("the Lua state is closed") }
+                    try state.protectedCall(target, results: 1) {
+                        state.newTable(array: x.count)
+                        for (i, v) in x.enumerated() { state.push(Int(v)); state.setIndex(-2, i + 1) }
+                        return 1
+                    }
+                    defer { state.pop() }
+                    return try TaskBinding.values(state, "\(label): target")
+                }
+                var sampler: ((Int, inout Rng) throws -> [Int32])? = nil
+                if let sref = sampleRef {
+                    sampler = { [weak state = c.state] n, rng in
+                        guard let state = state else { throw GCError("the Lua state is closed") }
+                        // sample(n, seed): the function gets a fresh integer seed from the task's stream.
+                        let seed = Int(truncatingIfNeeded: rng.next() >> 1)
+                        try state.protectedCall(sref, results: 1) { state.push(n); state.push(seed); return 2 }
+                        defer { state.pop() }
+                        return try TaskBinding.values(state, "\(label): sample")
+                    }
+                }
+                let task = AlgorithmicTask(name: name, values: Int32(values.lowerBound)...Int32(values.upperBound),
+                                           sampler: sampler, target: targetFn)
+                c.state.pushObject(TaskBox(task, refs: [target] + (sampleRef.map { [$0] } ?? [])), GCTypes.task)
+                return 1 }),
+        ]
+    }
+}

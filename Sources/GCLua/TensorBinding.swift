@@ -1,0 +1,137 @@
+import CLua
+import CLuaShim
+import GCCore
+
+/// `gcgap.tensor`: float32 tensors in Lua. Indices are 1-based, as everywhere in Lua.
+enum TensorBinding {
+    static func register(_ lua: LuaState) {
+        func this(_ c: LuaCall) throws -> Tensor { try c.tensor(1) }
+        let methods: [(String, LuaFunction)] = [
+            ("shape", { c in c.state.pushNumberList(try this(c).shape.map(Double.init)); return 1 }),
+            ("numel", { c in c.state.push(try this(c).count); return 1 }),
+            ("dim", { c in c.state.push(try this(c).rank); return 1 }),
+            ("sum", { c in
+                let t = try this(c)
+                if let axis = try c.optionalInteger(2) {
+                    guard axis >= 1 && axis <= t.rank else { throw c.argError(2, "axis \(axis) out of range 1..\(t.rank)") }
+                    c.state.pushTensor(try t.sum(axis: axis - 1)); return 1
+                }
+                c.state.push(Double(t.sum())); return 1 }),
+            ("mean", { c in c.state.push(Double(try this(c).mean())); return 1 }),
+            ("norm", { c in c.state.push(Double(try this(c).norm())); return 1 }),
+            ("max", { c in c.state.push(Double(try this(c).max())); return 1 }),
+            ("min", { c in c.state.push(Double(try this(c).min())); return 1 }),
+            ("argmax", { c in
+                guard let i = try this(c).argmax() else { c.state.pushNil(); return 1 }
+                c.state.push(i + 1); return 1 }),
+            ("matmul", { c in c.state.pushTensor(try this(c).matmul(try c.tensor(2))); return 1 }),
+            ("t", { c in c.state.pushTensor(try this(c).transposed()); return 1 }),
+            ("reshape", { c in
+                let t = try this(c)
+                var shape: [Int] = []
+                if c.type(2) == LUA_TTABLE {
+                    let n = c.rawLength(2)
+                    for k in 0..<n {
+                        lua_rawgeti(c.L, 2, lua_Integer(k + 1))
+                        var ok: Int32 = 0
+                        let v = lua_tointegerx(c.L, -1, &ok)
+                        c.state.pop()
+                        guard ok != 0 else { throw c.argError(2, "integer expected at index \(k + 1)") }
+                        shape.append(Int(v))
+                    }
+                } else {
+                    for i in 2...max(2, c.count) where i <= c.count { shape.append(try c.integer(i)) }
+                }
+                c.state.pushTensor(try t.reshaped(shape)); return 1 }),
+            ("clone", { c in c.state.pushTensor(try this(c)); return 1 }),
+            ("get", { c in
+                let t = try this(c)
+                var idx: [Int] = []
+                for i in 2...max(2, c.count) where i <= c.count { idx.append(try c.integer(i) - 1) }
+                c.state.push(Double(try t.value(at: idx))); return 1 }),
+            ("totable", { c in pushTable(c.state, try this(c)); return 1 }),
+            ("map", { c in
+                let t = try this(c)
+                try c.function(2)
+                let fn = c.state.reference(at: 2)
+                var out = t.data
+                for i in 0..<out.count {
+                    try c.state.protectedCall(fn, results: 1) { c.state.push(Double(out[i])); return 1 }
+                    guard lua_type(c.L, -1) == LUA_TNUMBER else {
+                        let got = c.state.typeName(at: -1); c.state.pop()
+                        throw LuaError("bad argument #1 to 'map' (function must return a number, got \(got))")
+                    }
+                    out[i] = Float(lua_tonumberx(c.L, -1, nil)); c.state.pop()
+                }
+                c.state.pushTensor(try Tensor(shape: t.shape, data: out)); return 1 }),
+        ]
+        func arith(_ op: Tensor.Op) -> LuaFunction {
+            { c in
+                let a = try c.tensor(1, allowNumber: true), b = try c.tensor(2, allowNumber: true)
+                do { c.state.pushTensor(try Tensor.elementwise(a, op, b)) } catch let e as GCError {
+                    throw LuaError("bad operands to '\(op.rawValue)': \(e.message)")
+                }
+                return 1
+            }
+        }
+        let metamethods: [(String, LuaFunction)] = [
+            ("__add", arith(.add)), ("__sub", arith(.sub)), ("__mul", arith(.mul)), ("__div", arith(.div)),
+            ("__pow", arith(.pow)),
+            ("__unm", { c in c.state.pushTensor(Tensor.elementwise(scalar: 0, .sub, try c.tensor(1))); return 1 }),
+            ("__len", { c in let t = try c.tensor(1); c.state.push(t.rank == 0 ? 0 : t.shape[0]); return 1 }),
+            ("__eq", { c in
+                let a = c.state.object(at: 1, GCTypes.tensor), b = c.state.object(at: 2, GCTypes.tensor)
+                c.state.push(a != nil && b != nil && a!.value == b!.value); return 1 }),
+            ("__tostring", { c in c.state.push(try c.tensor(1).description); return 1 }),
+        ]
+        lua.registerType(GCTypes.tensor, methods: methods, metamethods: metamethods) { c, box in
+            // t[i]: a number for a 1-d tensor, a sub-tensor otherwise.
+            guard c.type(2) == LUA_TNUMBER else { c.state.pushNil(); return 1 }
+            let t = box.value
+            let i = try c.integer(2)
+            guard t.rank >= 1, i >= 1, i <= t.shape[0] else {
+                throw LuaError("tensor index \(i) out of range (1..\(t.rank >= 1 ? t.shape[0] : 0))")
+            }
+            if t.rank == 1 { c.state.push(Double(t.data[i - 1])) } else { c.state.pushTensor(try t.slice(i - 1)) }
+            return 1
+        }
+    }
+
+    static func pushTable(_ s: LuaState, _ t: Tensor) {
+        if t.rank == 0 { s.push(Double(t.data[0])); return }
+        let st = t.strides
+        func rec(_ dim: Int, _ off: Int) {
+            let n = t.shape[dim]
+            s.newTable(array: n)
+            for i in 0..<n {
+                if dim == t.rank - 1 { s.push(Double(t.data[off + i])) } else { rec(dim + 1, off + i * st[dim]) }
+                s.setIndex(-2, i + 1)
+            }
+        }
+        rec(0, 0)
+    }
+
+    /// Module functions: tensor, zeros, ones, randn.
+    static func functions() -> [(String, LuaFunction)] {
+        func shapeArg(_ c: LuaCall, _ i: Int32) throws -> [Int] {
+            if c.type(i) == LUA_TNUMBER { return [try c.integer(i)] }
+            let t = try c.tensorFromTable(i)
+            return t.data.map { Int($0) }
+        }
+        return [
+            ("tensor", { c in
+                if c.type(1) == LUA_TNUMBER { c.state.pushTensor(Tensor(scalar: Float(try c.number(1)))); return 1 }
+                if let t = c.state.object(at: 1, GCTypes.tensor) { c.state.pushTensor(t.value); return 1 }
+                c.state.pushTensor(try c.tensorFromTable(1)); return 1 }),
+            ("zeros", { c in c.state.pushTensor(try Tensor(shape: shapeArg(c, 1), repeating: 0)); return 1 }),
+            ("ones", { c in c.state.pushTensor(try Tensor(shape: shapeArg(c, 1), repeating: 1)); return 1 }),
+            ("randn", { c in
+                let shape = try shapeArg(c, 1)
+                var rng = Rng(seed: UInt64(bitPattern: Int64(try c.optionalInteger(2) ?? 0)), stream: "randn")
+                var t = try Tensor(shape: shape)
+                for i in 0..<t.count { t.data[i] = rng.normal() }
+                c.state.pushTensor(t); return 1 }),
+            ("is_tensor", { c in c.state.push(c.state.object(at: 1, GCTypes.tensor) != nil); return 1 }),
+        ]
+    }
+}
