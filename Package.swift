@@ -36,6 +36,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .executableTarget(name: "gcgap", dependencies: ["GCLua", "CLua", "CLuaShim", "CReadline"],
                           path: "Sources/gcgap", swiftSettings: swiftSettings),
+        .executableTarget(name: "gcgap-bench", dependencies: ["GCCore", "CBLAS"], path: "Sources/gcgap-bench",
+                          swiftSettings: swiftSettings),
         .testTarget(name: "GCCoreTests", dependencies: ["GCCore"], path: "Tests/GCCoreTests"),
         .testTarget(name: "GCLuaTests", dependencies: ["GCLua", "GCCore", "CLua", "CLuaShim"],
                     path: "Tests/GCLuaTests"),

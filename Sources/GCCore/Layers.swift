@@ -43,12 +43,8 @@ func layernormForward(_ out: FPtr, _ mean: FPtr, _ rstd: FPtr, _ inp: CFPtr,
     let invD = 1 / Float(D)
     for t in 0..<T {
         let x = inp + t * D, o = out + t * D
-        var m: Float = 0
-        for i in 0..<D { m += x[i] }
-        m *= invD
-        var v: Float = 0
-        for i in 0..<D { let d = x[i] - m; v += d * d }
-        v *= invD
+        let m = vsum(x, D) * invD
+        let v = vsumSquaredDeviation(x, m, D) * invD
         let s = 1 / (v + eps).squareRoot()
         for i in 0..<D { o[i] = (x[i] - m) * s * w[i] + b[i] }
         mean[t] = m
@@ -62,15 +58,9 @@ func layernormBackward(_ dinp: FPtr, _ dw: FPtr, _ db: FPtr, _ dout: CFPtr, _ in
     for t in 0..<T {
         let g = dout + t * D, x = inp + t * D, dx = dinp + t * D
         let m = mean[t], s = rstd[t]
-        var dnormMean: Float = 0, dnormNormMean: Float = 0
-        for i in 0..<D {
-            let xhat = (x[i] - m) * s
-            let dnorm = w[i] * g[i]
-            dnormMean += dnorm
-            dnormNormMean += dnorm * xhat
-        }
-        dnormMean *= invD
-        dnormNormMean *= invD
+        let (sumWG, sumWGX) = vLayernormSums(w, g, x, m, D)
+        let dnormMean = sumWG * invD
+        let dnormNormMean = sumWGX * s * invD
         for i in 0..<D {
             let xhat = (x[i] - m) * s
             let dnorm = w[i] * g[i]
@@ -139,10 +129,7 @@ func attentionForward(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayou
                 let row = P + i * n
                 var mx = -Float.infinity
                 for j in 0...i {
-                    let k = qkv + (o + j) * HD3 + HD + h * dh
-                    var dot: Float = 0
-                    for e in 0..<dh { dot += q[e] * k[e] }
-                    dot *= scale
+                    let dot = vdot(q, qkv + (o + j) * HD3 + HD + h * dh, dh) * scale
                     row[j] = dot
                     if dot > mx { mx = dot }
                 }
@@ -179,9 +166,9 @@ func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr
                 for j in 0...i {
                     let v = qkv + (o + j) * HD3 + 2 * HD + h * dh
                     let dv = dqkv + (o + j) * HD3 + 2 * HD + h * dh
-                    var d: Float = 0
                     let p = row[j]
-                    for e in 0..<dh { d += g[e] * v[e]; dv[e] += p * g[e] }
+                    for e in 0..<dh { dv[e] += p * g[e] }
+                    let d = vdot(g, v, dh)
                     dp[j] = d
                     sum += p * d
                 }
@@ -200,21 +187,44 @@ func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr
 
 // MARK: Activations
 
-/// Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's nn.GELU().
-func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int) {
-    let r2: Float = 0.70710678118654752
-    for i in 0..<n { let x = inp[i]; out[i] = 0.5 * x * (1 + _erf(x * r2)) }
+/// GELU in its erf form, x·Φ(x) = 0.5·x·(1 + erf(x/√2)), as PyTorch's nn.GELU() (not the
+/// tanh approximation). Φ comes from `vnormalCDF` (|erf error| < 1.6e-7). Keeps Φ(x) in
+/// `cdf` (when given) for the backward pass.
+func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
+    var i = 0
+    while i + 8 <= n {
+        let x = load8(inp + i)
+        let c = vnormalCDF(x)
+        if let cdf = cdf { store8(c, cdf + i) }
+        store8(x * c, out + i)
+        i += 8
+    }
+    while i < n { // the tail, through the same formula
+        var lane = V8(repeating: 0)
+        lane[0] = inp[i]
+        let c = vnormalCDF(lane)[0]
+        cdf?[i] = c
+        out[i] = inp[i] * c
+        i += 1
+    }
 }
 
-/// dinp = dout · gelu'(inp), gelu'(x) = Φ(x) + x·φ(x). Overwrites dinp.
-func geluBackward(_ dinp: FPtr, _ inp: CFPtr, _ dout: CFPtr, _ n: Int) {
-    let r2: Float = 0.70710678118654752
+/// dinp = dout · gelu'(inp), gelu'(x) = Φ(x) + x·φ(x), with Φ from the forward pass.
+/// May run in place (dinp == dout).
+func geluBackward(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: Int) {
     let invSqrt2Pi: Float = 0.39894228040143268
-    for i in 0..<n {
+    let c = V8(repeating: invSqrt2Pi), half = V8(repeating: -0.5)
+    var i = 0
+    while i + 8 <= n {
+        let x = load8(inp + i)
+        let pdf = c * vexp(half * x * x)
+        store8(load8(dout + i) * (load8(cdf + i) + x * pdf), dinp + i)
+        i += 8
+    }
+    while i < n {
         let x = inp[i]
-        let cdf = 0.5 * (1 + _erf(x * r2))
         let pdf = invSqrt2Pi * _exp(-0.5 * x * x)
-        dinp[i] = dout[i] * (cdf + x * pdf)
+        dinp[i] = dout[i] * (cdf[i] + x * pdf)
     }
 }
 

@@ -253,7 +253,7 @@ public final class Transformer {
             layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
             matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
             switch c.activation {
-            case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, T * M)
+            case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, T * M, cdf: a.cdf.pointer)
             case .relu: reluForward(a.hact.pointer, a.hpre.pointer, T * M)
             }
             let mlpOut = ws.mlpOut.pointer
@@ -296,7 +296,7 @@ public final class Transformer {
                 ws.dhidden.zero(T * M)
                 matmulBackward(dh_, g + b.wout, g + b.bout, dresid, a.hact.pointer, p + b.wout, T, M, D)
                 switch c.activation {
-                case .gelu: geluBackward(dh_, a.hpre.pointer, dh_, T * M)
+                case .gelu: geluBackward(dh_, a.hpre.pointer, a.cdf.pointer, dh_, T * M)
                 case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
                 }
                 ws.dx.zero(T * D)
@@ -438,7 +438,7 @@ final class Workspace {
         let x1 = FloatBuffer(), ln1Mean = FloatBuffer(), ln1Rstd = FloatBuffer()
         let qkv = FloatBuffer(), pattern = FloatBuffer(), z = FloatBuffer()
         let residMid = FloatBuffer(), x2 = FloatBuffer(), ln2Mean = FloatBuffer(), ln2Rstd = FloatBuffer()
-        let hpre = FloatBuffer(), hact = FloatBuffer()
+        let hpre = FloatBuffer(), hact = FloatBuffer(), cdf = FloatBuffer()
     }
     let config: ModelConfig
     let resid: [FloatBuffer]
@@ -463,7 +463,7 @@ final class Workspace {
             a.x1.reserve(T * D); a.ln1Mean.reserve(T); a.ln1Rstd.reserve(T)
             a.qkv.reserve(T * 3 * HD); a.pattern.reserve(patterns); a.z.reserve(T * HD)
             a.residMid.reserve(T * D); a.x2.reserve(T * D); a.ln2Mean.reserve(T); a.ln2Rstd.reserve(T)
-            a.hpre.reserve(T * M); a.hact.reserve(T * M)
+            a.hpre.reserve(T * M); a.hact.reserve(T * M); a.cdf.reserve(T * M)
         }
         xf.reserve(T * D); lnfMean.reserve(T); lnfRstd.reserve(T)
         xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); mlpOut.reserve(T * D)
