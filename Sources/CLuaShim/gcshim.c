@@ -121,6 +121,8 @@ void gcshim_sigint_mode(lua_State *L, int mode) {
     if (mode != GCSHIM_SIGINT_RUNNING && L != NULL) lua_sethook(L, NULL, 0, 0);
 }
 
+void gcshim_interrupt_simulate(void) { on_sigint(SIGINT); }
+
 int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
 
 void gcshim_interrupt_clear(void) {

@@ -240,15 +240,26 @@ public final class Transformer {
             let mid = a.residMid.pointer
             for t in 0..<T { for i in 0..<D { mid[t * D + i] = resid[t * D + i] + p[b.bo + i] } }
             let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
-            if !headsHooked {
-                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, mid, D)
-            } else {
+            var anyReplaced = false
+            if headsHooked {
+                // per-head outputs for the hooks; summed into the residual only when a hook
+                // replaced one, so that observing never changes a single bit of the result
                 let out = ws.headOut.pointer
+                ws.headSum.zero(T * D)
                 for h in 0..<H {
                     BLAS.gemmNN(T, D, dh, a.z.pointer + h * dh, HD, p + b.wo + h * dh * D, D, 0, out, D)
+                    let before = ws.replaced.count
                     try runHooks(.head(layer: l, head: h), out)
-                    for i in 0..<(T * D) { mid[i] += out[i] }
+                    if ws.replaced.count != before { anyReplaced = true }
+                    let sum = ws.headSum.pointer
+                    for i in 0..<(T * D) { sum[i] += out[i] }
                 }
+            }
+            if anyReplaced {
+                let sum = ws.headSum.pointer
+                for i in 0..<(T * D) { mid[i] += sum[i] }
+            } else {
+                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, mid, D)
             }
             layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
             matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
@@ -444,7 +455,7 @@ final class Workspace {
     let resid: [FloatBuffer]
     let layers: [LayerBuffers]
     let xf = FloatBuffer(), lnfMean = FloatBuffer(), lnfRstd = FloatBuffer()
-    let xfRows = FloatBuffer(), logits = FloatBuffer(), headOut = FloatBuffer(), mlpOut = FloatBuffer()
+    let xfRows = FloatBuffer(), logits = FloatBuffer(), headOut = FloatBuffer(), headSum = FloatBuffer(), mlpOut = FloatBuffer()
     let dresid = FloatBuffer(), dx = FloatBuffer(), dz = FloatBuffer(), zMasked = FloatBuffer()
     let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer()
     let attnScratch = FloatBuffer()
@@ -466,7 +477,7 @@ final class Workspace {
             a.hpre.reserve(T * M); a.hact.reserve(T * M); a.cdf.reserve(T * M)
         }
         xf.reserve(T * D); lnfMean.reserve(T); lnfRstd.reserve(T)
-        xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); mlpOut.reserve(T * D)
+        xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); headSum.reserve(T * D); mlpOut.reserve(T * D)
         dresid.reserve(T * D); dx.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
         dqkv.reserve(T * 3 * HD); dhidden.reserve(T * M); dlogits.reserve(R * V); dxfRows.reserve(R * D)
         attnScratch.reserve(max(T, 1))

@@ -58,6 +58,12 @@ extension LuaState {
         for (i, s) in list.enumerated() { push(s); setIndex(-2, i + 1) }
     }
 
+    /// Pushes a sequence of integers.
+    public func pushIntegerList(_ list: [Int]) {
+        newTable(array: list.count)
+        for (i, v) in list.enumerated() { push(v); setIndex(-2, i + 1) }
+    }
+
     /// Pushes a sequence of numbers.
     public func pushNumberList(_ list: [Double]) {
         newTable(array: list.count)

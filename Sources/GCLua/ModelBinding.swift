@@ -80,8 +80,12 @@ enum ModelBinding {
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
             ("logits", { c in c.state.pushTensor(try model(c).logits(try c.batch(2))); return 1 }),
-            ("loss", { c in c.state.push(try model(c).evaluate(try c.batch(2)).loss); return 1 }),
-            ("evaluate", { c in pushEvaluation(c.state, try model(c).evaluate(try c.batch(2))); return 1 }),
+            ("loss", { c in
+                let m = try model(c), b = try c.batch(2)
+                c.state.push(try m.evaluate(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b)).loss); return 1 }),
+            ("evaluate", { c in
+                let m = try model(c), b = try c.batch(2)
+                pushEvaluation(c.state, try m.evaluate(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
             ("accuracy", { c in
                 let m = try model(c), b = try c.batch(2)
                 let hooks = try Ablation.hooks(c, 3, model: m, batch: b)

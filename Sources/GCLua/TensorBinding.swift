@@ -7,7 +7,7 @@ enum TensorBinding {
     static func register(_ lua: LuaState) {
         func this(_ c: LuaCall) throws -> Tensor { try c.tensor(1) }
         let methods: [(String, LuaFunction)] = [
-            ("shape", { c in c.state.pushNumberList(try this(c).shape.map(Double.init)); return 1 }),
+            ("shape", { c in c.state.pushIntegerList(try this(c).shape); return 1 }),
             ("numel", { c in c.state.push(try this(c).count); return 1 }),
             ("dim", { c in c.state.push(try this(c).rank); return 1 }),
             ("sum", { c in
