@@ -39,6 +39,7 @@ let package = Package(
         .executableTarget(name: "gcgap-bench", dependencies: ["GCCore", "CBLAS"], path: "Sources/gcgap-bench",
                           swiftSettings: swiftSettings),
         .testTarget(name: "GCCoreTests", dependencies: ["GCCore"], path: "Tests/GCCoreTests"),
+        .testTarget(name: "GCGapCLITests", dependencies: [], path: "Tests/GCGapCLITests"),
         .testTarget(name: "GCLuaTests", dependencies: ["GCLua", "GCCore", "CLua", "CLuaShim"],
                     path: "Tests/GCLuaTests"),
     ],

@@ -22,7 +22,8 @@ final class Completer {
         Completer.current = self
         rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"\\'`@$><=;|&{}()[],+-*/%^#~"))
         rl_attempted_completion_function = { text, _, _ in
-            rl_attempted_completion_over = 1
+            rl_attempted_completion_over = 1   // no filename completion as a fallback
+            rl_completion_append_character = 0 // no space after a name: '.' or ':' may follow
             guard let text = text else { return nil }
             return rl_completion_matches(text) { text, state in
                 guard let c = Completer.current, let text = text else { return nil }

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// The command line of Lua's standalone interpreter, as gcgap implements it.
+@Suite("gcgap's command line")
+struct CommandLineTests {
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: gcgapBinary), "build gcgap first: swift build -c release")
+    }
+
+    @Test func executesStrings() throws {
+        let r = try gcgap(["-e", "print(1+1)"])
+        #expect(r.status == 0 && r.stdout == "2\n")
+    }
+
+    @Test func syntaxErrorsFromStdinExitWithOne() throws {
+        let r = try gcgap(["-"], stdin: "x = 1 +\n")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("gcgap: stdin:2: unexpected symbol near <eof>"))
+    }
+
+    @Test func scriptsSeeTheirArguments() throws {
+        let dir = try temporaryFolder()
+        try "print(arg[0], arg[1], arg[2], arg[-1], select('#', ...), ...)".write(toFile: dir + "/s.lua", atomically: true, encoding: .utf8)
+        let r = try gcgap(["-e", "x=1", dir + "/s.lua", "a", "b"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "\(dir)/s.lua\ta\tb\tx=1\t2\ta\tb\n")
+    }
+
+    @Test func runtimeErrorsPrintATracebackAndExitWithOne() throws {
+        let r = try gcgap(["-e", "local function f() error('boom') end f()"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("gcgap: (command line):1: boom\nstack traceback:"))
+    }
+
+    @Test func requireLibrariesWithDashL() throws {
+        let dir = try temporaryFolder()
+        try "return {answer = 42}".write(toFile: dir + "/mymod.lua", atomically: true, encoding: .utf8)
+        let r = try gcgap(["-l", "mymod", "-l", "g=mymod", "-e", "print(mymod.answer, g.answer)"], cwd: dir)
+        #expect(r.stdout == "42\t42\n")
+    }
+
+    @Test func modulesNextToTheScriptLoad() throws {
+        let dir = try temporaryFolder()
+        try "return {hello = 'next to the script'}".write(toFile: dir + "/helper.lua", atomically: true, encoding: .utf8)
+        try "print(require('helper').hello)".write(toFile: dir + "/main.lua", atomically: true, encoding: .utf8)
+        let r = try gcgap([dir + "/main.lua"], cwd: "/")
+        #expect(r.stdout == "next to the script\n")
+    }
+
+    @Test func gcgapIsAGlobalAndAModule() throws {
+        let r = try gcgap(["-e", "print(gcgap == require('gcgap'), type(gcgap.model), type(gcgap.pretty.format))"], cwd: "/")
+        #expect(r.stdout == "true\tfunction\tfunction\n")
+    }
+
+    @Test func initVariableRunsFirstUnlessDashE() throws {
+        let r = try gcgap(["-e", "print(X)"], environment: ["GCGAP_INIT": "X = 'from init'"])
+        #expect(r.stdout == "from init\n")
+        let dir = try temporaryFolder()
+        try "X = 'from a file'".write(toFile: dir + "/init.lua", atomically: true, encoding: .utf8)
+        #expect(try gcgap(["-e", "print(X)"], environment: ["GCGAP_INIT": "@" + dir + "/init.lua"]).stdout == "from a file\n")
+        #expect(try gcgap(["-E", "-e", "print(X)"], environment: ["GCGAP_INIT": "X = 1"]).stdout == "nil\n")
+    }
+
+    @Test func badOptionsPrintUsage() throws {
+        let r = try gcgap(["-x"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("unrecognized option '-x'") && r.stderr.contains("usage: gcgap"))
+        let h = try gcgap(["--help"])
+        #expect(h.status == 0 && h.stdout.contains("-e stat") && h.stdout.contains("GCGAP_HISTORY"))
+    }
+
+    @Test func stdinRunsAsAScriptWhenNotATerminal() throws {
+        let r = try gcgap([], stdin: "print('piped')\n")
+        #expect(r.stdout == "piped\n")
+    }
+
+    @Test func versionFlag() throws {
+        #expect(try gcgap(["-v"]).stdout.hasPrefix("gcgap "))
+    }
+}
