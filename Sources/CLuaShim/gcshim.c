@@ -1,4 +1,5 @@
 #include "gcshim.h"
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -118,10 +119,15 @@ void gcshim_sigint_mode(lua_State *L, int mode) {
         sa.sa_flags = 0; /* no SA_RESTART: a blocking read returns EINTR at the prompt */
     }
     sigaction(SIGINT, &sa, NULL);
+    if (mode != GCSHIM_SIGINT_DEFAULT) {
+        /* a parent may have started us with SIGINT blocked (masks survive exec) */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    }
     if (mode != GCSHIM_SIGINT_RUNNING && L != NULL) lua_sethook(L, NULL, 0, 0);
 }
-
-void gcshim_interrupt_simulate(void) { on_sigint(SIGINT); }
 
 int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
 

@@ -75,6 +75,34 @@ struct CommandLineTests {
         #expect(r.stdout == "piped\n")
     }
 
+    /// SIGINT during native training stops it between steps with "interrupted!" (exit 1).
+    @Test func ctrlCStopsNativeTraining() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: gcgapBinary)
+        p.arguments = ["-e", """
+            local m = gcgap.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}
+            io.stdout:write("training\\n"); io.stdout:flush()
+            m:train(gcgap.task.reverse(), {steps = 10000000, quiet = true, target = false})
+            print("not reached")
+            """]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        _ = out.fileHandleForReading.availableData // "training": the native loop is running
+        usleep(500_000)
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(10)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("gcgap did not stop within 10 s of SIGINT")
+        }
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(e.hasPrefix("gcgap: interrupted!"), "stderr: \(e)")
+    }
+
     @Test func versionFlag() throws {
         #expect(try gcgap(["-v"]).stdout.hasPrefix("gcgap "))
     }

@@ -91,6 +91,15 @@ struct REPLTests {
         try waitFor("interrupted!")
         try type("print('alive')", "Enter")
         try waitFor("\nalive\n")
+        // ... and a native loop (training) too, keeping the model as trained so far
+        try type("m = gcgap.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}", "Enter")
+        try type("m:train(gcgap.task.reverse(), {steps = 1e7, target = false})", "Enter")
+        usleep(500_000)
+        try type("C-c")
+        try waitFor("> m:train(gcgap.task.reverse(), {steps = 1e7, target = false})")
+        try waitFor("interrupted!\n")
+        try type("print('trained: ' .. tostring(m ~= nil))", "Enter")
+        try waitFor("\ntrained: true\n")
         // errors are reported and the REPL goes on
         try type("error('oops')", "Enter")
         try waitFor("stdin:1: oops")

@@ -120,29 +120,4 @@ struct ErrorBoundaryTests {
         let out = try lua.evaluate("return select(2, pcall(require('gcgap.core').model, {n_layer = 2}))", name: "=t")
         #expect(out.first?.contains("unknown option 'n_layer' (did you mean 'n_layers'?)") == true)
     }
-
-    /// A native loop polls the Ctrl-C flag and stops with "interrupted!".
-    @Test func nativeTrainingStopsOnInterrupt() throws {
-        let lua = try LuaState()
-        GCGapModule.install(lua)
-        lua.pushFunction("press_ctrl_c") { c in
-            gcshim_sigint_mode(c.L, Int32(GCSHIM_SIGINT_PROMPT)) // flag only: the native loop must see it
-            gcshim_interrupt_simulate()
-            return 0
-        }
-        lua.setGlobal("press_ctrl_c")
-        let out = try lua.evaluate("""
-            local gc = require "gcgap.core"
-            local m = gc.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}
-            local steps = 0
-            local ok, msg = pcall(m.train, m, function(step)
-                steps = step
-                if step == 3 then press_ctrl_c() end
-                return {{101, 5, 102, 5, 103}}
-            end, {steps = 100000, quiet = true})
-            return ok, msg, steps
-            """)
-        gcshim_sigint_mode(lua.L, Int32(GCSHIM_SIGINT_DEFAULT))
-        #expect(out == ["false", "interrupted!", "3"])
-    }
 }

@@ -91,8 +91,6 @@ enum {
 void gcshim_sigint_mode(lua_State *L, int mode);
 /* Non-zero when Ctrl-C was pressed since the last clear. */
 int gcshim_interrupt_pending(void);
-/* Does what the SIGINT handler does (for tests: worker threads may block signals). */
-void gcshim_interrupt_simulate(void);
 /* Clears the flag and removes the interrupt hook from the running state. */
 void gcshim_interrupt_clear(void);
 
