@@ -132,6 +132,32 @@ enum TensorBinding {
                 for i in 0..<t.count { t.data[i] = rng.normal() }
                 c.state.pushTensor(t); return 1 }),
             ("is_tensor", { c in c.state.push(c.state.object(at: 1, GCTypes.tensor) != nil); return 1 }),
+            ("save_tensors", { c in
+                let path = try c.string(1)
+                try c.table(2)
+                var list: [(String, Tensor)] = []
+                lua_pushnil(c.L)
+                while lua_next(c.L, 2) != 0 {
+                    defer { c.state.pop() }
+                    guard let name = c.state.string(at: -2) else { c.state.pop(); throw c.argError(2, "tensor names (string keys) expected") }
+                    guard let t = c.state.object(at: -1, GCTypes.tensor) else {
+                        let got = c.state.typeName(at: -1); c.state.pop(2)
+                        throw c.argError(2, "'\(name)': tensor expected, got \(got)")
+                    }
+                    list.append((name, t.value))
+                }
+                list.sort { $0.0 < $1.0 }
+                do { try SafeTensors.write(path: path, list, metadata: ["format": "gcgap/tensors"]) } catch let e as GCError {
+                    throw c.argError(1, e.message)
+                }
+                return 0 }),
+            ("load_tensors", { c in
+                let path = try c.string(1)
+                let file: SafeTensors.File
+                do { file = try SafeTensors.read(path: path) } catch let e as GCError { throw c.argError(1, e.message) }
+                c.state.newTable(hash: file.tensors.count)
+                for name in file.names { c.state.pushTensor(file.tensors[name]!); c.state.setField(-2, name) }
+                return 1 }),
         ]
     }
 }

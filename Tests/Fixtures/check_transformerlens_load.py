@@ -1,0 +1,35 @@
+"""Checks that a checkpoint written by gcgap loads in TransformerLens and gives gcgap's logits.
+
+Outside CI (needs torch and transformer-lens==3.9.0):
+    .build/release/gcgap -e "local m = gcgap.model{seed = 42}; m:save('/tmp/g.safetensors');
+        gcgap.save_tensors('/tmp/g_logits.safetensors',
+            {logits = m:logits(gcgap.batch{{101,5,9,2,102,2,9,5,103},{101,7,1,102,1,7,103}})})"
+    python Tests/Fixtures/check_transformerlens_load.py /tmp/g.safetensors /tmp/g_logits.safetensors
+"""
+import sys
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+path, logits_path = sys.argv[1], sys.argv[2]
+with safe_open(path, "pt") as f:
+    meta = f.metadata()
+cfg = HookedTransformerConfig(n_layers=int(meta["n_layers"]), d_model=int(meta["d_model"]), n_ctx=int(meta["n_ctx"]),
+                              d_head=int(meta["d_head"]), n_heads=int(meta["n_heads"]), d_mlp=int(meta["d_mlp"]),
+                              d_vocab=int(meta["d_vocab"]), act_fn=meta["act_fn"], normalization_type=meta["normalization_type"],
+                              positional_embedding_type=meta["positional_embedding_type"], eps=float(meta["eps"]), device="cpu")
+model = HookedTransformer(cfg)
+missing, unexpected = model.load_state_dict(load_file(path), strict=False)
+missing = [k for k in missing if not (k.endswith(".mask") or k.endswith(".IGNORE"))]
+assert not missing and not unexpected, (missing, unexpected)
+rows = [[101, 5, 9, 2, 102, 2, 9, 5, 103], [101, 7, 1, 102, 1, 7, 103]]
+n = max(len(r) for r in rows) - 1
+tokens = torch.tensor([r[:-1] + [100] * (n - len(r) + 1) for r in rows])
+with torch.no_grad():
+    ref = model(tokens, return_type="logits").numpy()
+ours = load_file(logits_path)["logits"].numpy()
+err = np.max(np.abs(ours - ref) / (1e-6 + 1e-4 * np.maximum(np.abs(ours), np.abs(ref))))
+print(f"TransformerLens loaded {path}; logits {ref.shape}, worst |gcgap - TL| / (1e-6 + 1e-4·|x|) = {err:.3f}")
+sys.exit(0 if err <= 1 else 1)
