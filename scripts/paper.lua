@@ -1,4 +1,146 @@
--- scripts/paper.lua: the whole paper, reproduced (see README).
--- The experiment pipeline is not written yet: this placeholder only says so.
-io.stderr:write("gcgap: scripts/paper.lua is not implemented yet (the experiment pipeline lands with the issues after the host and the native core)\n")
-os.exit(0)
+-- scripts/paper.lua: the whole paper, reproduced.
+--
+--   gcgap scripts/paper.lua [--quick] [--tasks reverse,sort] [--seeds 42,123,...]
+--                           [--preset default|paper-code] [--out DIR] [--cache DIR]
+--                           [--no-decomposition] [--fresh]
+--
+-- Trains (or loads) one model per task and seed, analyses it (gcgap.experiment), and writes
+-- DIR (default: report/) with report.md, runs.csv, summary.json, one JSON per run under
+-- runs/, and SVG figures. Trained models are cached (default: DIR/cache), finished runs are
+-- read back from runs/, so an interrupted run picks up where it stopped. --quick: two seeds
+-- per task and a smaller bootstrap, for a first look in a few minutes.
+local gc = require "gcgap"
+local E = require "gcgap.experiment"
+local R = require "gcgap.report"
+local json = require "gcgap.json"
+
+local SEEDS = { 42, 123, 456, 789, 1010, 2020, 3030, 4040, 5050, 6060 }
+local opts = { tasks = { "reverse", "sort" }, seeds = nil, preset = "default", out = "report", cache = nil,
+               quick = false, fresh = false, decomposition = true }
+
+local function split(s)
+  local t = {}
+  for x in s:gmatch("[^,]+") do t[#t + 1] = x end
+  return t
+end
+
+local args = { ... }
+local i = 1
+while i <= #args do
+  local a = args[i]
+  local function value()
+    i = i + 1
+    if not args[i] then error("option " .. a .. " needs a value", 0) end
+    return args[i]
+  end
+  if a == "--quick" then opts.quick = true
+  elseif a == "--fresh" then opts.fresh = true
+  elseif a == "--no-decomposition" then opts.decomposition = false
+  elseif a == "--tasks" then opts.tasks = split(value())
+  elseif a == "--seeds" then
+    opts.seeds = {}
+    for _, s in ipairs(split(value())) do opts.seeds[#opts.seeds + 1] = math.tointeger(tonumber(s)) or error("bad seed " .. s, 0) end
+  elseif a == "--preset" then opts.preset = value()
+  elseif a == "--out" then opts.out = value()
+  elseif a == "--cache" then opts.cache = value()
+  elseif a == "--help" or a == "-h" then
+    print("usage: gcgap scripts/paper.lua [--quick] [--tasks reverse,sort] [--seeds 42,123] [--preset default|paper-code] [--out DIR] [--cache DIR] [--no-decomposition] [--fresh]")
+    return
+  else error("unknown option " .. a .. " (see --help)", 0) end
+  i = i + 1
+end
+for _, t in ipairs(opts.tasks) do
+  if not E.tasks[t] then error("unknown task '" .. t .. "' (reverse, sort)", 0) end
+end
+opts.seeds = opts.seeds or (opts.quick and { 42, 123 } or SEEDS)
+opts.cache = opts.cache or (opts.out .. "/cache")
+
+local preset = E.preset(opts.preset, opts.quick and { bootstrap = 50 } or nil)
+os.execute(string.format("mkdir -p '%s/runs' '%s'", opts.out, opts.cache))
+
+local t0 = gc.clock()
+local total = #opts.tasks * #opts.seeds
+local records, k = {}, 0
+for _, task in ipairs(opts.tasks) do
+  for _, seed in ipairs(opts.seeds) do
+    k = k + 1
+    local label = string.format("run %d/%d %s seed %d", k, total, task, seed)
+    local status = function(what) gc.status(label .. ": " .. what) end
+    status("training")
+    local rec, cached = E.run(task, seed, preset, { cache = opts.cache, out = opts.out .. "/runs", fresh = opts.fresh,
+                                                    label = label, status = status })
+    gc.status()
+    io.write(string.format("%-28s %s  steps %-5s OOD %-4s rho raw %-6s per-param %-6s  heroes %s  bloats %s%s\n", label,
+      rec.valid and "ok     " or "no OOD ", tostring(rec.train and rec.train.steps or "?"), tostring(rec.ood.length or "-"),
+      rec.rho and rec.rho.raw and string.format("%.3f", rec.rho.raw) or "-",
+      rec.rho and rec.rho.per_param and string.format("%.3f", rec.rho.per_param) or "-",
+      rec.classes and rec.classes.raw and table.concat(rec.classes.raw.heroes, ",") or "-",
+      rec.classes and rec.classes.raw and table.concat(rec.classes.raw.bloats, ",") or "-",
+      cached and "  (cached)" or ""))
+    records[#records + 1] = rec
+  end
+end
+
+-- The decomposition: the same trained models, analysed under other measurement choices.
+local decomposition
+if opts.decomposition then
+  local variants = {
+    { label = "this protocol (" .. preset.name .. ")", records = records },
+    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0 }) },
+    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, zslice_defect = true }) },
+    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, whole_wv = true }) },
+  }
+  decomposition = {}
+  for vi, v in ipairs(variants) do
+    if not v.records then
+      v.records = {}
+      local j = 0
+      for _, task in ipairs(opts.tasks) do
+        for _, seed in ipairs(opts.seeds) do
+          j = j + 1
+          local file = string.format("%s/runs/%s-%d-%s-on-%s.json", opts.out, task, seed, v.name, preset.name)
+          local f = (not opts.fresh) and io.open(file)
+          local rec
+          if f then rec = json.decode(f:read("a")); f:close() else
+            gc.status(string.format("decomposition %d/%d: %s, %s seed %d", vi, #variants, v.label, task, seed))
+            local m = E.train(task, seed, preset, { cache = opts.cache, quiet = true })
+            v.preset.name = v.name
+            rec = E.analyse(m, task, seed, v.preset)
+            E.write_file(file, json.encode(rec, " "))
+          end
+          v.records[#v.records + 1] = rec
+        end
+      end
+      gc.status()
+    end
+    local s = {}
+    for _, x in ipairs(R.summary(v.records)) do s[x.task] = x end
+    decomposition[#decomposition + 1] = { label = v.label, summary = s }
+  end
+end
+
+-- Figures, data, report.
+local figures = {}
+local function figure(file, caption, text)
+  E.write_file(opts.out .. "/" .. file, text)
+  figures[#figures + 1] = { file = file, caption = caption }
+end
+local n_layers = 4
+for _, task in ipairs(opts.tasks) do
+  for _, norm in ipairs{ "raw", "per_param" } do
+    figure(string.format("fig1-%s-%s.svg", task, norm), string.format("Figure 1: %s, G (%s) against C", task, R.norm_label[norm]),
+      R.svg_scatter(records, task, norm, string.format("%s: G (%s) against C", task, R.norm_label[norm])))
+  end
+end
+for _, norm in ipairs{ "raw", "per_param" } do
+  figure("fig2-layers-" .. norm .. ".svg", "Figure 2: Heroes and Bloats per layer, " .. R.norm_label[norm], R.svg_layers(records, norm, n_layers))
+  figure("fig3-pruning-" .. norm .. ".svg", "Figure 3: pruning, " .. R.norm_label[norm], R.svg_pruning(records, norm))
+end
+figure("fig4-rho.svg", "Figure 4: ρ per seed and task", R.svg_rho(records))
+
+E.write_file(opts.out .. "/runs.csv", R.csv(records))
+E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, summary = R.summary(records),
+  decomposition = decomposition }, " "))
+E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, decomposition = decomposition,
+  figures = figures, seconds = gc.clock() - t0 }))
+print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))

@@ -8,12 +8,16 @@ public struct ComponentMeans {
     public var positions: Int
     public var dModel: Int
 
-    /// The mean for a position (the overall mean when per-position means do not cover it).
+    /// The width of a component's mean (d_model, or d_head for z_h).
+    public func width(_ c: Component) -> Int { (values[c]?.count ?? 0) / (perPosition ? positions : 1) }
+
+    /// The mean for a position (the last position's when per-position means do not reach it).
     func vector(_ c: Component, position p: Int) -> ArraySlice<Float>? {
         guard let v = values[c] else { return nil }
-        if !perPosition { return v[0..<dModel] }
+        let w = width(c)
+        if !perPosition { return v[0..<w] }
         let q = min(p, positions - 1)
-        return v[(q * dModel)..<((q + 1) * dModel)]
+        return v[(q * w)..<((q + 1) * w)]
     }
 }
 
@@ -31,16 +35,16 @@ public enum Ablation {
 extension Transformer {
     /// μ_i: the mean of each component's output over every sample and every position the
     /// model reads (PROTOCOL); with `perPosition`, one mean per position index.
-    public func componentMeans(_ b: TokenBatch, perPosition: Bool = false) throws -> ComponentMeans {
-        let D = config.dModel
+    public func componentMeans(_ b: TokenBatch, perPosition: Bool = false, components: [Component]? = nil) throws -> ComponentMeans {
         let maxLen = b.maxInputLength
         var sums: [Component: [Double]] = [:]
         var counts = [Double](repeating: 0, count: perPosition ? maxLen : 1)
         var countsDone = false
         var hooks: [(Component, ComponentHook)] = []
-        for c in config.components {
+        for c in components ?? config.components {
+            let D = width(of: c)
             hooks.append((c, { out in
-                var s = [Double](repeating: 0, count: perPosition ? maxLen * D : D)
+                var s = sums[out.component] ?? [Double](repeating: 0, count: perPosition ? maxLen * D : D)
                 for seq in 0..<(out.offsets.count - 1) {
                     for t in out.offsets[seq]..<out.offsets[seq + 1] {
                         let base = perPosition ? (t - out.offsets[seq]) * D : 0
@@ -54,14 +58,23 @@ extension Transformer {
                 return false
             }))
         }
-        _ = try evaluate(b, hooks: hooks)
+        // large sets in chunks of 256 rows: the same sums, with bounded activation memory
+        let chunk = 256
+        var start = 0
+        while start < b.size {
+            let rows = Array(b.rows[start..<min(b.size, start + chunk)])
+            _ = try evaluate(try TokenBatch(rows: rows, special: b.special), hooks: hooks)
+            countsDone = false
+            start += chunk
+        }
         var values: [Component: [Float]] = [:]
         for (c, s) in sums {
+            let D = width(of: c)
             var v = [Float](repeating: 0, count: s.count)
             for i in 0..<s.count { let n = counts[i / D]; v[i] = n > 0 ? Float(s[i] / n) : 0 }
             values[c] = v
         }
-        return ComponentMeans(perPosition: perPosition, values: values, positions: perPosition ? maxLen : 1, dModel: D)
+        return ComponentMeans(perPosition: perPosition, values: values, positions: perPosition ? maxLen : 1, dModel: config.dModel)
     }
 
     /// Each component's output on a batch, packed [tokens × d_model] (for resampling).
@@ -82,14 +95,14 @@ extension Transformer {
             return { out in out.values.update(repeating: 0, count: out.tokens * out.dModel); return true }
         case .mean(let means):
             guard means.values[c] != nil else { throw GCError("no mean for component \(c)") }
-            guard means.dModel == config.dModel else { throw GCError("means have d_model \(means.dModel), the model \(config.dModel)") }
+            guard means.width(c) == width(of: c) else { throw GCError("the mean of \(c) has width \(means.width(c)), the model's output \(width(of: c))") }
             return { out in
                 for s in 0..<(out.offsets.count - 1) {
                     for t in out.offsets[s]..<out.offsets[s + 1] {
                         let v = means.vector(c, position: t - out.offsets[s])!
                         let row = out.values + t * out.dModel
                         var i = 0
-                        for x in v { row[i] = x; i += 1 }
+                        for x in v { row[i] = x; i += 1 }  // (dModel here is the output's width)
                     }
                 }
                 return true
@@ -104,5 +117,29 @@ extension Transformer {
                 return true
             }
         }
+    }
+}
+
+extension Transformer {
+    /// The public code's head-ablation defect, kept to measure its effect: the mean of the
+    /// head's pre-W_O output z_h (d_head wide) is written into columns h·d_head ..< (h+1)·d_head
+    /// of the layer's attention output after W_O, instead of replacing the head's own
+    /// contribution. `means` must hold the mean of `L{l}.H{h}.z`.
+    public func zSliceDefectHook(_ head: Component, means: ComponentMeans) throws -> (Component, ComponentHook) {
+        guard case .head(let l, let h) = head else { throw GCError("the z-slice defect applies to heads, not \(head)") }
+        try checkComponent(head)
+        let zc = Component.headZ(layer: l, head: h), dh = config.dHead
+        guard means.values[zc] != nil else { throw GCError("no mean for \(zc)") }
+        return (.attention(layer: l), { out in
+            for s in 0..<(out.offsets.count - 1) {
+                for t in out.offsets[s]..<out.offsets[s + 1] {
+                    let v = means.vector(zc, position: t - out.offsets[s])!
+                    let row = out.values + t * out.dModel + h * dh
+                    var i = 0
+                    for x in v { row[i] = x; i += 1 }
+                }
+            }
+            return true
+        })
     }
 }

@@ -46,35 +46,57 @@ public struct ModelConfig: Equatable, CustomStringConvertible {
 
 /// A component whose output can be scored and ablated: an attention head's `result_h`
 /// (its contribution to the residual stream, z_h·W_O[h]) or an MLP's `mlp_out`.
+///
+/// Two more hook points exist for interventions (they are not among the 20 scored
+/// components): a head's pre-W_O output z_h (`L2.H3.z`, d_head wide) and a layer's whole
+/// attention output Σ_h result_h + b_O (`L2.ATTN`).
 public enum Component: Hashable, CustomStringConvertible, Comparable {
     case head(layer: Int, head: Int)
     case mlp(layer: Int)
+    case headZ(layer: Int, head: Int)
+    case attention(layer: Int)
 
     public var layer: Int {
-        switch self { case .head(let l, _): return l; case .mlp(let l): return l }
+        switch self {
+        case .head(let l, _), .headZ(let l, _): return l
+        case .mlp(let l), .attention(let l): return l
+        }
     }
 
-    /// "L2.H3" or "L2.MLP".
+    /// "L2.H3", "L2.MLP", "L2.H3.z" or "L2.ATTN".
     public var description: String {
         switch self {
         case .head(let l, let h): return "L\(l).H\(h)"
         case .mlp(let l): return "L\(l).MLP"
+        case .headZ(let l, let h): return "L\(l).H\(h).z"
+        case .attention(let l): return "L\(l).ATTN"
         }
     }
 
-    /// Parses "L2.H3" / "L2.MLP" (case-insensitive "mlp").
+    /// Parses the names above (MLP, ATTN and z case-insensitive).
     public init?(_ name: String) {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].first == "L", let l = Int(parts[0].dropFirst()), l >= 0 else { return nil }
-        if parts[1].uppercased() == "MLP" { self = .mlp(layer: l); return }
+        guard parts.count == 2 || parts.count == 3, parts[0].first == "L", let l = Int(parts[0].dropFirst()), l >= 0 else { return nil }
+        if parts.count == 2 && parts[1].uppercased() == "MLP" { self = .mlp(layer: l); return }
+        if parts.count == 2 && parts[1].uppercased() == "ATTN" { self = .attention(layer: l); return }
         guard parts[1].first == "H", let h = Int(parts[1].dropFirst()), h >= 0 else { return nil }
-        self = .head(layer: l, head: h)
+        if parts.count == 3 {
+            guard parts[2].lowercased() == "z" else { return nil }
+            self = .headZ(layer: l, head: h)
+        } else {
+            self = .head(layer: l, head: h)
+        }
     }
 
-    /// Order: by layer, heads before the MLP.
+    /// Order: by layer; in a layer z_h, heads, the attention output, then the MLP.
     public static func < (a: Component, b: Component) -> Bool {
-        func key(_ c: Component) -> (Int, Int) {
-            switch c { case .head(let l, let h): return (l, h); case .mlp(let l): return (l, Int.max) }
+        func key(_ c: Component) -> (Int, Int, Int) {
+            switch c {
+            case .headZ(let l, let h): return (l, 0, h)
+            case .head(let l, let h): return (l, 1, h)
+            case .attention(let l): return (l, 2, 0)
+            case .mlp(let l): return (l, 3, 0)
+            }
         }
         return key(a) < key(b)
     }

@@ -137,13 +137,19 @@ public final class Transformer {
     public func removeAllHooks() { persistentHooks.removeAll() }
     public var hookCount: Int { persistentHooks.count }
 
+    /// The width of a component's output (d_model; d_head for z_h).
+    public func width(of c: Component) -> Int {
+        if case .headZ = c { return config.dHead }
+        return config.dModel
+    }
+
     public func checkComponent(_ c: Component) throws {
         switch c {
-        case .head(let l, let h):
+        case .head(let l, let h), .headZ(let l, let h):
             guard l < config.nLayers, h < config.nHeads else {
                 throw GCError("unknown component '\(c)' (this model has \(config.nLayers) layers of \(config.nHeads) heads)")
             }
-        case .mlp(let l):
+        case .mlp(let l), .attention(let l):
             guard l < config.nLayers else { throw GCError("unknown component '\(c)' (this model has \(config.nLayers) layers)") }
         }
     }
@@ -218,9 +224,9 @@ public final class Transformer {
         for (comp, h) in extra { try checkComponent(comp); hooks[comp, default: []].append(h) }
         ws.replaced.removeAll(keepingCapacity: true)
 
-        func runHooks(_ comp: Component, _ values: FPtr) throws {
+        func runHooks(_ comp: Component, _ values: FPtr, width: Int = D) throws {
             guard let list = hooks[comp] else { return }
-            let out = ComponentOutput(component: comp, values: values, tokens: T, dModel: D, offsets: plan.seqs.offsets)
+            let out = ComponentOutput(component: comp, values: values, tokens: T, dModel: width, offsets: plan.seqs.offsets)
             for h in list where try h(out) { ws.replaced.insert(comp) }
         }
 
@@ -236,30 +242,51 @@ public final class Transformer {
             layernormForward(a.x1.pointer, a.ln1Mean.pointer, a.ln1Rstd.pointer, resid, p + b.ln1w, p + b.ln1b, T, D, c.lnEps)
             matmulForward(a.qkv.pointer, a.x1.pointer, p + b.wqkv, p + b.bqkv, T, D, 3 * HD)
             attentionForward(a.z.pointer, a.pattern.pointer, a.qkv.pointer, plan.seqs, H, dh)
-            // resid_mid = resid + Σ_h z_h W_O[h] + b_O
+            for h in 0..<H where hooks[.headZ(layer: l, head: h)] != nil {
+                // z_h is a strided slice of z: hooks see (and may replace) a packed copy
+                let zh = ws.zHead.pointer
+                for t in 0..<T { (zh + t * dh).update(from: a.z.pointer + t * HD + h * dh, count: dh) }
+                let before = ws.replaced.count
+                try runHooks(.headZ(layer: l, head: h), zh, width: dh)
+                if ws.replaced.count != before {
+                    for t in 0..<T { (a.z.pointer + t * HD + h * dh).update(from: zh + t * dh, count: dh) }
+                }
+            }
+            // attention output Σ_h z_h W_O[h] + b_O; resid_mid = resid + that
             let mid = a.residMid.pointer
-            for t in 0..<T { for i in 0..<D { mid[t * D + i] = resid[t * D + i] + p[b.bo + i] } }
             let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
             var anyReplaced = false
             if headsHooked {
-                // per-head outputs for the hooks; summed into the residual only when a hook
+                // per-head outputs for the hooks; their sum is used only when a hook
                 // replaced one, so that observing never changes a single bit of the result
-                let out = ws.headOut.pointer
+                let out = ws.headOut.pointer, sum = ws.headSum.pointer
                 ws.headSum.zero(T * D)
                 for h in 0..<H {
                     BLAS.gemmNN(T, D, dh, a.z.pointer + h * dh, HD, p + b.wo + h * dh * D, D, 0, out, D)
                     let before = ws.replaced.count
                     try runHooks(.head(layer: l, head: h), out)
                     if ws.replaced.count != before { anyReplaced = true }
-                    let sum = ws.headSum.pointer
                     for i in 0..<(T * D) { sum[i] += out[i] }
                 }
             }
+            // the attention output goes to `ao`: its own buffer when hooked, else straight
+            // into the residual
+            let attnHooked = hooks[.attention(layer: l)] != nil
+            let ao = attnHooked ? ws.attnOut.pointer : mid
+            if attnHooked {
+                for t in 0..<T { (ao + t * D).update(from: p + b.bo, count: D) }
+            } else {
+                for t in 0..<T { for i in 0..<D { mid[t * D + i] = resid[t * D + i] + p[b.bo + i] } }
+            }
             if anyReplaced {
                 let sum = ws.headSum.pointer
-                for i in 0..<(T * D) { mid[i] += sum[i] }
+                for i in 0..<(T * D) { ao[i] += sum[i] }
             } else {
-                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, mid, D)
+                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, ao, D)
+            }
+            if attnHooked {
+                try runHooks(.attention(layer: l), ao)
+                for i in 0..<(T * D) { mid[i] = resid[i] + ao[i] }
             }
             layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
             matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
@@ -315,7 +342,8 @@ public final class Transformer {
                 layernormBackward(dresid, g + b.ln2w, g + b.ln2b, dx, a.residMid.pointer, p + b.ln2w,
                                   a.ln2Mean.pointer, a.ln2Rstd.pointer, T, D)
             }
-            // attention output
+            // attention output (a replaced one is a constant: nothing flows into the heads)
+            if ws.replaced.contains(.attention(layer: l)) { continue }
             for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } }
             let dz = ws.dz.pointer
             BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
@@ -329,6 +357,9 @@ public final class Transformer {
                     for t in 0..<T { for e in 0..<dh { zm[t * HD + h * dh + e] = 0; dz[t * HD + h * dh + e] = 0 } }
                 }
                 BLAS.gemmTN(HD, D, T, zm, HD, dresid, D, 1, g + b.wo, D)
+            }
+            for h in 0..<H where ws.replaced.contains(.headZ(layer: l, head: h)) {
+                for t in 0..<T { for e in 0..<dh { dz[t * HD + h * dh + e] = 0 } }
             }
             ws.dqkv.zero(T * 3 * HD)
             attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
@@ -456,6 +487,7 @@ final class Workspace {
     let layers: [LayerBuffers]
     let xf = FloatBuffer(), lnfMean = FloatBuffer(), lnfRstd = FloatBuffer()
     let xfRows = FloatBuffer(), logits = FloatBuffer(), headOut = FloatBuffer(), headSum = FloatBuffer(), mlpOut = FloatBuffer()
+    let zHead = FloatBuffer(), attnOut = FloatBuffer()
     let dresid = FloatBuffer(), dx = FloatBuffer(), dz = FloatBuffer(), zMasked = FloatBuffer()
     let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer()
     let attnScratch = FloatBuffer()
@@ -478,6 +510,7 @@ final class Workspace {
         }
         xf.reserve(T * D); lnfMean.reserve(T); lnfRstd.reserve(T)
         xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); headSum.reserve(T * D); mlpOut.reserve(T * D)
+        zHead.reserve(T * c.dHead); attnOut.reserve(T * D)
         dresid.reserve(T * D); dx.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
         dqkv.reserve(T * 3 * HD); dhidden.reserve(T * M); dlogits.reserve(R * V); dxfRows.reserve(R * D)
         attnScratch.reserve(max(T, 1))

@@ -27,12 +27,19 @@ public enum GCGapModule {
     static func pushModule(_ lua: LuaState) {
         lua.newTable(hash: 32)
         let m = lua.top
-        for (name, fn) in TensorBinding.functions() + ModelBinding.functions() + MeansBinding.functions() + misc() {
+        for (name, fn) in TensorBinding.functions() + ModelBinding.functions() + MeansBinding.functions()
+            + ScoringBinding.functions() + misc() {
             lua.setFunction(m, name, fn)
         }
         lua.newTable(hash: 4)
         for (name, fn) in TaskBinding.functions(lua) { lua.setFunction(-1, name, fn) }
         lua.setField(m, "task")
+        lua.newTable(hash: 4)
+        for (name, fn) in ScoringBinding.scoreFunctions() { lua.setFunction(-1, name, fn) }
+        lua.setField(m, "score")
+        lua.newTable(hash: 6)
+        for (name, fn) in ScoringBinding.statsFunctions() { lua.setFunction(-1, name, fn) }
+        lua.setField(m, "stats")
         lua.push(version); lua.setField(m, "version")
         lua.push(Int(SpecialTokens.protocolDefault.pad)); lua.setField(m, "PAD")
         lua.push(Int(SpecialTokens.protocolDefault.start)); lua.setField(m, "START")

@@ -50,6 +50,16 @@ struct ModelGradientTests {
         try checkModel(m, hooks: [(.head(layer: 1, head: 0), fill), (.mlp(layer: 0), fill)])
     }
 
+    /// The same with a head's z_h and a whole attention output replaced.
+    @Test func withReplacedZAndAttentionOutput() throws {
+        let m = try randomModel(tinyConfig(), seed: 12)
+        let fill: ComponentHook = { out in
+            for i in 0..<(out.tokens * out.dModel) { out.values[i] = 0.2 }
+            return true
+        }
+        try checkModel(m, hooks: [(.headZ(layer: 0, head: 1), fill), (.attention(layer: 1), fill)])
+    }
+
     /// Padding never changes an earlier position's logits (causal mask).
     @Test func paddingDoesNotLeakBackwards() throws {
         let m = try randomModel(tinyConfig(), seed: 11)

@@ -1,0 +1,273 @@
+import CLua
+import CLuaShim
+import GCCore
+
+/// `gcgap.score`, `gcgap.ood`, `gcgap.stats`, `gcgap.gap`, `gcgap.classify`.
+enum ScoringBinding {
+    static let stop: () -> Bool = {
+        if gcshim_interrupt_pending() != 0 { gcshim_interrupt_clear(); return true }
+        return false
+    }
+
+    /// A table {name = number} -> (names in component order, values).
+    static func scoreTable(_ c: LuaCall, _ i: Int32) throws -> (names: [String], values: [Double]) {
+        try c.table(i)
+        let idx = lua_absindex(c.L, i)
+        var pairs: [(String, Double)] = []
+        lua_pushnil(c.L)
+        while lua_next(c.L, idx) != 0 {
+            defer { c.state.pop() }
+            guard let k = c.state.string(at: -2) else { c.state.pop(); throw c.argError(i, "component names (string keys) expected") }
+            guard lua_type(c.L, -1) == LUA_TNUMBER else { c.state.pop(); throw c.argError(i, "'\(k)': number expected") }
+            let v = lua_tonumberx(c.L, -1, nil)
+            guard v.isFinite else { c.state.pop(); throw c.argError(i, "'\(k)' is \(v) (NaN or infinite)") }
+            pairs.append((k, v))
+        }
+        pairs.sort { a, b in
+            switch (Component(a.0), Component(b.0)) {
+            case let (x?, y?): return x < y
+            default: return a.0 < b.0
+            }
+        }
+        return (pairs.map(\.0), pairs.map(\.1))
+    }
+
+    /// Two score tables over the same names.
+    static func pairedScores(_ c: LuaCall, _ i: Int32, _ j: Int32) throws -> (names: [String], x: [Double], y: [Double]) {
+        let a = try scoreTable(c, i), b = try scoreTable(c, j)
+        guard a.names == b.names else {
+            let missing = Set(a.names).symmetricDifference(b.names).sorted().prefix(5)
+            throw LuaError("bad arguments to '\(c.name)' (the two tables must have the same keys; differing: \(missing.joined(separator: ", ")))")
+        }
+        return (a.names, a.values, b.values)
+    }
+
+    /// Two numeric sequences (arrays) or two score tables.
+    static func sequences(_ c: LuaCall) throws -> ([Double], [Double]) {
+        try c.table(1); try c.table(2)
+        if c.rawLength(1) > 0 || c.rawLength(2) > 0 {
+            func list(_ i: Int32) throws -> [Double] {
+                (1...max(1, c.rawLength(i))).compactMap { k -> Double? in
+                    guard k <= c.rawLength(i) else { return nil }
+                    lua_rawgeti(c.L, i, lua_Integer(k)); defer { c.state.pop() }
+                    return lua_type(c.L, -1) == LUA_TNUMBER ? lua_tonumberx(c.L, -1, nil) : .nan
+                }
+            }
+            let x = try list(1), y = try list(2)
+            guard x.count == y.count else { throw LuaError("bad arguments to '\(c.name)' (sequences of \(x.count) and \(y.count) numbers)") }
+            guard !(x + y).contains(where: { !$0.isFinite }) else { throw LuaError("bad arguments to '\(c.name)' (numbers expected, NaN or non-number found)") }
+            return (x, y)
+        }
+        let p = try pairedScores(c, 1, 2)
+        return (p.x, p.y)
+    }
+
+    static func pushOptional(_ s: LuaState, _ v: Double?) { if let v = v { s.push(v) } else { s.pushNil() } }
+
+    static func statsFunctions() -> [(String, LuaFunction)] {
+        [
+            ("spearman", { c in let (x, y) = try sequences(c); pushOptional(c.state, Stats.spearman(x, y)); return 1 }),
+            ("kendall", { c in let (x, y) = try sequences(c); pushOptional(c.state, Stats.kendall(x, y)); return 1 }),
+            ("pearson", { c in let (x, y) = try sequences(c); pushOptional(c.state, Stats.pearson(x, y)); return 1 }),
+            ("ranks", { c in
+                let method = try c.choice(2, Stats.RankMethod.allCases.map(\.rawValue), default: "average")
+                if c.type(1) == LUA_TTABLE && c.rawLength(1) == 0 {
+                    let t = try scoreTable(c, 1)
+                    let r = Stats.ranks(t.values, method: .init(rawValue: method)!)
+                    c.state.newTable(hash: r.count)
+                    for (n, v) in zip(t.names, r) { c.state.push(v); c.state.setField(-2, n) }
+                    return 1
+                }
+                try c.table(1)
+                var x: [Double] = []
+                for k in 0..<c.rawLength(1) {
+                    lua_rawgeti(c.L, 1, lua_Integer(k + 1)); defer { c.state.pop() }
+                    guard lua_type(c.L, -1) == LUA_TNUMBER else { throw c.argError(1, "number expected at index \(k + 1)") }
+                    x.append(lua_tonumberx(c.L, -1, nil))
+                }
+                c.state.pushNumberList(Stats.ranks(x, method: .init(rawValue: method)!)); return 1 }),
+            ("permutation", { c in
+                let (x, y) = try sequences(c)
+                let o = try c.options(3)
+                let n = try o.integer("permutations", in: 1...10_000_000) ?? 10_000
+                let seed = try o.integer("seed") ?? 0
+                try o.finish()
+                pushOptional(c.state, Stats.permutationPValue(x, y, permutations: n, seed: UInt64(bitPattern: Int64(seed)))); return 1 }),
+            ("bootstrap", { c in
+                let (x, y) = try sequences(c)
+                let o = try c.options(3)
+                let n = try o.integer("resamples", in: 1...10_000_000) ?? 2000
+                let level = try o.number("level") ?? 0.95
+                let seed = try o.integer("seed") ?? 0
+                try o.finish()
+                guard level > 0 && level < 1 else { throw c.argError(3, "option 'level': must be in (0, 1)") }
+                guard let ci = Stats.bootstrapSpearman(x, y, resamples: n, level: level, seed: UInt64(bitPattern: Int64(seed))) else {
+                    c.state.pushNil(); return 1
+                }
+                c.state.push(ci.low); c.state.push(ci.high); return 2 }),
+        ]
+    }
+
+    static func functions() -> [(String, LuaFunction)] {
+        [
+            ("gap", { c in
+                let p = try pairedScores(c, 1, 2)
+                let o = try c.options(3)
+                let method = try o.choice("ranks", Stats.RankMethod.allCases.map(\.rawValue)) ?? "average"
+                try o.finish()
+                let d = Stats.gap(p.x, p.y, method: .init(rawValue: method)!)
+                c.state.newTable(hash: d.count)
+                for (n, v) in zip(p.names, d) { c.state.push(v); c.state.setField(-2, n) }
+                return 1 }),
+            ("classify", { c in
+                let d = try scoreTable(c, 1)
+                let o = try c.options(2)
+                let t = try o.number("threshold") ?? 6
+                let strict = try o.boolean("strict") ?? false
+                try o.finish()
+                var heroes: [(String, Double)] = [], bloats: [(String, Double)] = [], aligned: [String] = []
+                for (n, v) in zip(d.names, d.values) {
+                    if strict ? v < -t : v <= -t { heroes.append((n, v)) }
+                    else if strict ? v > t : v >= t { bloats.append((n, v)) }
+                    else { aligned.append(n) }
+                }
+                // heroes by most negative Δ, bloats by largest Δ; ties in component order
+                heroes = heroes.enumerated().sorted { $0.element.1 < $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }.map(\.element)
+                bloats = bloats.enumerated().sorted { $0.element.1 > $1.element.1 || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }.map(\.element)
+                c.state.newTable(hash: 3)
+                c.state.pushStringList(heroes.map(\.0)); c.state.setField(-2, "heroes")
+                c.state.pushStringList(bloats.map(\.0)); c.state.setField(-2, "bloats")
+                c.state.pushStringList(aligned); c.state.setField(-2, "aligned")
+                return 1 }),
+            ("ood", { c in
+                let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+                let o = try c.options(3)
+                var lengths = [8, 9, 10, 11]
+                if o.push("lengths") == LUA_TTABLE {
+                    lengths = []
+                    for k in 1...max(1, Int(lua_rawlen(c.L, -1))) where k <= Int(lua_rawlen(c.L, -1)) {
+                        lua_rawgeti(c.L, -1, lua_Integer(k)); var ok: Int32 = 0
+                        let v = lua_tointegerx(c.L, -1, &ok); c.state.pop()
+                        guard ok != 0, v >= 1 else { c.state.pop(); throw c.argError(3, "option 'lengths': positive integers expected") }
+                        lengths.append(Int(v))
+                    }
+                }
+                c.state.pop()
+                var range = 0.20...0.75
+                if o.push("range") == LUA_TTABLE {
+                    lua_rawgeti(c.L, -1, 1); lua_rawgeti(c.L, -2, 2)
+                    let lo = lua_tonumberx(c.L, -2, nil), hi = lua_tonumberx(c.L, -1, nil)
+                    c.state.pop(2)
+                    guard lo <= hi else { c.state.pop(); throw c.argError(3, "option 'range': {lo, hi} with lo <= hi expected") }
+                    range = lo...hi
+                }
+                c.state.pop()
+                let size = try o.integer("size", in: 1...1_000_000) ?? 200
+                let seed = UInt64(bitPattern: Int64(try o.integer("seed") ?? Int(Int64(bitPattern: m.seed ?? 0))))
+                try o.finish()
+                let sel = try selectOODLength(m, task: task, lengths: lengths, range: range, size: size, seed: seed)
+                let s = c.state
+                s.newTable(hash: 3)
+                if let n = sel.length { s.push(n); s.setField(-2, "length") }
+                s.newTable(array: sel.accuracies.count)
+                for (k, a) in sel.accuracies.enumerated() {
+                    s.newTable(hash: 2); s.push(a.length); s.setField(-2, "length"); s.push(a.accuracy); s.setField(-2, "accuracy")
+                    s.setIndex(-2, k + 1)
+                }
+                s.setField(-2, "accuracies")
+                if let set = sel.set { s.pushObject(BatchBox(set), GCTypes.batch); s.setField(-2, "set") }
+                return 1 }),
+        ]
+    }
+
+    /// Batches for G: `batches` of `batch` samples at `length`, from stream "grad-N" of seed.
+    static func gradientBatches(_ c: LuaCall, _ o: LuaOptions, model m: Transformer, task: AlgorithmicTask) throws -> [TokenBatch] {
+        guard let length = try o.range("length") else { throw c.argError(3, "option 'length' is required (the OOD length)") }
+        let n = try o.integer("batches", in: 1...100_000) ?? 50
+        let size = try o.integer("batch", in: 1...100_000) ?? 64
+        let seed = UInt64(bitPattern: Int64(try o.integer("seed") ?? Int(Int64(bitPattern: m.seed ?? 0))))
+        let stream = try o.string("stream") ?? "grad-\(length.lowerBound)"
+        var rng = Rng(seed: seed, stream: stream)
+        return try (0..<n).map { _ in try task.batch(size: size, lengths: length, rng: &rng) }
+    }
+
+    static func scoreFunctions() -> [(String, LuaFunction)] {
+        [
+            ("gradient", { c in
+                let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+                let o = try c.options(3)
+                let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
+                let whole = try o.boolean("whole_wv") ?? false
+                let batches = try gradientBatches(c, o, model: m, task: task)
+                try o.finish()
+                // one pass gives both: per-param = raw / sqrt(entries), batch by batch
+                let raw = try m.gradientScores(batches, norm: .raw, wholeWV: whole, shouldStop: stop)
+                let cfg = m.config
+                let perParam = Dictionary(uniqueKeysWithValues: raw.map { comp, v -> (Component, Double) in
+                    let entries: Int
+                    if case .mlp = comp { entries = cfg.dMLP * cfg.dModel } else { entries = cfg.dModel * cfg.dHead * (whole ? cfg.nHeads : 1) }
+                    return (comp, v / Double(entries).squareRoot())
+                })
+                c.state.pushComponentTable(norm == "raw" ? raw : perParam)
+                c.state.pushComponentTable(norm == "raw" ? perParam : raw)
+                return 2 }),
+            ("taylor", { c in
+                let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+                let o = try c.options(3)
+                let batches = try gradientBatches(c, o, model: m, task: task)
+                try o.finish()
+                c.state.pushComponentTable(try m.taylorScores(batches, shouldStop: stop))
+                return 1 }),
+            ("causal", { c in
+                let m = try c.object(1, GCTypes.model), b = try c.batch(2)
+                let o = try c.options(3)
+                let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
+                let perPosition = try o.boolean("per_position") ?? false
+                let defect = try o.boolean("zslice_defect") ?? false
+                var means: ComponentMeans? = nil
+                if o.push("means") != LUA_TNIL {
+                    guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(3, "option 'means': means expected") }
+                    means = mb.value
+                }
+                c.state.pop()
+                var source: TokenBatch? = nil
+                if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L)) }
+                c.state.pop()
+                try o.finish()
+                let comps = m.config.components
+                let ablation: GCCore.Ablation
+                var hookFor: ((Component) throws -> (Component, ComponentHook))? = nil
+                switch kind {
+                case "zero": ablation = .zero
+                case "resample":
+                    guard let src = source else { throw c.argError(3, "option 'source': a batch of the same row lengths is needed for resample ablation") }
+                    ablation = .resample(try m.componentOutputs(src, components: comps))
+                default:
+                    var mu = try means ?? m.componentMeans(b, perPosition: perPosition)
+                    if defect {
+                        let zs = (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
+                        let zm = try m.componentMeans(b, perPosition: perPosition, components: zs)
+                        for (k, v) in zm.values { mu.values[k] = v }
+                        let captured = mu
+                        hookFor = { comp in
+                            if case .head = comp { return try m.zSliceDefectHook(comp, means: captured) }
+                            return (comp, try m.ablationHook(comp, .mean(captured)))
+                        }
+                    }
+                    ablation = .mean(mu)
+                }
+                let r = try m.causalScores(b, ablation: ablation, components: comps, hookFor: hookFor, shouldStop: stop)
+                c.state.pushComponentTable(r.scores)
+                c.state.push(r.base)
+                c.state.pushComponentTable(r.ablated)
+                return 3 }),
+            ("patching", { c in
+                let m = try c.object(1, GCTypes.model), clean = try c.batch(2), corrupted = try c.batch(3)
+                let r = try m.patchingScores(clean: clean, corrupted: corrupted, shouldStop: stop)
+                c.state.pushComponentTable(r.scores)
+                c.state.push(r.clean)
+                c.state.push(r.corrupted)
+                return 3 }),
+        ]
+    }
+}

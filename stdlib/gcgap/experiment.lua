@@ -1,0 +1,382 @@
+--- gcgap.experiment: the paper's measurement, one run at a time, in plain Lua on top of
+-- the native primitives. Read it, copy it, change it.
+--
+--   local E = require "gcgap.experiment"
+--   local p = E.preset("default", {threshold = 5})          -- PROTOCOL.md, one thing changed
+--   local model, training = E.train(gcgap.task.reverse(), 42, p, {cache = "runs/cache"})
+--   local record = E.analyse(model, gcgap.task.reverse(), 42, p)
+--   print(record.rho.raw, table.concat(record.classes.raw.heroes, " "))
+--
+-- A record is a plain table (written as JSON by E.run): training, OOD selection, G (raw and
+-- per-param), C, ρ with a bootstrap interval, Δ, classes, pruning, and a hero-stability
+-- bootstrap over the evaluation set.
+local gc = require "gcgap.core"
+local json = require "gcgap.json"
+
+local E = {}
+
+-- PROTOCOL.md, every default in one place. `paper-code` follows the author's public code
+-- where PROTOCOL's table says it differs; the two defects are flags, off by default.
+E.presets = {
+  default = {
+    name = "default",
+    model = {},                                  -- gcgap.model options (PROTOCOL's sizes)
+    train = { lr = 1e-3, batch = 64, lengths = { 3, 7 }, steps = 15000, target = 0.90 },
+    layout = "whole",                            -- each sample right-padded as a whole
+    eval_every = 100, eval_size = 256, fresh_eval = false,
+    ood = { lengths = { 8, 9, 10, 11 }, range = { 0.20, 0.75 } },
+    set_size = 200, fresh_sets = false,          -- fixed sets from the seed
+    grad = { batches = 50, batch = 64 },
+    means = "eval-set", per_position = false,    -- μ over the OOD evaluation set
+    threshold = 6, strict = false, ranks = "average",
+    pruning = "extremes",                        -- two Heroes of most negative Δ, two Bloats of largest Δ
+    id_size = 200,
+    zslice_defect = false, whole_wv = false,
+    bootstrap = 200,                             -- resamples of the evaluation set
+  },
+}
+E.presets["paper-code"] = setmetatable({
+  name = "paper-code",
+  layout = "blocks",                             -- START x SEP padded, then y END padded
+  eval_every = 500, eval_size = 100, fresh_eval = true,
+  set_size = 100, fresh_sets = true,             -- fresh random samples on every accuracy call
+  means = "fresh-batches",                       -- μ over 50 fresh batches of 64
+  strict = true,                                 -- Δ < −6, Δ > 6
+  pruning = "component-order",                   -- the first two in component order
+}, { __index = E.presets.default })
+
+--- A preset by name, with overrides (a shallow copy: nested tables are replaced whole).
+function E.preset(name, overrides)
+  local base = E.presets[name or "default"]
+  if not base then error("unknown preset '" .. tostring(name) .. "' (default, paper-code)", 2) end
+  local p = {}
+  for k in pairs(E.presets.default) do p[k] = base[k] end
+  for k, v in pairs(base) do p[k] = v end
+  for k, v in pairs(overrides or {}) do
+    if E.presets.default[k] == nil and k ~= "name" then error("unknown preset field '" .. tostring(k) .. "'", 2) end
+    p[k] = v
+  end
+  return p
+end
+
+E.tasks = { reverse = gc.task.reverse, sort = gc.task.sort }
+
+local function task_of(t) return type(t) == "string" and assert(E.tasks[t], "unknown task " .. t)() or t end
+
+-- Token rows of the public code's training layout: input block and target block padded
+-- separately, so a short sample reads START x SEP PAD .. PAD y END PAD ..
+local function block_rows(rows, pad, sep)
+  local maxn = 0
+  for _, r in ipairs(rows) do
+    for i, t in ipairs(r) do if t == sep then maxn = math.max(maxn, i - 2) break end end
+  end
+  local out = {}
+  for k, r in ipairs(rows) do
+    local s
+    for i, t in ipairs(r) do if t == sep then s = i break end end
+    local n = s - 2
+    local row = {}
+    for i = 1, s do row[#row + 1] = r[i] end
+    for _ = n + 1, maxn do row[#row + 1] = pad end
+    for i = s + 1, #r do row[#row + 1] = r[i] end
+    for _ = n + 1, maxn do row[#row + 1] = pad end
+    out[k] = row
+  end
+  return out
+end
+
+-- A deterministic stream of fresh evaluation batches (paper-code's "fresh samples").
+local function fresh(task, seed, stream)
+  local k = 0
+  return function(size, length)
+    k = k + 1
+    return task:batch{ size = size, length = length, seed = seed, stream = stream .. "-" .. k }
+  end
+end
+
+--- The cache file of a trained model: everything that shapes training is in the name.
+function E.cache_key(task, seed, p)
+  local parts = { task:name(), "s" .. seed, p.layout, "e" .. p.eval_every .. "x" .. p.eval_size .. (p.fresh_eval and "f" or ""),
+                  "lr" .. p.train.lr, "b" .. p.train.batch, "l" .. p.train.lengths[1] .. "-" .. p.train.lengths[2],
+                  "max" .. p.train.steps, "t" .. tostring(p.train.target) }
+  local keys = {}
+  for k in pairs(p.model) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. tostring(p.model[k]) end
+  return table.concat(parts, "_")
+end
+
+local function read_file(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local s = f:read("a"); f:close()
+  return s
+end
+
+--- Writes a file through a temporary name and a rename (never half a file).
+function E.write_file(path, text)
+  local tmp = path .. ".tmp"
+  local f = assert(io.open(tmp, "w"))
+  f:write(text); f:close()
+  assert(os.rename(tmp, path))
+end
+
+--- Trains a model as the preset says, or loads it from `opts.cache` (a folder) when it was
+-- trained before. Returns the model and the training record.
+function E.train(task, seed, p, opts)
+  task = task_of(task)
+  opts = opts or {}
+  local file
+  if opts.cache then
+    file = opts.cache .. "/" .. E.cache_key(task, seed, p)
+    local ok, m = pcall(gc.load, file .. ".safetensors")
+    local rec = read_file(file .. ".json")
+    if ok and rec then return m, json.decode(rec) end
+  end
+  local mopts = { seed = seed }
+  for k, v in pairs(p.model) do mopts[k] = v end
+  local m = gc.model(mopts)
+  local topts = { lr = p.train.lr, batch = p.train.batch, lengths = p.train.lengths, steps = p.train.steps,
+                  target = p.train.target, eval_every = p.eval_every, eval_size = p.eval_size, seed = seed,
+                  label = opts.label, quiet = opts.quiet }
+  if p.fresh_eval then
+    local next_set = fresh(task, seed, "train-check")
+    topts.eval = function() return m:accuracy(next_set(p.eval_size, p.train.lengths)) end
+  end
+  local result
+  if p.layout == "blocks" then
+    local k = 0
+    result = m:train(function()
+      k = k + 1
+      local b = task:batch{ size = p.train.batch, length = p.train.lengths, seed = seed, stream = "train-" .. k }
+      return block_rows(b:rows(), gc.PAD, gc.SEP)
+    end, topts)
+  else
+    result = m:train(task, topts)
+  end
+  local rec = { steps = result.steps, seconds = result.seconds, accuracy = result.accuracy, reached = result.reached,
+                loss = result.loss }
+  if file then
+    m:save(file .. ".safetensors")
+    E.write_file(file .. ".json", json.encode(rec, " "))
+  end
+  return m, rec
+end
+
+-- Means for mean ablation, as the preset says.
+local function means_for(m, task, seed, p, length, set)
+  local comps = nil
+  if p.means == "fresh-batches" then
+    -- the same mean as over 50 batches of 64 (equal lengths: every sample counts the same)
+    local big = task:batch{ size = p.grad.batches * p.grad.batch, length = length, seed = seed, stream = "means-" .. length }
+    return gc.means(m, big, { per_position = p.per_position }), big
+  end
+  return gc.means(m, set, { per_position = p.per_position })
+end
+
+-- Per-sample correctness (0/1 lists) with nothing ablated and with each component ablated.
+local function causal_samples(m, comps, base_set, sets, ablation)
+  local base = m:evaluate(base_set).correct
+  local each = {}
+  for i, c in ipairs(comps) do
+    local opts = { ablate = { c }, with = "mean", means = ablation.means }
+    each[c] = m:evaluate(sets[i], opts).correct
+  end
+  return base, each
+end
+
+local function mean01(list, idx)
+  local s, n = 0, 0
+  if idx then
+    for _, i in ipairs(idx) do s = s + (list[i] and 1 or 0) end
+    n = #idx
+  else
+    for _, v in ipairs(list) do s = s + (v and 1 or 0) end
+    n = #list
+  end
+  return n > 0 and s / n or 0 / 0
+end
+
+local function constant(t)
+  local first
+  for _, v in pairs(t) do
+    if first == nil then first = v elseif v ~= first then return false end
+  end
+  return true
+end
+
+--- The gap and classes of (G, C), or nil (undefined) when G or C is constant.
+function E.gap_and_classes(G, C, p)
+  if constant(G) or constant(C) then return nil end
+  local delta = gc.gap(G, C, { ranks = p.ranks })
+  return delta, gc.classify(delta, { threshold = p.threshold, strict = p.strict }), gc.stats.spearman(G, C)
+end
+
+--- Pruning: ablate the picked components together (mean ablation with the OOD means),
+-- accuracy on the OOD set and on the ID set, against the unablated baseline.
+function E.prune(m, picks, means, ood_set, id_set)
+  local r = { components = picks }
+  if #picks == 0 then
+    r.ood = m:accuracy(ood_set); r.id = m:accuracy(id_set)
+  else
+    r.ood = m:accuracy(ood_set, { ablate = picks, means = means })
+    r.id = m:accuracy(id_set, { ablate = picks, means = means })
+  end
+  return r
+end
+
+local function first_two(list)
+  local out = {}
+  for i = 1, math.min(2, #list) do out[i] = list[i] end
+  return out
+end
+
+local function in_component_order(list, comps)
+  local pos = {}
+  for i, c in ipairs(comps) do pos[c] = i end
+  local copy = { table.unpack(list) }
+  table.sort(copy, function(a, b) return pos[a] < pos[b] end)
+  return copy
+end
+
+--- The whole analysis of one trained model. Returns a record (a plain table).
+function E.analyse(m, task, seed, p, opts)
+  task = task_of(task)
+  opts = opts or {}
+  local status = opts.status or function() end
+  local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components() }
+  local t0 = gc.clock()
+  -- OOD length
+  status("OOD selection")
+  local sets_for = p.fresh_sets and fresh(task, seed, "ood") or nil
+  local ood
+  if sets_for then
+    ood = { accuracies = {} }
+    for _, n in ipairs(p.ood.lengths) do
+      local set = sets_for(p.set_size, n)
+      local acc = m:accuracy(set)
+      ood.accuracies[#ood.accuracies + 1] = { length = n, accuracy = acc }
+      if acc >= p.ood.range[1] and acc <= p.ood.range[2] then ood.length = n; ood.set = set break end
+    end
+  else
+    ood = gc.ood(m, task, { lengths = p.ood.lengths, range = p.ood.range, size = p.set_size, seed = seed })
+  end
+  rec.ood = { length = ood.length, accuracies = ood.accuracies }
+  if not ood.length then
+    rec.valid = false
+    rec.note = "no valid OOD length: accuracy outside [" .. p.ood.range[1] .. ", " .. p.ood.range[2] .. "] at every length tried"
+    rec.seconds = gc.clock() - t0
+    return rec
+  end
+  local N = ood.length
+  -- G
+  status("G: " .. p.grad.batches .. " batches at length " .. N)
+  local G, Gp = gc.score.gradient(m, task, { length = N, batches = p.grad.batches, batch = p.grad.batch, seed = seed,
+                                             whole_wv = p.whole_wv })
+  rec.G = { raw = G, per_param = Gp }
+  -- C
+  status("C: " .. #rec.components .. " ablations")
+  local means = means_for(m, task, seed, p, N, ood.set)
+  local comps = rec.components
+  local base_set, sets = ood.set, {}
+  for i = 1, #comps do sets[i] = sets_for and sets_for(p.set_size, N) or ood.set end
+  if sets_for then base_set = ood.set end
+  local base, each
+  if p.zslice_defect then
+    -- the public code's head ablation (native: mean of z_h written into an attention-output slice)
+    local C, b, abl = gc.score.causal(m, ood.set, { means = means, zslice_defect = true })
+    rec.base_accuracy = b
+    rec.C = C
+  else
+    base, each = causal_samples(m, comps, base_set, sets, { means = means })
+    rec.base_accuracy = mean01(base)
+    local C = {}
+    for _, c in ipairs(comps) do C[c] = rec.base_accuracy - mean01(each[c]) end
+    rec.C = C
+  end
+  -- ρ, Δ, classes (both normalisations)
+  rec.rho, rec.delta, rec.classes = {}, {}, {}
+  for _, norm in ipairs{ "raw", "per_param" } do
+    local delta, classes, rho = E.gap_and_classes(rec.G[norm], rec.C, p)
+    rec.rho[norm], rec.delta[norm], rec.classes[norm] = rho, delta, classes
+  end
+  rec.valid = rec.rho.raw ~= nil
+  if not rec.valid then rec.note = "G or C is constant: ρ, Δ and the classes are undefined" end
+  -- noise: resample the evaluation set (same samples for base and ablations when fixed)
+  if base and not sets_for and p.bootstrap > 0 and rec.valid then
+    status("bootstrap")
+    local n = #base
+    local rhos = { raw = {}, per_param = {} }
+    local hero_count, bloat_count = { raw = {}, per_param = {} }, { raw = {}, per_param = {} }
+    local rng_state = seed * 7919 + 1
+    local function rand(k)  -- a small LCG, enough to pick resample indices reproducibly
+      rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
+      return (rng_state >> 20) % k + 1
+    end
+    for _ = 1, p.bootstrap do
+      local idx = {}
+      for i = 1, n do idx[i] = rand(n) end
+      local b0 = mean01(base, idx)
+      local Cs = {}
+      for _, c in ipairs(comps) do Cs[c] = b0 - mean01(each[c], idx) end
+      for _, norm in ipairs{ "raw", "per_param" } do
+        local _, classes, rho = E.gap_and_classes(rec.G[norm], Cs, p)
+        if rho then
+          rhos[norm][#rhos[norm] + 1] = rho
+          for _, c in ipairs(classes.heroes) do hero_count[norm][c] = (hero_count[norm][c] or 0) + 1 end
+          for _, c in ipairs(classes.bloats) do bloat_count[norm][c] = (bloat_count[norm][c] or 0) + 1 end
+        end
+      end
+    end
+    rec.bootstrap = { resamples = p.bootstrap, rho_interval = {}, hero_stability = {}, bloat_stability = {} }
+    for _, norm in ipairs{ "raw", "per_param" } do
+      local r = rhos[norm]
+      table.sort(r)
+      if #r > 0 then
+        rec.bootstrap.rho_interval[norm] = { r[math.max(1, math.floor(0.025 * #r + 0.5))], r[math.min(#r, math.floor(0.975 * #r + 0.5))] }
+      end
+      -- how often each observed Hero (Bloat) is still one
+      local hs, bs = {}, {}
+      for _, c in ipairs(rec.classes[norm].heroes) do hs[c] = (hero_count[norm][c] or 0) / p.bootstrap end
+      for _, c in ipairs(rec.classes[norm].bloats) do bs[c] = (bloat_count[norm][c] or 0) / p.bootstrap end
+      rec.bootstrap.hero_stability[norm], rec.bootstrap.bloat_stability[norm] = hs, bs
+    end
+  end
+  -- pruning
+  status("pruning")
+  local id_set = p.fresh_sets and fresh(task, seed, "id")(p.id_size, p.train.lengths)
+      or task:batch{ size = p.id_size, length = p.train.lengths, seed = seed, stream = "id" }
+  rec.pruning = { baseline = { ood = m:accuracy(ood.set), id = m:accuracy(id_set) } }
+  for _, norm in ipairs{ "raw", "per_param" } do
+    local cl = rec.classes[norm]
+    if cl then
+      local heroes, bloats = cl.heroes, cl.bloats
+      if p.pruning == "component-order" then
+        heroes, bloats = in_component_order(heroes, comps), in_component_order(bloats, comps)
+      end
+      rec.pruning[norm] = { heroes = E.prune(m, first_two(heroes), means, ood.set, id_set),
+                            bloats = E.prune(m, first_two(bloats), means, ood.set, id_set) }
+    end
+  end
+  rec.seconds = gc.clock() - t0
+  return rec
+end
+
+--- Trains (or loads) and analyses one run; the record is cached as JSON in `opts.out`
+-- (a run already recorded there is read back, not redone).
+function E.run(task, seed, p, opts)
+  task = task_of(task)
+  opts = opts or {}
+  local file = opts.out and (opts.out .. "/" .. task:name() .. "-" .. seed .. "-" .. p.name .. ".json")
+  if file and not opts.fresh then
+    local s = read_file(file)
+    if s then return json.decode(s), true end
+  end
+  local m, training = E.train(task, seed, p, opts)
+  local rec = E.analyse(m, task, seed, p, opts)
+  rec.train = training
+  if file then E.write_file(file, json.encode(rec, " ")) end
+  return rec, false
+end
+
+return E

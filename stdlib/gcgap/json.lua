@@ -1,0 +1,129 @@
+--- gcgap.json: a small JSON encoder and decoder for results files.
+--
+--   json.encode(value [, indent]) -> string   tables with keys 1..n are arrays, others objects
+--                                             (keys sorted, so files diff cleanly); nil → null
+--   json.decode(text) -> value                null → json.null
+local M = {}
+M.null = setmetatable({}, { __tostring = function() return "null" end })
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+
+local function encode_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\u%04x", c:byte()) end) .. '"'
+end
+
+local function is_array(t)
+  local n = #t
+  for k in pairs(t) do
+    if math.type(k) ~= "integer" or k < 1 or k > n then return false end
+  end
+  return true
+end
+
+local function encode(v, indent, depth, out)
+  local t = type(v)
+  if v == nil or v == M.null then out[#out + 1] = "null"
+  elseif t == "boolean" then out[#out + 1] = tostring(v)
+  elseif t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then out[#out + 1] = "null"
+    elseif math.type(v) == "integer" then out[#out + 1] = tostring(v)
+    else out[#out + 1] = string.format("%.17g", v) end
+  elseif t == "string" then out[#out + 1] = encode_string(v)
+  elseif t == "table" then
+    local nl = indent and ("\n" .. string.rep(indent, depth + 1)) or ""
+    local close = indent and ("\n" .. string.rep(indent, depth)) or ""
+    if next(v) == nil then out[#out + 1] = is_array(v) and "[]" or "{}" return end
+    if is_array(v) then
+      out[#out + 1] = "["
+      for i = 1, #v do
+        out[#out + 1] = (i > 1 and "," or "") .. nl
+        encode(v[i], indent, depth + 1, out)
+      end
+      out[#out + 1] = close .. "]"
+    else
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+      table.sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        local val = v[k]
+        if val == nil then val = v[tonumber(k)] end
+        out[#out + 1] = (i > 1 and "," or "") .. nl .. encode_string(k) .. (indent and ": " or ":")
+        encode(val, indent, depth + 1, out)
+      end
+      out[#out + 1] = close .. "}"
+    end
+  else
+    error("json.encode: cannot encode a " .. t, 3)
+  end
+end
+
+function M.encode(v, indent)
+  local out = {}
+  encode(v, indent, 0, out)
+  return table.concat(out)
+end
+
+function M.decode(s)
+  local pos = 1
+  local function ws() pos = s:find("[^ \t\r\n]", pos) or #s + 1 end
+  local function err(msg) error(string.format("json.decode: %s at position %d", msg, pos), 0) end
+  local value
+  local function str()
+    local out, i = {}, pos + 1
+    while true do
+      local c = s:sub(i, i)
+      if c == "" then err("unterminated string") end
+      if c == '"' then pos = i + 1 return table.concat(out) end
+      if c == "\\" then
+        local e = s:sub(i + 1, i + 1)
+        local map = { b = "\b", f = "\f", n = "\n", r = "\r", t = "\t", ['"'] = '"', ["\\"] = "\\", ["/"] = "/" }
+        if map[e] then out[#out + 1] = map[e]; i = i + 2
+        elseif e == "u" then out[#out + 1] = utf8.char(tonumber(s:sub(i + 2, i + 5), 16)); i = i + 6
+        else err("bad escape") end
+      else out[#out + 1] = c; i = i + 1 end
+    end
+  end
+  function value()
+    ws()
+    local c = s:sub(pos, pos)
+    if c == "{" then
+      local t = {}
+      pos = pos + 1; ws()
+      if s:sub(pos, pos) == "}" then pos = pos + 1 return t end
+      while true do
+        ws()
+        if s:sub(pos, pos) ~= '"' then err("object key expected") end
+        local k = str(); ws()
+        if s:sub(pos, pos) ~= ":" then err("':' expected") end
+        pos = pos + 1
+        t[k] = value(); ws()
+        local d = s:sub(pos, pos); pos = pos + 1
+        if d == "}" then return t elseif d ~= "," then err("',' or '}' expected") end
+      end
+    elseif c == "[" then
+      local t = {}
+      pos = pos + 1; ws()
+      if s:sub(pos, pos) == "]" then pos = pos + 1 return t end
+      while true do
+        t[#t + 1] = value(); ws()
+        local d = s:sub(pos, pos); pos = pos + 1
+        if d == "]" then return t elseif d ~= "," then err("',' or ']' expected") end
+      end
+    elseif c == '"' then return str()
+    elseif s:sub(pos, pos + 3) == "true" then pos = pos + 4 return true
+    elseif s:sub(pos, pos + 4) == "false" then pos = pos + 5 return false
+    elseif s:sub(pos, pos + 3) == "null" then pos = pos + 4 return M.null
+    else
+      local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+      if not num or num == "" then err("unexpected character '" .. c .. "'") end
+      pos = pos + #num
+      return math.tointeger(tonumber(num)) or tonumber(num)
+    end
+  end
+  local v = value(); ws()
+  if pos <= #s then err("trailing characters") end
+  return v
+end
+
+return M
