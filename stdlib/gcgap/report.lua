@@ -196,7 +196,7 @@ end
 --- Figure 2: Hero and Bloat counts per layer.
 function M.svg_layers(records, norm, n_layers, title)
   local order = M.by_task(records)
-  local W, H, L, R, T, B = 560, 340, 50, 20, 40, 60
+  local W, H, L, R, T, B = 560, 350, 50, 20, 40, 70
   local body, counts, maxc = {}, {}, 1
   for _, task in ipairs(order) do
     counts[task] = {}
@@ -224,7 +224,7 @@ function M.svg_layers(records, norm, n_layers, title)
     end
     body[#body + 1] = string.format('<text x="%.1f" y="%d" text-anchor="middle" font-weight="bold">%s</text>', L + ((ti - 1) * n_layers + n_layers / 2) * gw, H - B + 36, esc(task))
   end
-  body[#body + 1] = string.format('<text x="%d" y="%d" fill="%s">■ Hidden Heroes</text><text x="%d" y="%d" fill="%s">■ Gradient Bloats</text>', L + 6, T + 10, COLORS[2], L + 130, T + 10, COLORS[5])
+  body[#body + 1] = string.format('<text x="%d" y="%d" fill="%s">■ Hidden Heroes</text><text x="%d" y="%d" fill="%s">■ Gradient Bloats</text>', L + 6, H - 8, COLORS[2], L + 130, H - 8, COLORS[5])
   return svg(W, H, body, title or ("Heroes and Bloats per layer (" .. M.norm_label[norm] .. ")"))
 end
 
