@@ -5,7 +5,9 @@ import Foundation
 func gcgapState() throws -> LuaState {
     let lua = try LuaState()
     GCGapModule.install(lua)
-    try lua.run("gcgap = require 'gcgap.core'; gc = gcgap")
+    let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("stdlib").path
+    try lua.run("package.path = '\(stdlib)/?.lua;\(stdlib)/?/init.lua;' .. package.path; gcgap = require 'gcgap.core'; gc = gcgap")
     return lua
 }
 

@@ -63,6 +63,21 @@ local function format(v, opts, indent, seen)
   local one = "{" .. table.concat(parts, ", ") .. "}"
   if #one + indent * 2 <= opts.width and not one:find("\n") then return one end
   local pad = string.rep("  ", indent + 1)
+  if #keys == 0 then
+    -- a long array of scalars: fill lines rather than one item a line
+    local simple = true
+    for i = 1, math.min(n, opts.items) do if type(v[i]) == "table" then simple = false break end end
+    if simple then
+      local lines, line = {}, ""
+      for i, part in ipairs(parts) do
+        local piece = part .. (i < #parts and "," or "")
+        if #line > 0 and #line + #piece + 1 + #pad > opts.width then lines[#lines + 1] = line; line = piece
+        else line = (#line > 0 and line .. " " or "") .. piece end
+      end
+      lines[#lines + 1] = line
+      return "{\n" .. pad .. table.concat(lines, "\n" .. pad) .. "\n" .. string.rep("  ", indent) .. "}"
+    end
+  end
   return "{\n" .. pad .. table.concat(parts, ",\n" .. pad) .. "\n" .. string.rep("  ", indent) .. "}"
 end
 

@@ -1,0 +1,101 @@
+import Testing
+@testable import GCLua
+
+/// The experiment's primitives as a researcher combines them in Lua.
+@Suite("Experiment primitives from Lua")
+struct ExperimentTests {
+    @Test func statisticsOnComponentTables() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local G = {["L0.H0"] = 3, ["L0.H1"] = 1, ["L0.MLP"] = 2}
+            local C = {["L0.H0"] = 0.5, ["L0.H1"] = 0.0, ["L0.MLP"] = 0.0}
+            local r = gc.stats.ranks(C)
+            return gc.stats.spearman(G, C), r["L0.H1"], r["L0.H0"], gc.stats.spearman(G, {["L0.H0"] = 0, ["L0.H1"] = 0, ["L0.MLP"] = 0}),
+                   gc.stats.kendall({1, 2, 3, 4}, {1, 3, 2, 4}), table.concat(gc.stats.ranks({10, 20, 20, 5}), " ")
+            """)
+        // ρ of ranks (3,1,2) and (3,1.5,1.5); a constant C gives nil, never 0
+        #expect(out == ["0.86602540378444", "1.5", "3.0", "nil", "0.66666666666667", "2.0 3.5 3.5 1.0"])
+        #expect(luaError(lua, "return gc.stats.spearman({a = 1}, {b = 1})")?.contains("must have the same keys") == true)
+    }
+
+    @Test func gapAndClasses() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local names = gc.components{}
+            local G, C = {}, {}
+            for i, n in ipairs(names) do G[n] = i; C[n] = 21 - i end   -- fully reversed ranks
+            local d = gc.gap(G, C)
+            local cl = gc.classify(d)
+            local strict = gc.classify(d, {threshold = 19, strict = true})
+            return d["L0.H0"], d["L3.MLP"], #cl.heroes, #cl.bloats, #cl.aligned, cl.heroes[1], cl.bloats[1],
+                   #strict.heroes, #gc.classify(d, {threshold = 19}).heroes
+            """)
+        // Δ runs from 1-20 = -19 to 20-1 = 19; |Δ| >= 6 everywhere but the middle 6
+        #expect(out == ["-19.0", "19.0", "7", "7", "6", "L0.H0", "L3.MLP", "0", "1"])
+    }
+
+    @Test func oodSelectionAndScorers() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = gc.model{n_layers = 2, d_model = 32, n_heads = 2, d_head = 16, d_mlp = 64, seed = 3}
+            local task = gc.task.reverse()
+            m:train(task, {steps = 150, quiet = true, target = false, eval_every = 0})
+            local ood = gc.ood(m, task, {lengths = {3, 4}, range = {0, 1}, size = 32, seed = 3})
+            local G, Gp = gc.score.gradient(m, task, {length = 4, batches = 2, batch = 8, seed = 3})
+            local ratioHead = Gp["L0.H0"] * math.sqrt(32 * 16) / G["L0.H0"]
+            local ratioMLP = Gp["L1.MLP"] * math.sqrt(64 * 32) / G["L1.MLP"]
+            local T = gc.score.taylor(m, task, {length = 4, batches = 2, batch = 8, seed = 3})
+            local C, base, ablated = gc.score.causal(m, ood.set, {ablation = "zero"})
+            local consistent = true
+            for name, c in pairs(C) do if math.abs(c - (base - ablated[name])) > 1e-12 then consistent = false end end
+            local P, clean, corrupt = gc.score.patching(m, ood.set, ood.set)
+            local zero = true
+            for _, v in pairs(P) do if v ~= 0 then zero = false end end
+            local n = 0 for _ in pairs(C) do n = n + 1 end
+            return ood.length, #ood.accuracies, math.abs(ratioHead - 1) < 1e-9, math.abs(ratioMLP - 1) < 1e-9,
+                   T["L0.H0"] >= 0, consistent, n, zero, clean == corrupt
+            """)
+        #expect(out == ["3", "1", "true", "true", "true", "true", "6", "true", "true"])
+    }
+
+    @Test func presets() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local E = require "gcgap.experiment"
+            local d, p = E.preset("default"), E.preset("paper-code")
+            local tweaked = E.preset("paper-code", {zslice_defect = true})
+            return d.threshold, d.strict, d.eval_every, p.strict, p.eval_every, p.layout, p.zslice_defect, tweaked.zslice_defect, p.threshold
+            """)
+        #expect(out == ["6", "false", "100", "true", "500", "blocks", "false", "true", "6"])
+        #expect(luaError(lua, "return require('gcgap.experiment').preset('default', {treshold = 5})")?.contains("unknown preset field 'treshold'") == true)
+        #expect(luaError(lua, "return require('gcgap.experiment').preset('nope')")?.contains("unknown preset 'nope'") == true)
+    }
+
+    /// The whole pipeline on a tiny model, and the learned-positions model that has no OOD
+    /// length: its record says so plainly instead of failing.
+    @Test func pipelineOnATinyModel() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local E = require "gcgap.experiment"
+            local json = require "gcgap.json"
+            local small = {n_layers = 2, d_model = 32, n_heads = 2, d_head = 16, d_mlp = 64}
+            local p = E.preset("default", {model = small, train = {lr = 3e-3, batch = 32, lengths = {3, 5}, steps = 200, target = false},
+                                           eval_every = 0, grad = {batches = 2, batch = 16}, set_size = 64, id_size = 32,
+                                           ood = {lengths = {3, 4, 5, 6}, range = {0.0, 1.0}}, bootstrap = 20})
+            local m = E.train("reverse", 5, p, {quiet = true})
+            local r = E.analyse(m, "reverse", 5, p)
+            local back = json.decode(json.encode(r))
+            local learned = {}
+            for k, v in pairs(small) do learned[k] = v end
+            learned.positions = "learned"
+            local pl = E.preset("default", {model = learned, train = {lr = 3e-3, batch = 32, lengths = {3, 5}, steps = 100, target = false},
+                                            eval_every = 0, set_size = 32, ood = {lengths = {9, 10}, range = {0.2, 0.75}}})
+            local ml = E.train("reverse", 5, pl, {quiet = true})
+            local rl = E.analyse(ml, "reverse", 5, pl)
+            return r.valid, r.ood.length, type(r.rho.raw), r.pruning.raw ~= nil, back.rho.raw == r.rho.raw,
+                   r.bootstrap.resamples, rl.valid, rl.note
+            """)
+        #expect(out == ["true", "3", "number", "true", "true", "20", "false",
+                        "no valid OOD length: accuracy outside [0.2, 0.75] at every length tried"])
+    }
+}
