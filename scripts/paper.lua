@@ -128,7 +128,7 @@ end
 local n_layers = 4
 for _, task in ipairs(opts.tasks) do
   for _, norm in ipairs{ "raw", "per_param" } do
-    figure(string.format("fig1-%s-%s.svg", task, norm), string.format("Figure 1: %s, G (%s) against C", task, R.norm_label[norm]),
+    figure(string.format("fig1-%s-%s.svg", task, norm), string.format("Figure 1: %s, %s against C", task, R.norm_label[norm]),
       R.svg_scatter(records, task, norm, string.format("%s: %s against C", task, R.norm_label[norm])))
   end
 end
