@@ -79,6 +79,15 @@ extension Transformer {
             c.positions = .none
         }
         guard layers == c.nLayers else { throw GCError("\(name): metadata says \(c.nLayers) layers, the file has \(layers)") }
+        // the metadata must agree with the tensors before anything is allocated from it
+        let agree = [("d_vocab", c.dVocab, wE.shape[0]), ("d_model", c.dModel, wE.shape[1]), ("n_heads", c.nHeads, wQ.shape[0]),
+                     ("d_head", c.dHead, wQ.shape[2]), ("d_mlp", c.dMLP, wIn.shape[1])]
+        for (field, meta, tensor) in agree where meta != tensor {
+            throw GCError("\(name): metadata says \(field) = \(meta), the tensors say \(tensor)")
+        }
+        if let wp = t["pos_embed.W_pos"], wp.shape.first != c.nCtx {
+            throw GCError("\(name): metadata says n_ctx = \(c.nCtx), pos_embed.W_pos has \(wp.shape.first ?? 0) rows")
+        }
         let m: Transformer
         do { m = try Transformer(config: c) } catch let e as GCError { throw GCError("\(name): \(e.message)") }
         for entry in m.tl {

@@ -26,6 +26,11 @@ public struct ModelConfig: Equatable, CustomStringConvertible {
             throw GCError("\(name) must be in 1..\(hi), got \(v)")
         }
         guard lnEps > 0, lnEps.isFinite else { throw GCError("eps must be a positive number, got \(lnEps)") }
+        let perLayer = 4 * dModel + 4 * nHeads * dHead * dModel + 3 * nHeads * dHead + 2 * dModel * dMLP + dMLP + 2 * dModel
+        let total = Double(nLayers) * Double(perLayer) + Double(dVocab * dModel) * 2 + Double(nCtx * dModel) + Double(dVocab + 2 * dModel)
+        guard total <= Double(1 << 30) else {
+            throw GCError("a model of \(Int(total)) parameters is beyond gcgap's limit of \(1 << 30)")
+        }
     }
 
     /// Component names in PROTOCOL order: L0.H0 .. L0.H{H-1}, L0.MLP, L1.H0, ...

@@ -58,7 +58,7 @@ public struct Rng {
 
     /// An integer uniform in 0..<n (n > 0), without modulo bias (Lemire's method).
     public mutating func below(_ n: Int) -> Int {
-        precondition(n > 0)
+        guard n > 1 else { return 0 } // 0..<1 (and, defensively, an empty range) give 0
         let bound = UInt64(n)
         var m = next().multipliedFullWidth(by: bound)
         if m.low < bound {

@@ -34,7 +34,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
         var n = 1
         for d in shape {
             let (p, o) = n.multipliedReportingOverflow(by: d)
-            guard !o, p <= 1 << 40 else { throw GCError("shape \(format(shape)) is too large") }
+            guard !o, p <= 1 << 31 else { throw GCError("shape \(format(shape)) is too large") }
             n = p
         }
         return n

@@ -20,7 +20,7 @@ enum TaskBinding {
                                                            seed: UInt64(bitPattern: Int64(seed)), stream: stream)), GCTypes.batch)
                 return 1 }),
             ("sample", { c in
-                let task = c.state.object(at: 1, GCTypes.task)!.value
+                let task = try c.object(1, GCTypes.task).value
                 let x = try c.tokenRows(2)
                 var rows: [[Int32]] = []
                 for r in x { rows.append(try task.row(for: r)) }
@@ -68,6 +68,9 @@ enum TaskBinding {
                 if st != LUA_TNIL && st != LUA_TFUNCTION { throw c.argError(1, "option 'sample': function expected") }
                 let values = try o.range("values") ?? 1...99
                 try o.finish()
+                guard values.lowerBound >= 0, values.upperBound < 1 << 30 else {
+                    throw c.argError(1, "option 'values': token values must be in 0..\((1 << 30) - 1)")
+                }
                 let label = "task '\(name)'"
                 let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
                     guard let state = state else { throw GCError("the Lua state is closed") }

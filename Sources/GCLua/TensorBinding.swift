@@ -116,7 +116,10 @@ enum TensorBinding {
         func shapeArg(_ c: LuaCall, _ i: Int32) throws -> [Int] {
             if c.type(i) == LUA_TNUMBER { return [try c.integer(i)] }
             let t = try c.tensorFromTable(i)
-            return t.data.map { Int($0) }
+            return try t.data.map { v -> Int in
+                guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else { throw c.argError(i, "shape: non-negative integers expected, got \(v)") }
+                return Int(v)
+            }
         }
         return [
             ("tensor", { c in

@@ -25,6 +25,18 @@ struct ModuleTests {
         #expect(luaError(lua, "return gc.tensor{1, 2}:reshape(3)")?.contains("cannot reshape") == true)
     }
 
+    /// Inputs that could trap in Swift (a wrong self, huge or NaN sizes) are Lua errors.
+    @Test func hostileInputsAreErrorsNotCrashes() throws {
+        let lua = try gcgapState()
+        #expect(luaError(lua, "return gc.task.reverse().sample(42, {{1, 2}})")?.contains("calling 'sample' on bad self (task expected, got number)") == true)
+        #expect(luaError(lua, "return gc.zeros{0/0}")?.contains("non-negative integers expected") == true)
+        #expect(luaError(lua, "return gc.zeros{1e12}")?.contains("non-negative integers expected") == true)
+        #expect(luaError(lua, "return gc.zeros{100000, 100000}")?.contains("too large") == true)
+        #expect(luaError(lua, "return gc.model{d_model = 16384, d_vocab = 1000000}")?.contains("beyond gcgap's limit") == true)
+        #expect(luaError(lua, "return gc.task.new{target = function(x) return x end, values = {1, 1e10}}")?.contains("token values must be in") == true)
+        #expect(luaError(lua, "local m = gc.model{seed = 1}; return m:train(gc.task.reverse(), {steps = 1, lr = 0/0})")?.contains("finite number expected") == true)
+    }
+
     @Test func batchesFollowTheProtocolLayout() throws {
         let lua = try gcgapState()
         let out = try lua.evaluate("""
@@ -73,7 +85,13 @@ struct ModuleTests {
         reshaped.append(Data(header.utf8))
         reshaped.append(good[(8 + n)...])
         try reshaped.write(to: URL(fileURLWithPath: "\(dir)/shape.safetensors"))
-        for (file, expected) in [("missing", "no such file"), ("truncated", "truncated"), ("garbage", "not a valid safetensors file"),
+        // metadata that contradicts the tensors (same length, so the header stays valid)
+        var lying = good
+        let field = Data("\"d_vocab\":\"104\"".utf8)
+        let at = try #require(lying.range(of: field))
+        lying.replaceSubrange(at, with: Data("\"d_vocab\":\"999\"".utf8))
+        try lying.write(to: URL(fileURLWithPath: "\(dir)/lying.safetensors"))
+        for (file, expected) in [("lying", "metadata says d_vocab = 999, the tensors say 104"), ("missing", "no such file"), ("truncated", "truncated"), ("garbage", "not a valid safetensors file"),
                                  ("corrupt", "not a valid safetensors file"), ("shape", "has shape [52, 2], expected [104]")] {
             let msg = luaError(lua, "return gc.load('\(dir)/\(file).safetensors')")
             #expect(msg?.contains("bad argument #1 to 'load'") == true, "\(file): \(msg ?? "no error")")
