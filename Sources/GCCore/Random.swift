@@ -57,8 +57,10 @@ public struct Rng {
     }
 
     /// An integer uniform in 0..<n (n > 0), without modulo bias (Lemire's method).
+    /// Every call with n >= 1 consumes at least one draw (n = 1 included), so the streams of
+    /// fixed-length batches stay as they are; n <= 0 gives 0 without drawing.
     public mutating func below(_ n: Int) -> Int {
-        guard n > 1 else { return 0 } // 0..<1 (and, defensively, an empty range) give 0
+        guard n > 0 else { return 0 }
         let bound = UInt64(n)
         var m = next().multipliedFullWidth(by: bound)
         if m.low < bound {
