@@ -304,7 +304,6 @@ public final class Transformer {
         let xr = ws.xfRows.pointer
         for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
         matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
-        _ = M
     }
 
     // MARK: Backward

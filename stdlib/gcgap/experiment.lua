@@ -165,7 +165,6 @@ end
 
 -- Means for mean ablation, as the preset says.
 local function means_for(m, task, seed, p, length, set)
-  local comps = nil
   if p.means == "fresh-batches" then
     -- the same mean as over 50 batches of 64 (equal lengths: every sample counts the same)
     local big = task:batch{ size = p.grad.batches * p.grad.batch, length = length, seed = seed, stream = "means-" .. length }
@@ -280,11 +279,10 @@ function E.analyse(m, task, seed, p, opts)
   local comps = rec.components
   local base_set, sets = ood.set, {}
   for i = 1, #comps do sets[i] = sets_for and sets_for(p.set_size, N) or ood.set end
-  if sets_for then base_set = ood.set end
   local base, each
   if p.zslice_defect then
     -- the public code's head ablation (native: mean of z_h written into an attention-output slice)
-    local C, b, abl = gc.score.causal(m, ood.set, { means = means, zslice_defect = true })
+    local C, b = gc.score.causal(m, ood.set, { means = means, zslice_defect = true })
     rec.base_accuracy = b
     rec.C = C
   else
