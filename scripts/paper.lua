@@ -56,7 +56,8 @@ opts.seeds = opts.seeds or (opts.quick and { 42, 123 } or SEEDS)
 opts.cache = opts.cache or (opts.out .. "/cache")
 
 local preset = E.preset(opts.preset, opts.quick and { bootstrap = 50 } or nil)
-os.execute(string.format("mkdir -p '%s/runs' '%s'", opts.out, opts.cache))
+gc.mkdir(opts.out .. "/runs")
+gc.mkdir(opts.cache)
 
 local t0 = gc.clock()
 local total = #opts.tasks * #opts.seeds

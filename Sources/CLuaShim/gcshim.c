@@ -7,11 +7,34 @@ static gcshim_dispatch_fn dispatcher = NULL;
 
 void gcshim_set_dispatcher(gcshim_dispatch_fn fn) { dispatcher = fn; }
 
+/* The key (its address) of the marker every gcgap metatable carries, so that a finalizer
+ * called by hand on some other userdata (`getmetatable(t).__gc(io.stdout)`) does nothing. */
+static const char object_marker = 0;
+
+static void **gcgap_slot(lua_State *L, int idx) {
+    void **slot;
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+    lua_rawgetp(L, -1, &object_marker);
+    slot = lua_toboolean(L, -1) ? (void **)lua_touserdata(L, idx) : NULL;
+    lua_pop(L, 2);
+    if (slot != NULL && lua_rawlen(L, idx) < sizeof(void *)) return NULL;
+    return slot;
+}
+
+void gcshim_mark_metatable(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, idx, &object_marker);
+}
+
 static int trampoline(lua_State *L) {
-    void *box = lua_touserdata(L, lua_upvalueindex(1));
+    void **slot = (void **)lua_touserdata(L, lua_upvalueindex(1));
+    void *box = slot != NULL ? *slot : NULL;
     int n;
     if (dispatcher == NULL || box == NULL)
         return luaL_error(L, "gcgap: native function called without its dispatcher");
+    /* room for what a native function pushes (C functions are promised only LUA_MINSTACK) */
+    if (!lua_checkstack(L, 64)) return luaL_error(L, "stack overflow (no room for a native call)");
     n = dispatcher(L, box); /* the Swift frame is gone once this returns */
     if (n >= 0) return n;
     if (n == GCSHIM_ERROR && lua_type(L, -1) == LUA_TSTRING) {
@@ -22,17 +45,12 @@ static int trampoline(lua_State *L) {
     return lua_error(L);
 }
 
-void gcshim_push_swift_function(lua_State *L, void *box) {
-    lua_pushlightuserdata(L, box);
-    lua_pushcclosure(L, trampoline, 1);
-}
-
 static gcshim_release_fn releaser = NULL;
 
 void gcshim_set_releaser(gcshim_release_fn fn) { releaser = fn; }
 
 static int object_gc(lua_State *L) {
-    void **slot = (void **)lua_touserdata(L, 1);
+    void **slot = gcgap_slot(L, 1);
     if (slot != NULL && *slot != NULL && releaser != NULL) {
         void *obj = *slot;
         *slot = NULL;
@@ -42,6 +60,20 @@ static int object_gc(lua_State *L) {
 }
 
 void gcshim_push_object_gc(lua_State *L) { lua_pushcfunction(L, object_gc); }
+
+void gcshim_push_swift_function(lua_State *L, void *box) {
+    void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+    *slot = box;
+    if (luaL_newmetatable(L, "gcgap.native")) {
+        lua_pushcfunction(L, object_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable"); /* the box is not reachable from Lua anyway */
+        gcshim_mark_metatable(L, -1);
+    }
+    lua_setmetatable(L, -2);
+    lua_pushcclosure(L, trampoline, 1);
+}
 
 int gcshim_msghandler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
@@ -90,9 +122,20 @@ static lua_State *volatile sigint_state = NULL;
 static volatile sig_atomic_t interrupt_flag = 0;
 static volatile sig_atomic_t sigint_mode = GCSHIM_SIGINT_DEFAULT;
 
+/* Every thread created while Lua runs under the interrupt handler inherits this count hook
+ * (lua_newthread copies its creator's hook), so a loop inside a coroutine, which the signal
+ * handler cannot name, still stops within WATCH_COUNT instructions of a Ctrl-C. */
+#define WATCH_COUNT 1000
+static void watch(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (interrupt_flag) luaL_error(L, "interrupted!");
+}
+
+static void set_watch(lua_State *L) { lua_sethook(L, watch, LUA_MASKCOUNT, WATCH_COUNT); }
+
 static void lstop(lua_State *L, lua_Debug *ar) {
     (void)ar;
-    lua_sethook(L, NULL, 0, 0);
+    set_watch(L);
     interrupt_flag = 0;
     luaL_error(L, "interrupted!");
 }
@@ -126,7 +169,9 @@ void gcshim_sigint_mode(lua_State *L, int mode) {
         sigaddset(&set, SIGINT);
         pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     }
-    if (mode != GCSHIM_SIGINT_RUNNING && L != NULL) lua_sethook(L, NULL, 0, 0);
+    if (L != NULL) {
+        if (mode == GCSHIM_SIGINT_RUNNING) set_watch(L); else lua_sethook(L, NULL, 0, 0);
+    }
 }
 
 int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
@@ -134,5 +179,5 @@ int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
 void gcshim_interrupt_clear(void) {
     lua_State *L = sigint_state;
     interrupt_flag = 0;
-    if (L != NULL) lua_sethook(L, NULL, 0, 0);
+    if (L != NULL) set_watch(L);
 }

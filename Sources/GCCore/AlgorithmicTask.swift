@@ -39,6 +39,7 @@ public struct AlgorithmicTask {
     public func batch(size: Int, lengths: ClosedRange<Int>, rng: inout Rng) throws -> TokenBatch {
         guard size >= 1 else { throw GCError("batch size must be at least 1, got \(size)") }
         guard lengths.lowerBound >= 1 else { throw GCError("sample lengths must be at least 1, got \(lengths)") }
+        try Limits.checkSamples(size, length: lengths.upperBound, what: "a batch")
         var rows: [[Int32]] = []
         rows.reserveCapacity(size)
         for _ in 0..<size {

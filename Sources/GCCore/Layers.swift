@@ -225,6 +225,7 @@ func geluBackward(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: 
         let x = inp[i]
         let pdf = invSqrt2Pi * _exp(-0.5 * x * x)
         dinp[i] = dout[i] * (cdf[i] + x * pdf)
+        i += 1
     }
 }
 

@@ -12,20 +12,32 @@ public enum SafeTensors {
         /// Tensor names in file order (by data offset).
         public var names: [String]
         public var metadata: [String: String]
+        /// Each tensor's dtype as the file gives it ("F32", "I64", ...).
+        public var dtypes: [String: String] = [:]
     }
 
     static let sizes: [String: Int] = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4,
                                        "I16": 2, "I8": 1, "U8": 1, "BOOL": 1]
+    /// The dtypes that hold real numbers (parameters must be one of these).
+    public static let floatDTypes: Set<String> = ["F32", "F64", "F16", "BF16"]
 
-    public static func read(path: String) throws -> File {
-        guard FileManager.default.fileExists(atPath: path) else { throw GCError("\(path): no such file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw GCError("\(path): cannot read the file") }
-        return try parse(data, name: path)
+    public static func read(path: String) throws -> File { try read(path: FilePath(path)) }
+
+    public static func read(path: FilePath) throws -> File {
+        try parse(FileIO.read(path), name: path.description)
     }
 
     public static func parse(_ data: Data, name: String = "safetensors data") throws -> File {
+        try parse([UInt8](data), name: name)
+    }
+
+    /// Parses a safetensors file strictly, as the format's specification says: the header
+    /// is JSON without duplicate keys; each entry has a known dtype, a shape of non-negative
+    /// integers and integer `data_offsets` [begin, end] whose size matches the shape; the
+    /// entries, in offset order, tile the data buffer exactly (contiguous, no overlap, no
+    /// gap, no trailing bytes). Anything else is an error naming the problem.
+    public static func parse(_ bytes: [UInt8], name: String = "safetensors data") throws -> File {
         func bad(_ why: String) -> GCError { GCError("\(name): not a valid safetensors file (\(why))") }
-        let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw bad("only \(bytes.count) bytes") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
@@ -33,42 +45,55 @@ public enum SafeTensors {
             throw bad("header length \(n) does not fit a \(bytes.count)-byte file; truncated?")
         }
         let headerEnd = 8 + Int(n)
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) } catch {
-            throw bad("header is not JSON")
+        let json: StrictJSON
+        do { json = try StrictJSON.parse(bytes[8..<headerEnd]) } catch let e as GCError {
+            throw bad("header: \(e.message)")
         }
-        guard let header = json as? [String: Any] else { throw bad("header is not a JSON object") }
+        guard case .object(let header) = json else { throw bad("header is not a JSON object") }
         let body = bytes.count - headerEnd
-        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:]
-        var order: [(Int, String)] = []
+        var tensors: [String: Tensor] = [:], metadata: [String: String] = [:], dtypes: [String: String] = [:]
+        var spans: [(begin: Int, end: Int, key: String)] = []
         for (key, value) in header {
             if key == "__metadata__" {
-                guard let meta = value as? [String: Any] else { throw bad("__metadata__ is not an object") }
+                guard case .object(let meta) = value else { throw bad("__metadata__ is not an object") }
                 for (k, v) in meta {
-                    guard let s = v as? String else { throw bad("metadata '\(k)' is not a string") }
+                    guard case .string(let s) = v else { throw bad("metadata '\(k)' is not a string") }
                     metadata[k] = s
                 }
                 continue
             }
-            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shapeAny = info["shape"] as? [Any], let offAny = info["data_offsets"] as? [Any], offAny.count == 2
-            else { throw bad("entry '\(key)' lacks dtype, shape or data_offsets") }
-            let shape = try shapeAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw bad("entry '\(key)' has a bad shape") }
-                return i
+            guard case .object(let fields) = value else { throw bad("entry '\(key)' is not an object") }
+            var dtype: String?, shape: [Int]?, offsets: [Int]?
+            for (f, v) in fields {
+                switch (f, v) {
+                case ("dtype", .string(let d)): dtype = d
+                case ("shape", .array(let dims)):
+                    shape = try dims.map { d -> Int in
+                        guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': shape must hold non-negative integers") }
+                        return i
+                    }
+                case ("data_offsets", .array(let o)) where o.count == 2:
+                    offsets = try o.map { d -> Int in
+                        guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': data_offsets must be two non-negative integers") }
+                        return i
+                    }
+                default: throw bad("entry '\(key)': unexpected field '\(f)' or bad value")
+                }
             }
-            let offs = try offAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw bad("entry '\(key)' has bad data_offsets") }
-                return i
+            guard let dtype = dtype, let shape = shape, let offs = offsets else {
+                throw bad("entry '\(key)' lacks dtype, shape or data_offsets")
             }
             guard let size = sizes[dtype] else { throw GCError("\(name): tensor '\(key)' has unsupported dtype \(dtype)") }
-            let count = try Tensor.count(of: shape)
+            let count: Int
+            do { count = try Tensor.count(of: shape) } catch let e as GCError { throw bad("entry '\(key)': \(e.message)") }
             guard offs[0] <= offs[1], offs[1] <= body else {
-                throw bad("tensor '\(key)' lies outside the file (offsets \(offs), \(body) data bytes); truncated?")
+                throw bad("tensor '\(key)' lies outside the data (offsets \(offs), \(body) data bytes); truncated?")
             }
             guard offs[1] - offs[0] == count * size else {
                 throw bad("tensor '\(key)': \(offs[1] - offs[0]) bytes for shape \(Tensor.format(shape)) of \(dtype)")
             }
+            spans.append((offs[0], offs[1], key))
+            dtypes[key] = dtype
             let start = headerEnd + offs[0]
             var values = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in
@@ -89,9 +114,19 @@ public enum SafeTensors {
                 }
             }
             tensors[key] = Tensor(unchecked: shape, values)
-            order.append((offs[0], key))
         }
-        return File(tensors: tensors, names: order.sorted { $0 < $1 }.map(\.1), metadata: metadata)
+        // the entries must tile the data buffer: [0, e1), [e1, e2), ... up to its end
+        spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var at = 0
+        for s in spans {
+            guard s.begin == at else {
+                throw bad(s.begin < at ? "tensor '\(s.key)' overlaps the tensor before it (offset \(s.begin) < \(at))"
+                                       : "\(s.begin - at) unused bytes before tensor '\(s.key)'")
+            }
+            at = s.end
+        }
+        guard at == body else { throw bad("\(body - at) trailing bytes after the last tensor") }
+        return File(tensors: tensors, names: spans.map(\.key), metadata: metadata, dtypes: dtypes)
     }
 
     static func halfToFloat(_ h: UInt16) -> Float {
@@ -137,9 +172,10 @@ public enum SafeTensors {
         return out
     }
 
-    /// Writes a file atomically: a temporary file beside it, then a rename.
-    public static func write(path: String, _ tensors: [(String, Tensor)], metadata: [String: String] = [:]) throws {
-        try writeAtomically(serialize(tensors, metadata: metadata), to: path)
+    /// Writes a file atomically (`FileIO.writeAtomically`).
+    public static func write(path: FilePath, _ tensors: [(String, Tensor)], metadata: [String: String] = [:]) throws {
+        let data = serialize(tensors, metadata: metadata)
+        try data.withUnsafeBytes { try FileIO.writeAtomically($0, to: path) }
     }
 
     static func jsonString(_ s: String) -> String {
@@ -159,21 +195,3 @@ public enum SafeTensors {
     }
 }
 
-/// Writes data to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file.
-public func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-        throw GCError("\(path): folder \(dir.path) does not exist")
-    }
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-    guard FileManager.default.createFile(atPath: tmp.path, contents: data) else {
-        throw GCError("\(path): cannot write \(tmp.path)")
-    }
-    if rename(tmp.path, url.path) != 0 {
-        try? FileManager.default.removeItem(at: tmp)
-        throw GCError("\(path): cannot rename the temporary file into place")
-    }
-}

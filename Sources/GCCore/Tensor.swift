@@ -30,14 +30,9 @@ public struct Tensor: Equatable, CustomStringConvertible {
     /// A 0-d tensor holding one number.
     public init(scalar: Float) { self.shape = []; self.data = [scalar] }
 
+    /// The element count of a shape, through `Limits.product`.
     static func count(of shape: [Int]) throws -> Int {
-        var n = 1
-        for d in shape {
-            let (p, o) = n.multipliedReportingOverflow(by: d)
-            guard !o, p <= 1 << 31 else { throw GCError("shape \(format(shape)) is too large") }
-            n = p
-        }
-        return n
+        try Limits.product(shape, what: "shape \(format(shape))")
     }
 
     public var count: Int { data.count }
@@ -51,7 +46,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
             throw GCError("invalid shape \(Tensor.format(newShape))")
         }
         if let u = unknown.first {
-            let known = s.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
+            let known = try Tensor.count(of: s.enumerated().filter { $0.offset != u }.map(\.element))
             guard known > 0, count % known == 0 else {
                 throw GCError("cannot reshape \(Tensor.format(shape)) to \(Tensor.format(newShape))")
             }
@@ -150,8 +145,10 @@ public struct Tensor: Equatable, CustomStringConvertible {
     public func mean() -> Float { count == 0 ? .nan : Float(data.reduce(0.0) { $0 + Double($1) } / Double(count)) }
     /// Frobenius (L2) norm of all elements.
     public func norm() -> Float { Float(data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()) }
-    public func max() -> Float { data.max() ?? .nan }
-    public func min() -> Float { data.min() ?? .nan }
+    /// Largest element; NaN when empty or when any element is NaN.
+    public func max() -> Float { data.contains { $0.isNaN } ? .nan : data.max() ?? .nan }
+    /// Smallest element; NaN when empty or when any element is NaN.
+    public func min() -> Float { data.contains { $0.isNaN } ? .nan : data.min() ?? .nan }
     /// Index (0-based, flat) of the first largest element; nil when empty.
     public func argmax() -> Int? {
         guard var best = data.first else { return nil }
@@ -162,12 +159,62 @@ public struct Tensor: Equatable, CustomStringConvertible {
 
     /// Sum over one axis (0-based), removing it.
     public func sum(axis: Int) throws -> Tensor {
+        try reduce(axis: axis) { lane, n in
+            var acc = 0.0
+            for k in 0..<n { acc += Double(lane(k)) }
+            return (Float(acc), 0)
+        }.values
+    }
+
+    /// Mean over one axis (0-based), removing it; NaN where the axis is empty.
+    public func mean(axis: Int) throws -> Tensor {
+        try reduce(axis: axis) { lane, n in
+            var acc = 0.0
+            for k in 0..<n { acc += Double(lane(k)) }
+            return (n == 0 ? .nan : Float(acc / Double(n)), 0)
+        }.values
+    }
+
+    /// Largest values along one axis (0-based), removing it, with their indices (0-based,
+    /// the first largest on ties, as `argmax()`). An empty axis is an error.
+    public func max(axis: Int) throws -> (values: Tensor, indices: [Int]) {
+        try extreme(axis: axis) { $0 > $1 }
+    }
+
+    /// Smallest values along one axis (0-based), removing it, with their indices.
+    public func min(axis: Int) throws -> (values: Tensor, indices: [Int]) {
+        try extreme(axis: axis) { $0 < $1 }
+    }
+
+    private func extreme(axis: Int, _ better: @escaping (Float, Float) -> Bool) throws -> (values: Tensor, indices: [Int]) {
         guard axis >= 0 && axis < rank else { throw GCError("axis \(axis + 1) out of range for a \(rank)-d tensor") }
-        let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
-        var out = [Float](repeating: 0, count: outer * inner)
-        for o in 0..<outer { for k in 0..<n { for i in 0..<inner { out[o * inner + i] += data[(o * n + k) * inner + i] } } }
+        guard shape[axis] > 0 else { throw GCError("cannot reduce over the empty axis \(axis + 1)") }
+        return try reduce(axis: axis) { lane, n in
+            var best = lane(0), bi = 0
+            for k in 1..<Swift.max(n, 1) where k < n {
+                let v = lane(k)
+                if better(v, best) || (best.isNaN == false && v.isNaN) { best = v; bi = k }
+            }
+            return (best, bi)
+        }
+    }
+
+    /// Applies `f` to every lane along `axis` (0-based); `f` gets an accessor for the
+    /// lane's k-th element and the lane's length, and returns a value and an index.
+    private func reduce(axis: Int, _ f: ((Int) -> Float, Int) -> (Float, Int)) throws -> (values: Tensor, indices: [Int]) {
+        guard axis >= 0 && axis < rank else { throw GCError("axis \(axis + 1) out of range for a \(rank)-d tensor") }
+        let outer = try Tensor.count(of: Array(shape[..<axis])), n = shape[axis]
+        let inner = try Tensor.count(of: Array(shape[(axis + 1)...]))
+        var out = [Float](repeating: 0, count: outer * inner), idx = [Int](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let (v, k) = f({ data[(o * n + $0) * inner + i] }, n)
+                out[o * inner + i] = v
+                idx[o * inner + i] = k
+            }
+        }
         var s = shape; s.remove(at: axis)
-        return Tensor(unchecked: s, out)
+        return (Tensor(unchecked: s, out), idx)
     }
 
     // MARK: Linear algebra
@@ -185,16 +232,16 @@ public struct Tensor: Equatable, CustomStringConvertible {
     /// [..., m, k]·[k, n].
     public func matmul(_ b: Tensor) throws -> Tensor {
         let a = self
-        func bad() -> GCError { GCError("matmul: shapes \(Tensor.format(a.shape)) and \(Tensor.format(b.shape)) do not fit") }
+        func bad() -> GCError { GCError("shapes \(Tensor.format(a.shape)) and \(Tensor.format(b.shape)) do not fit") }
         var lhs = a, rhs = b, squeezeLeft = false, squeezeRight = false
         if lhs.rank == 1 { lhs = Tensor(unchecked: [1, lhs.count], lhs.data); squeezeLeft = true }
         if rhs.rank == 1 { rhs = Tensor(unchecked: [rhs.count, 1], rhs.data); squeezeRight = true }
         guard lhs.rank >= 2, rhs.rank == 2 else { throw bad() }
         let k = lhs.shape[lhs.rank - 1]
         guard rhs.shape[0] == k else { throw bad() }
-        let m = lhs.count / Swift.max(k, 1) , n = rhs.shape[1]
-        let rows = k == 0 ? lhs.shape.dropLast().reduce(1, *) : m
-        var out = [Float](repeating: 0, count: rows * n)
+        let n = rhs.shape[1]
+        let rows = try Tensor.count(of: Array(lhs.shape.dropLast()))
+        var out = [Float](repeating: 0, count: try Limits.product([rows, n], what: "matmul result [\(rows), \(n)]"))
         if k > 0 {
             lhs.data.withUnsafeBufferPointer { ap in
                 rhs.data.withUnsafeBufferPointer { bp in

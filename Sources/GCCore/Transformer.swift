@@ -35,6 +35,18 @@ public final class Transformer {
 
     private let ws: Workspace
 
+    /// True while a forward pass runs. Hooks run inside it, so a hook (Lua code) that asks
+    /// this model for another pass, or to change its parameters, gets an error instead of
+    /// reallocating the workspace under the pass that is using it.
+    public private(set) var inPass = false
+
+    private func beginPass() throws {
+        guard !inPass else {
+            throw GCError("the model is in the middle of a pass (a hook cannot run a pass of its own model or change its parameters; use m:copy())")
+        }
+        inPass = true
+    }
+
     /// A model with every parameter zero.
     public init(config: ModelConfig) throws {
         try config.validate()
@@ -106,6 +118,7 @@ public final class Transformer {
 
     /// Overwrites a parameter. Shapes must match; NaN and infinities are refused.
     public func setTensor(named name: String, _ value: Tensor) throws {
+        guard !inPass else { try beginPass(); return }
         let t = try entry(name)
         guard value.shape == t.shape else {
             throw GCError("'\(name)' has shape \(Tensor.format(t.shape)), got \(Tensor.format(value.shape))")
@@ -167,7 +180,8 @@ public final class Transformer {
         var sampleOfRow: [Int]
     }
 
-    private func checkTokens(_ b: TokenBatch) throws {
+    /// Throws when a row is longer than n_ctx or holds a token outside the vocabulary.
+    public func checkTokens(_ b: TokenBatch) throws {
         for (i, r) in b.rows.enumerated() {
             guard r.count - 1 <= config.nCtx else {
                 throw GCError("row \(i + 1) reads \(r.count - 1) tokens, more than n_ctx = \(config.nCtx)")
@@ -217,6 +231,9 @@ public final class Transformer {
     func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = []) throws {
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
+        try beginPass()
+        defer { inPass = false }
+        try ws.check(T: T, R: R, patterns: plan.seqs.patternCount)
         ws.prepare(T: T, R: R, patterns: plan.seqs.patternCount)
         let p = parameters.pointer
         var hooks: [Component: [ComponentHook]] = [:]
@@ -304,6 +321,10 @@ public final class Transformer {
         let xr = ws.xfRows.pointer
         for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
         matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
+        let lg = ws.logits.pointer
+        for i in 0..<(R * V) where !lg[i].isFinite {
+            throw GCError("the forward pass produced NaN or inf logits (parameters or a hook's output too large?)")
+        }
     }
 
     // MARK: Backward
@@ -496,6 +517,14 @@ final class Workspace {
         config = c
         resid = (0...c.nLayers).map { _ in FloatBuffer() }
         layers = (0..<c.nLayers).map { _ in LayerBuffers() }
+    }
+
+    /// Throws when a pass of this size would need a buffer beyond `Limits.maxElements`.
+    func check(T: Int, R: Int, patterns: Int) throws {
+        let c = config, widest = max(c.dModel, 3 * c.nHeads * c.dHead, c.dMLP)
+        _ = try Limits.product([T, widest], what: "a pass over \(T) tokens")
+        _ = try Limits.product([R, c.dVocab], what: "logits for \(R) positions")
+        _ = try Limits.product([patterns], what: "attention patterns of \(patterns) entries")
     }
 
     func prepare(T: Int, R: Int, patterns: Int) {

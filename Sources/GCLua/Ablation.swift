@@ -82,7 +82,7 @@ enum MeansBinding {
     }
     static func functions() -> [(String, LuaFunction)] {
         [("means", { c in
-            let m = try c.object(1, GCTypes.model), b = try c.batch(2)
+            let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
             let o = try c.options(3)
             let pp = try o.boolean("per_position") ?? false
             try o.finish()

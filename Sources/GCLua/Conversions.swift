@@ -78,13 +78,23 @@ extension LuaCall {
         return try object(i, GCTypes.tensor).value
     }
 
-    /// Nested tables of numbers -> a tensor (rectangular, finite).
+    /// The deepest nesting of tables a native function reads (a tensor's rank, too).
+    public static let maxTableDepth = 32
+
+    /// Nested tables of numbers -> a tensor (rectangular). The one reader of nested tables:
+    /// depth-limited (a cyclic table `t[1] = t` is too deep, not an endless walk) and
+    /// size-checked before anything grows past `Limits.maxElements`.
     public func tensorFromTable(_ i: Int32) throws -> Tensor {
         let idx = lua_absindex(L, i)
         var shape: [Int] = []
         var data: [Float] = []
         func walk(_ t: Int32, depth: Int, path: String) throws {
+            guard depth < LuaCall.maxTableDepth else {
+                throw argError(idx, "tables nested deeper than \(LuaCall.maxTableDepth) levels (a cycle?)")
+            }
+            guard gcshim_checkstack(L, 4) != 0 else { throw argError(idx, "tables nested too deep") }
             let n = Int(lua_rawlen(L, t))
+            if depth == shape.count { _ = try arg(idx) { try Limits.product(shape + [n], what: "a table of \(shape + [n]) numbers") } }
             if depth == shape.count { shape.append(n) } else if shape[depth] != n {
                 throw argError(idx, "ragged table: \(path.isEmpty ? "the table" : "element " + path) has \(n) items, expected \(shape[depth])")
             }
@@ -145,6 +155,13 @@ extension LuaCall {
         if let b = state.object(at: i, GCTypes.batch) { return b.value }
         guard lua_type(L, i) == LUA_TTABLE else { throw typeError(i, "batch or table of token rows") }
         do { return try TokenBatch(rows: tokenRows(i)) } catch let e as GCError { throw argError(i, e.message) }
+    }
+
+    /// A batch the model can read (rows within n_ctx, tokens within the vocabulary).
+    public func batch(_ i: Int32, for model: Transformer) throws -> TokenBatch {
+        let b = try batch(i)
+        try arg(i) { try model.checkTokens(b) }
+        return b
     }
 
     /// A component name ("L2.H3", "L1.MLP").

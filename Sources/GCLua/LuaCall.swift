@@ -24,6 +24,12 @@ public struct LuaCall {
         return LuaError("bad argument #\(i) to '\(name)' (\(extra))")
     }
 
+    /// Runs `body`, turning a `GCError` (a core function's complaint) into the lauxlib-style
+    /// error for argument `i`: the one way a binding blames an argument for a core error.
+    public func arg<R>(_ i: Int32, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as GCError where e != .interrupted { throw argError(i, e.message) }
+    }
+
     public func typeError(_ i: Int32, _ expected: String) -> LuaError {
         argError(i, "\(expected) expected, got \(lua_type(L, i) == LUA_TNONE ? "no value" : state.typeName(at: i))")
     }
@@ -66,6 +72,23 @@ public struct LuaCall {
     }
 
     public func optionalString(_ i: Int32) throws -> String? { isNoneOrNil(i) ? nil : try string(i) }
+
+    /// A file path: the string's exact bytes (not necessarily UTF-8), no NUL byte.
+    public func path(_ i: Int32) throws -> FilePath {
+        guard lua_type(L, i) == LUA_TSTRING else { throw typeError(i, "string") }
+        var len = 0
+        guard let p = lua_tolstring(L, i, &len) else { throw typeError(i, "string") }
+        let bytes = Array(UnsafeRawBufferPointer(start: p, count: len))
+        return try arg(i) { try FilePath(bytes: bytes) }
+    }
+
+    /// The exact bytes of a string argument.
+    public func bytes(_ i: Int32) throws -> UnsafeRawBufferPointer {
+        guard lua_type(L, i) == LUA_TSTRING else { throw typeError(i, "string") }
+        var len = 0
+        guard let p = lua_tolstring(L, i, &len) else { throw typeError(i, "string") }
+        return UnsafeRawBufferPointer(start: p, count: len)
+    }
 
     public func boolean(_ i: Int32) -> Bool { lua_toboolean(L, i) != 0 }
 
@@ -233,6 +256,21 @@ public final class LuaOptions {
         return ends[0]...ends[1]
     }
 
+    /// A sample length or {lo, hi} range of them, each in 1..`Limits.maxLength`.
+    public func lengths(_ key: String) throws -> ClosedRange<Int>? {
+        guard let r = try range(key) else { return nil }
+        guard r.lowerBound >= 1, r.upperBound <= Limits.maxLength else {
+            throw bad(key, "lengths must be in 1..\(Limits.maxLength), got \(r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "{\(r.lowerBound), \(r.upperBound)}")")
+        }
+        return r
+    }
+
+    /// Checks that `samples` samples of lengths up to `length` fit `Limits.maxTokens`,
+    /// blaming option `key`.
+    public func checkSamples(_ samples: Int, length: Int, _ key: String) throws {
+        do { try Limits.checkSamples(samples, length: length) } catch let e as GCError { throw bad(key, e.message) }
+    }
+
     /// Pushes the raw value of `key` (for callers that read tables or functions themselves).
     /// Returns its type; the caller pops it.
     public func push(_ key: String) -> Int32 { get(key) }
@@ -243,7 +281,13 @@ public final class LuaOptions {
         lua_pushnil(L)
         while lua_next(L, index) != 0 {
             call.state.pop() // value
-            if lua_type(L, -1) == LUA_TSTRING, let k = call.state.string(at: -1), !known.contains(k) {
+            guard lua_type(L, -1) == LUA_TSTRING else {
+                // {1, 2, 3} or {[true] = 1}: options are named, and a stray value means a mistake
+                let key = call.state.describe(at: -1)
+                call.state.pop()
+                throw call.argError(index, "options are named (e.g. {\(known.sorted().first ?? "name") = ...}), got a value at key \(key)")
+            }
+            if let k = call.state.string(at: -1), !known.contains(k) {
                 call.state.pop()
                 let close = known.sorted().min { editDistance($0, k) < editDistance($1, k) }
                 let hint = close.map { editDistance($0, k) <= 2 ? " (did you mean '\($0)'?)" : "" } ?? ""

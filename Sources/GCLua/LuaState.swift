@@ -28,8 +28,13 @@ public struct LuaError: Error, CustomStringConvertible {
 /// to skip. Inside Swift code only API functions that cannot raise (except on memory
 /// exhaustion) are used: raw table access, `lua_pcall` for calling back into Lua.
 public final class LuaState {
-    public let L: LuaStatePointer
-    private var boxes: [FunctionBox] = []
+    /// The thread every stack operation of this class works on: the thread the innermost
+    /// native call was made on (a coroutine's own thread inside a coroutine), else the main
+    /// thread. The dispatcher sets it on entry to each native function and restores it on
+    /// return, so it is the one way Swift code reaches the calling `lua_State`.
+    public private(set) var L: LuaStatePointer
+    /// The main thread, which owns the state.
+    public let mainThread: LuaStatePointer
     /// Registry references kept for the state's lifetime (e.g. methods tables).
     var retainedRefs: [LuaRef] = []
     private let owns: Bool
@@ -39,16 +44,26 @@ public final class LuaState {
     public init(noEnvironment: Bool = false) throws {
         guard let L = luaL_newstate() else { throw LuaError("cannot create a Lua state (out of memory)") }
         self.L = L
+        mainThread = L
         owns = true
         LuaState.installDispatcher()
         if gcshim_openlibs(L, noEnvironment ? 1 : 0) != LUA_OK {
             let msg = string(at: -1) ?? "?"
-            lua_close(L)
+            lua_close(mainThread)
             throw LuaError("cannot open the Lua libraries: \(msg)")
         }
     }
 
-    deinit { if owns { lua_close(L) } }
+    deinit { if owns { lua_close(mainThread) } }
+
+    /// Runs `body` with `thread` as the current thread (see `L`).
+    @inline(__always)
+    func on<R>(_ thread: LuaStatePointer, _ body: () throws -> R) rethrows -> R {
+        let saved = L
+        L = thread
+        defer { L = saved }
+        return try body()
+    }
 
     private static var dispatcherInstalled = false
     private static func installDispatcher() {
@@ -70,8 +85,8 @@ public final class LuaState {
     /// `isMethod` numbers arguments as lauxlib does for `obj:name(...)` calls.
     public func pushFunction(_ name: String, isMethod: Bool = false, _ body: @escaping LuaFunction) {
         let box = FunctionBox(name: name, isMethod: isMethod, state: self, body: body)
-        boxes.append(box)
-        gcshim_push_swift_function(L, Unmanaged.passUnretained(box).toOpaque())
+        // the closure's userdata upvalue owns the box; its finalizer releases it
+        gcshim_push_swift_function(L, Unmanaged.passRetained(box).toOpaque())
     }
 
     /// t[name] = function, for the table at `table`.
@@ -252,8 +267,13 @@ final class FunctionBox {
         self.name = name; self.isMethod = isMethod; self.state = state; self.body = body
     }
 
-    /// Runs the body; on error leaves the message on the stack and returns a negative code.
+    /// Runs the body on the calling thread `L`; on error leaves the message on the stack
+    /// and returns a negative code.
     func invoke(_ L: LuaStatePointer) -> Int32 {
+        state.on(L) { run(L) }
+    }
+
+    private func run(_ L: LuaStatePointer) -> Int32 {
         do {
             let n = try body(LuaCall(L: L, name: name, isMethod: isMethod, state: state))
             return n
@@ -261,8 +281,12 @@ final class FunctionBox {
             state.push(e.message)
             return e.addPosition ? Int32(GCSHIM_ERROR) : Int32(GCSHIM_ERROR_VALUE)
         } catch let e as GCError {
-            state.push(e.message)
-            return e == .interrupted ? Int32(GCSHIM_ERROR_VALUE) : Int32(GCSHIM_ERROR)
+            if e == .interrupted { state.push(e.message); return Int32(GCSHIM_ERROR_VALUE) }
+            // a core error the binding did not pin on an argument: blame self (a method) or
+            // the first argument, so every native error still reads as lauxlib's
+            let call = LuaCall(L: L, name: name, isMethod: isMethod, state: state)
+            state.push(call.argError(1, e.message).message)
+            return Int32(GCSHIM_ERROR)
         } catch {
             state.push("\(error)")
             return Int32(GCSHIM_ERROR)

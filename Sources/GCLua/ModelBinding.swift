@@ -7,6 +7,15 @@ import GCCore
 enum ModelBinding {
     static func model(_ c: LuaCall) throws -> Transformer { try c.object(1, GCTypes.model) }
 
+    /// The model, for a method that runs a pass or changes it: not while it is mid-pass.
+    static func passModel(_ c: LuaCall) throws -> Transformer {
+        let m = try c.object(1, GCTypes.model)
+        guard !m.inPass else {
+            throw c.argError(1, "the model is in the middle of a pass (a hook cannot run a pass of its own model or change it; use m:copy())")
+        }
+        return m
+    }
+
     /// Reads PROTOCOL sizes from an options table into a configuration.
     static func config(_ o: LuaOptions) throws -> ModelConfig {
         var c = ModelConfig()
@@ -19,7 +28,10 @@ enum ModelBinding {
         c.dVocab = try o.integer("d_vocab", in: 1...1_048_576) ?? c.dVocab
         if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { c.activation = .init(rawValue: a)! }
         if let p = try o.choice("positions", ModelConfig.Positions.allCases.map(\.rawValue)) { c.positions = .init(rawValue: p)! }
-        if let e = try o.number("eps") { c.lnEps = Float(e) }
+        if let e = try o.number("eps") {
+            guard e > 0, Float(e).isFinite, Float(e) > 0 else { throw o.call.argError(o.index, "option 'eps': positive number expected, got \(e)") }
+            c.lnEps = Float(e)
+        }
         return c
     }
 
@@ -64,13 +76,13 @@ enum ModelBinding {
             defer { state.pop() }
             if lua_type(state.L, -1) == LUA_TNIL { return false }
             guard let r = state.object(at: -1, GCTypes.tensor)?.value else {
-                throw LuaError("hook on \(out.component) must return a tensor or nil, got \(state.typeName(at: -1))", addPosition: false)
+                throw GCError("hook on \(out.component) must return a tensor or nil, got \(state.typeName(at: -1))")
             }
             guard r.shape == shape else {
-                throw LuaError("hook on \(out.component) returned shape \(r.shape), expected \(shape)", addPosition: false)
+                throw GCError("hook on \(out.component) returned shape \(r.shape), expected \(shape)")
             }
             guard r.data.allSatisfy({ $0.isFinite }) else {
-                throw LuaError("hook on \(out.component) returned NaN or inf", addPosition: false)
+                throw GCError("hook on \(out.component) returned NaN or inf")
             }
             for s in 0..<B { for p in 0..<lens[s] { for i in 0..<D { out.values[(out.offsets[s] + p) * D + i] = r.data[(s * n + p) * D + i] } } }
             return true
@@ -79,19 +91,19 @@ enum ModelBinding {
 
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
-            ("logits", { c in c.state.pushTensor(try model(c).logits(try c.batch(2))); return 1 }),
+            ("logits", { c in c.state.pushTensor(try passModel(c).logits(try c.batch(2, for: passModel(c)))); return 1 }),
             ("loss", { c in
-                let m = try model(c), b = try c.batch(2)
+                let m = try passModel(c), b = try c.batch(2, for: m)
                 c.state.push(try m.evaluate(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b)).loss); return 1 }),
             ("evaluate", { c in
-                let m = try model(c), b = try c.batch(2)
+                let m = try passModel(c), b = try c.batch(2, for: m)
                 pushEvaluation(c.state, try m.evaluate(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
             ("accuracy", { c in
-                let m = try model(c), b = try c.batch(2)
+                let m = try passModel(c), b = try c.batch(2, for: m)
                 let hooks = try Ablation.hooks(c, 3, model: m, batch: b)
                 c.state.push(try m.evaluate(b, hooks: hooks).accuracy); return 1 }),
             ("grad_norms", { c in
-                let m = try model(c), b = try c.batch(2)
+                let m = try passModel(c), b = try c.batch(2, for: m)
                 let o = try c.options(3)
                 let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
                 let whole = try o.boolean("whole_wv") ?? false
@@ -101,8 +113,9 @@ enum ModelBinding {
                 return 1 }),
             ("train", { c in try train(c) }),
             ("save", { c in
-                let m = try model(c), path = try c.string(2)
-                do { try m.save(path: path) } catch let e as GCError { throw c.argError(2, e.message) }
+                let m = try model(c), path = try c.path(2)
+                guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass") }
+                try c.arg(2) { try m.save(path: path) }
                 return 0 }),
             ("config", { c in pushConfig(c.state, try model(c)); return 1 }),
             ("params", { c in c.state.pushStringList(try model(c).tensorNames); return 1 }),
@@ -116,7 +129,9 @@ enum ModelBinding {
                 return 1 }),
             ("set_param", { c in
                 let m = try model(c), name = try c.string(2), t = try c.tensor(3)
-                do { try m.setTensor(named: name, t) } catch let e as GCError { throw c.argError(3, e.message) }
+                guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass (a hook cannot change its own model)") }
+                guard m.tensorShape(named: name) != nil else { _ = try c.arg(2) { try m.tensor(named: name) }; return 0 }
+                try c.arg(3) { try m.setTensor(named: name, t) }
                 return 0 }),
             ("copy", { c in c.state.pushObject(try model(c).copy(), GCTypes.model); return 1 }),
             ("components", { c in c.state.pushStringList(try model(c).config.components.map(\.description)); return 1 }),
@@ -184,10 +199,22 @@ enum ModelBinding {
                 } catch let e as GCError { throw c.argError(1, e.message) }
                 c.state.pushObject(m, GCTypes.model); return 1 }),
             ("load", { c in
-                let path = try c.string(1)
-                do { c.state.pushObject(try Transformer.load(path: path), GCTypes.model) } catch let e as GCError {
-                    throw c.argError(1, e.message)
+                let path = try c.path(1)
+                let o = try c.options(2)
+                var lo = Transformer.LoadOptions()
+                if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { lo.activation = .init(rawValue: a) }
+                if let p = try o.choice("positions", ModelConfig.Positions.allCases.map(\.rawValue)) { lo.positions = .init(rawValue: p) }
+                if let e = try o.number("eps") {
+                    guard e > 0 else { throw c.argError(2, "option 'eps': positive number expected, got \(e)") }
+                    lo.eps = Float(e)
                 }
+                let quiet = try o.boolean("quiet") ?? false
+                try o.finish()
+                let (m, assumed) = try c.arg(1) { try Transformer.load(path: path, options: lo) }
+                if !quiet {
+                    for a in assumed { fputs("gcgap: \(path): assumed \(a)\n", stderr) }
+                }
+                c.state.pushObject(m, GCTypes.model)
                 return 1 }),
             ("batch", { c in c.state.pushObject(BatchBox(try c.batch(1)), GCTypes.batch); return 1 }),
         ]
@@ -195,7 +222,7 @@ enum ModelBinding {
 
     /// m:train(task_or_function, opts)
     static func train(_ c: LuaCall) throws -> Int32 {
-        let m = try model(c)
+        let m = try passModel(c)
         var o = TrainOptions()
         let task = c.state.object(at: 2, GCTypes.task)?.value
         guard task != nil || c.type(2) == LUA_TFUNCTION else { throw c.typeError(2, "task or function") }
@@ -207,7 +234,7 @@ enum ModelBinding {
         o.eps = Float(try opts.number("eps") ?? Double(o.eps))
         o.weightDecay = Float(try opts.number("weight_decay") ?? 0)
         o.batchSize = try opts.integer("batch", in: 1...1_000_000) ?? o.batchSize
-        o.lengths = try opts.range("lengths") ?? o.lengths
+        o.lengths = try opts.lengths("lengths") ?? o.lengths
         o.evalEvery = try opts.integer("eval_every", in: 0...100_000_000) ?? o.evalEvery
         o.evalSize = try opts.integer("eval_size", in: 1...1_000_000) ?? o.evalSize
         if opts.has("target") {
@@ -227,7 +254,14 @@ enum ModelBinding {
         c.state.pop()
         if et != LUA_TNIL && et != LUA_TFUNCTION { throw c.argError(3, "option 'eval': function expected") }
         try opts.finish()
-        guard o.lengths.lowerBound >= 1 else { throw c.argError(3, "option 'lengths': lengths must be >= 1") }
+        try opts.checkSamples(o.batchSize, length: o.lengths.upperBound, "batch")
+        try opts.checkSamples(o.evalSize, length: o.lengths.upperBound, "eval_size")
+        for (key, v) in [("lr", o.lr), ("beta1", o.beta1), ("beta2", o.beta2), ("eps", o.eps), ("weight_decay", o.weightDecay)] {
+            let ok = key == "lr" || key == "eps" ? v > 0 : key == "weight_decay" ? v >= 0 : (v >= 0 && v < 1)
+            guard ok, v.isFinite else {
+                throw c.argError(3, "option '\(key)': " + (key == "lr" || key == "eps" ? "positive number" : key == "weight_decay" ? "non-negative number" : "number in [0, 1)") + " expected, got \(v)")
+            }
+        }
 
         let status = StatusLine(enabled: quiet ? false : nil)
         let progress: (TrainStatus) -> Void = { s in status.update(StatusLine.training(s, label: label)) }
@@ -252,11 +286,11 @@ enum ModelBinding {
                 defer { state.pop() }
                 if let b = state.object(at: -1, GCTypes.batch) { return b.value }
                 guard lua_type(state.L, -1) == LUA_TTABLE else {
-                    throw LuaError("the batch function must return a batch or token rows, got \(state.typeName(at: -1))", addPosition: false)
+                    throw c.argError(2, "the batch function must return a batch or token rows, got \(state.typeName(at: -1))")
                 }
                 let call = LuaCall(L: state.L, name: "train", isMethod: false, state: state)
                 do { return try TokenBatch(rows: try call.tokenRows(lua_gettop(state.L))) } catch let e as GCError {
-                    throw LuaError("the batch function returned bad rows: \(e.message)", addPosition: false)
+                    throw c.argError(2, "the batch function returned bad rows: \(e.message)")
                 }
             }, evaluate: evalRef.map { e in { try luaNumber(state, e, "eval") } }, progress: progress, shouldStop: stop)
         }
@@ -283,7 +317,7 @@ enum ModelBinding {
         try s.protectedCall(fn, results: 1) { 0 }
         defer { s.pop() }
         guard lua_type(s.L, -1) == LUA_TNUMBER else {
-            throw LuaError("the \(what) function must return a number, got \(s.typeName(at: -1))", addPosition: false)
+            throw GCError("the \(what) function must return a number, got \(s.typeName(at: -1))")
         }
         return lua_tonumberx(s.L, -1, nil)
     }

@@ -64,6 +64,15 @@ public enum GCGapModule {
                 let p = gcshim_interrupt_pending() != 0
                 if p { gcshim_interrupt_clear() }
                 c.state.push(p); return 1 }),
+            ("write_file", { c in
+                let path = try c.path(1)
+                let text = try c.bytes(2)
+                try c.arg(1) { try FileIO.writeAtomically(text, to: path) }
+                return 0 }),
+            ("mkdir", { c in
+                let path = try c.path(1)
+                try c.arg(1) { try FileIO.makeFolders(path) }
+                return 0 }),
             ("components", { c in
                 let o = try c.options(1)
                 var cfg = ModelConfig()

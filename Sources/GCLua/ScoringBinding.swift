@@ -37,7 +37,7 @@ enum ScoringBinding {
         let a = try scoreTable(c, i), b = try scoreTable(c, j)
         guard a.names == b.names else {
             let missing = Set(a.names).symmetricDifference(b.names).sorted().prefix(5)
-            throw LuaError("bad arguments to '\(c.name)' (the two tables must have the same keys; differing: \(missing.joined(separator: ", ")))")
+            throw c.argError(2, "the two tables must have the same keys; differing: \(missing.joined(separator: ", "))")
         }
         return (a.names, a.values, b.values)
     }
@@ -54,8 +54,8 @@ enum ScoringBinding {
                 }
             }
             let x = try list(1), y = try list(2)
-            guard x.count == y.count else { throw LuaError("bad arguments to '\(c.name)' (sequences of \(x.count) and \(y.count) numbers)") }
-            guard !(x + y).contains(where: { !$0.isFinite }) else { throw LuaError("bad arguments to '\(c.name)' (numbers expected, NaN or non-number found)") }
+            guard x.count == y.count else { throw c.argError(2, "sequences of \(x.count) and \(y.count) numbers") }
+            guard !(x + y).contains(where: { !$0.isFinite }) else { throw c.argError(x.contains(where: { !$0.isFinite }) ? 1 : 2, "finite numbers expected, NaN or inf found") }
             return (x, y)
         }
         let p = try pairedScores(c, 1, 2)
@@ -148,7 +148,9 @@ enum ScoringBinding {
                     for k in 1...max(1, Int(lua_rawlen(c.L, -1))) where k <= Int(lua_rawlen(c.L, -1)) {
                         lua_rawgeti(c.L, -1, lua_Integer(k)); var ok: Int32 = 0
                         let v = lua_tointegerx(c.L, -1, &ok); c.state.pop()
-                        guard ok != 0, v >= 1 else { c.state.pop(); throw c.argError(3, "option 'lengths': positive integers expected") }
+                        guard ok != 0, v >= 1, v <= Limits.maxLength else {
+                            c.state.pop(); throw c.argError(3, "option 'lengths': integers in 1..\(Limits.maxLength) expected")
+                        }
                         lengths.append(Int(v))
                     }
                 }
@@ -156,15 +158,17 @@ enum ScoringBinding {
                 var range = 0.20...0.75
                 if o.push("range") == LUA_TTABLE {
                     lua_rawgeti(c.L, -1, 1); lua_rawgeti(c.L, -2, 2)
+                    let numbers = lua_type(c.L, -2) == LUA_TNUMBER && lua_type(c.L, -1) == LUA_TNUMBER
                     let lo = lua_tonumberx(c.L, -2, nil), hi = lua_tonumberx(c.L, -1, nil)
                     c.state.pop(2)
-                    guard lo <= hi else { c.state.pop(); throw c.argError(3, "option 'range': {lo, hi} with lo <= hi expected") }
+                    guard numbers, lo <= hi else { c.state.pop(); throw c.argError(3, "option 'range': {lo, hi} with lo <= hi expected") }
                     range = lo...hi
                 }
                 c.state.pop()
                 let size = try o.integer("size", in: 1...1_000_000) ?? 200
                 let seed = UInt64(bitPattern: Int64(try o.integer("seed") ?? Int(Int64(bitPattern: m.seed ?? 0))))
                 try o.finish()
+                try o.checkSamples(size, length: lengths.max() ?? 1, "size")
                 let sel = try selectOODLength(m, task: task, lengths: lengths, range: range, size: size, seed: seed)
                 let s = c.state
                 s.newTable(hash: 3)
@@ -182,9 +186,10 @@ enum ScoringBinding {
 
     /// Batches for G: `batches` of `batch` samples at `length`, from stream "grad-N" of seed.
     static func gradientBatches(_ c: LuaCall, _ o: LuaOptions, model m: Transformer, task: AlgorithmicTask) throws -> [TokenBatch] {
-        guard let length = try o.range("length") else { throw c.argError(3, "option 'length' is required (the OOD length)") }
+        guard let length = try o.lengths("length") else { throw c.argError(3, "option 'length' is required (the OOD length)") }
         let n = try o.integer("batches", in: 1...100_000) ?? 50
         let size = try o.integer("batch", in: 1...100_000) ?? 64
+        try o.checkSamples(n * size, length: length.upperBound, "batches")
         let seed = UInt64(bitPattern: Int64(try o.integer("seed") ?? Int(Int64(bitPattern: m.seed ?? 0))))
         let stream = try o.string("stream") ?? "grad-\(length.lowerBound)"
         var rng = Rng(seed: seed, stream: stream)
@@ -219,7 +224,7 @@ enum ScoringBinding {
                 c.state.pushComponentTable(try m.taylorScores(batches, shouldStop: stop))
                 return 1 }),
             ("causal", { c in
-                let m = try c.object(1, GCTypes.model), b = try c.batch(2)
+                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
                 let o = try c.options(3)
                 let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
                 let perPosition = try o.boolean("per_position") ?? false
@@ -262,7 +267,7 @@ enum ScoringBinding {
                 c.state.pushComponentTable(r.ablated)
                 return 3 }),
             ("patching", { c in
-                let m = try c.object(1, GCTypes.model), clean = try c.batch(2), corrupted = try c.batch(3)
+                let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
                 let r = try m.patchingScores(clean: clean, corrupted: corrupted, shouldStop: stop)
                 c.state.pushComponentTable(r.scores)
                 c.state.push(r.clean)

@@ -11,20 +11,22 @@ enum TaskBinding {
                 let task = try c.object(1, GCTypes.task).value
                 let o = try c.options(2)
                 let size = try o.integer("size", in: 1...1_000_000) ?? 64
-                let lengths = try o.range("length") ?? 3...7
+                let lengths = try o.lengths("length") ?? 3...7
                 let seed = try o.integer("seed") ?? 0
                 let stream = try o.string("stream") ?? "batch"
                 try o.finish()
-                guard lengths.lowerBound >= 1 else { throw c.argError(2, "option 'length': lengths must be >= 1") }
-                c.state.pushObject(BatchBox(try task.batch(size: size, lengths: lengths,
-                                                           seed: UInt64(bitPattern: Int64(seed)), stream: stream)), GCTypes.batch)
+                try o.checkSamples(size, length: lengths.upperBound, "size")
+                let b = try c.arg(1) {
+                    try task.batch(size: size, lengths: lengths, seed: UInt64(bitPattern: Int64(seed)), stream: stream)
+                }
+                c.state.pushObject(BatchBox(b), GCTypes.batch)
                 return 1 }),
             ("sample", { c in
                 let task = try c.object(1, GCTypes.task).value
                 let x = try c.tokenRows(2)
                 var rows: [[Int32]] = []
-                for r in x { rows.append(try task.row(for: r)) }
-                c.state.pushObject(BatchBox(try TokenBatch(rows: rows, special: task.special)), GCTypes.batch)
+                for r in x { rows.append(try c.arg(1) { try task.row(for: r) }) }
+                c.state.pushObject(BatchBox(try c.arg(2) { try TokenBatch(rows: rows, special: task.special) }), GCTypes.batch)
                 return 1 }),
         ]
         lua.registerType(GCTypes.task, methods: methods, metamethods: [
@@ -34,7 +36,7 @@ enum TaskBinding {
 
     /// Converts the Lua list on top of the stack to values (integers 0..).
     static func values(_ s: LuaState, _ what: String) throws -> [Int32] {
-        guard lua_type(s.L, -1) == LUA_TTABLE else { throw LuaError("\(what) must return a table of integers, got \(s.typeName(at: -1))", addPosition: false) }
+        guard lua_type(s.L, -1) == LUA_TTABLE else { throw GCError("\(what) must return a table of integers, got \(s.typeName(at: -1))") }
         let n = Int(lua_rawlen(s.L, -1))
         var out: [Int32] = []
         for k in 1...max(n, 1) where k <= n {
@@ -42,7 +44,7 @@ enum TaskBinding {
             var ok: Int32 = 0
             let v = lua_tointegerx(s.L, -1, &ok)
             s.pop()
-            guard ok != 0, v >= 0, v < 1 << 30 else { throw LuaError("\(what) returned a non-integer at index \(k)", addPosition: false) }
+            guard ok != 0, v >= 0, v < 1 << 30 else { throw GCError("\(what) returned a non-integer (or one outside 0..2^30) at index \(k)") }
             out.append(Int32(v))
         }
         return out

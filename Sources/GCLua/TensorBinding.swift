@@ -12,20 +12,44 @@ enum TensorBinding {
             ("dim", { c in c.state.push(try this(c).rank); return 1 }),
             ("sum", { c in
                 let t = try this(c)
-                if let axis = try c.optionalInteger(2) {
-                    guard axis >= 1 && axis <= t.rank else { throw c.argError(2, "axis \(axis) out of range 1..\(t.rank)") }
-                    c.state.pushTensor(try t.sum(axis: axis - 1)); return 1
-                }
-                c.state.push(Double(t.sum())); return 1 }),
-            ("mean", { c in c.state.push(Double(try this(c).mean())); return 1 }),
+                guard let axis = try axisArg(c, t) else { c.state.push(Double(t.sum())); return 1 }
+                c.state.pushTensor(try c.arg(2) { try t.sum(axis: axis) }); return 1 }),
+            ("mean", { c in
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else { c.state.push(Double(t.mean())); return 1 }
+                c.state.pushTensor(try c.arg(2) { try t.mean(axis: axis) }); return 1 }),
             ("norm", { c in c.state.push(Double(try this(c).norm())); return 1 }),
-            ("max", { c in c.state.push(Double(try this(c).max())); return 1 }),
-            ("min", { c in c.state.push(Double(try this(c).min())); return 1 }),
+            ("max", { c in
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else { c.state.push(Double(t.max())); return 1 }
+                let r = try c.arg(2) { try t.max(axis: axis) }
+                c.state.pushTensor(r.values); c.state.pushTensor(indexTensor(r.values.shape, r.indices)); return 2 }),
+            ("min", { c in
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else { c.state.push(Double(t.min())); return 1 }
+                let r = try c.arg(2) { try t.min(axis: axis) }
+                c.state.pushTensor(r.values); c.state.pushTensor(indexTensor(r.values.shape, r.indices)); return 2 }),
             ("argmax", { c in
-                guard let i = try this(c).argmax() else { c.state.pushNil(); return 1 }
-                c.state.push(i + 1); return 1 }),
-            ("matmul", { c in c.state.pushTensor(try this(c).matmul(try c.tensor(2))); return 1 }),
-            ("t", { c in c.state.pushTensor(try this(c).transposed()); return 1 }),
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else {
+                    guard let i = t.argmax() else { c.state.pushNil(); return 1 }
+                    c.state.push(i + 1); return 1
+                }
+                let r = try c.arg(2) { try t.max(axis: axis) }
+                c.state.pushTensor(indexTensor(r.values.shape, r.indices)); return 1 }),
+            ("argmin", { c in
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else {
+                    guard !t.data.isEmpty else { c.state.pushNil(); return 1 }
+                    let i = t.data.indices.min { t.data[$0] < t.data[$1] || (t.data[$0] == t.data[$1] && $0 < $1) }!
+                    c.state.push(i + 1); return 1
+                }
+                let r = try c.arg(2) { try t.min(axis: axis) }
+                c.state.pushTensor(indexTensor(r.values.shape, r.indices)); return 1 }),
+            ("matmul", { c in
+                let a = try this(c), b = try c.tensor(2)
+                c.state.pushTensor(try c.arg(2) { try a.matmul(b) }); return 1 }),
+            ("t", { c in let t = try this(c); c.state.pushTensor(try c.arg(1) { try t.transposed() }); return 1 }),
             ("reshape", { c in
                 let t = try this(c)
                 var shape: [Int] = []
@@ -42,13 +66,13 @@ enum TensorBinding {
                 } else {
                     for i in 2...max(2, c.count) where i <= c.count { shape.append(try c.integer(i)) }
                 }
-                c.state.pushTensor(try t.reshaped(shape)); return 1 }),
+                c.state.pushTensor(try c.arg(2) { try t.reshaped(shape) }); return 1 }),
             ("clone", { c in c.state.pushTensor(try this(c)); return 1 }),
             ("get", { c in
                 let t = try this(c)
                 var idx: [Int] = []
                 for i in 2...max(2, c.count) where i <= c.count { idx.append(try c.integer(i) - 1) }
-                c.state.push(Double(try t.value(at: idx))); return 1 }),
+                c.state.push(Double(try c.arg(2) { try t.value(at: idx) })); return 1 }),
             ("totable", { c in pushTable(c.state, try this(c)); return 1 }),
             ("map", { c in
                 let t = try this(c)
@@ -59,18 +83,16 @@ enum TensorBinding {
                     try c.state.protectedCall(fn, results: 1) { c.state.push(Double(out[i])); return 1 }
                     guard lua_type(c.L, -1) == LUA_TNUMBER else {
                         let got = c.state.typeName(at: -1); c.state.pop()
-                        throw LuaError("bad argument #1 to 'map' (function must return a number, got \(got))")
+                        throw c.argError(2, "function must return a number, got \(got)")
                     }
                     out[i] = Float(lua_tonumberx(c.L, -1, nil)); c.state.pop()
                 }
-                c.state.pushTensor(try Tensor(shape: t.shape, data: out)); return 1 }),
+                c.state.pushTensor(try c.arg(2) { try Tensor(shape: t.shape, data: out) }); return 1 }),
         ]
         func arith(_ op: Tensor.Op) -> LuaFunction {
             { c in
                 let a = try c.tensor(1, allowNumber: true), b = try c.tensor(2, allowNumber: true)
-                do { c.state.pushTensor(try Tensor.elementwise(a, op, b)) } catch let e as GCError {
-                    throw LuaError("bad operands to '\(op.rawValue)': \(e.message)")
-                }
+                c.state.pushTensor(try c.arg(2) { try Tensor.elementwise(a, op, b) })
                 return 1
             }
         }
@@ -90,11 +112,25 @@ enum TensorBinding {
             let t = box.value
             let i = try c.integer(2)
             guard t.rank >= 1, i >= 1, i <= t.shape[0] else {
-                throw LuaError("tensor index \(i) out of range (1..\(t.rank >= 1 ? t.shape[0] : 0))")
+                throw c.argError(2, "tensor index \(i) out of range (1..\(t.rank >= 1 ? t.shape[0] : 0))")
             }
-            if t.rank == 1 { c.state.push(Double(t.data[i - 1])) } else { c.state.pushTensor(try t.slice(i - 1)) }
+            if t.rank == 1 { c.state.push(Double(t.data[i - 1])) } else { c.state.pushTensor(try c.arg(2) { try t.slice(i - 1) }) }
             return 1
         }
+    }
+
+    /// The optional dimension argument #1 of a reduction (1-based in Lua), 0-based.
+    static func axisArg(_ c: LuaCall, _ t: Tensor) throws -> Int? {
+        guard let d = try c.optionalInteger(2) else { return nil }
+        guard d >= 1 && d <= t.rank else {
+            throw c.argError(2, t.rank == 0 ? "a 0-d tensor has no dimension \(d)" : "dimension \(d) out of range 1..\(t.rank)")
+        }
+        return d - 1
+    }
+
+    /// 0-based indices as a tensor of 1-based ones (Lua's convention).
+    static func indexTensor(_ shape: [Int], _ indices: [Int]) -> Tensor {
+        (try? Tensor(shape: shape, data: indices.map { Float($0 + 1) })) ?? Tensor(scalar: 0)
     }
 
     static func pushTable(_ s: LuaState, _ t: Tensor) {
@@ -126,17 +162,20 @@ enum TensorBinding {
                 if c.type(1) == LUA_TNUMBER { c.state.pushTensor(Tensor(scalar: Float(try c.number(1)))); return 1 }
                 if let t = c.state.object(at: 1, GCTypes.tensor) { c.state.pushTensor(t.value); return 1 }
                 c.state.pushTensor(try c.tensorFromTable(1)); return 1 }),
-            ("zeros", { c in c.state.pushTensor(try Tensor(shape: shapeArg(c, 1), repeating: 0)); return 1 }),
-            ("ones", { c in c.state.pushTensor(try Tensor(shape: shapeArg(c, 1), repeating: 1)); return 1 }),
+            ("zeros", { c in let s = try shapeArg(c, 1); c.state.pushTensor(try c.arg(1) { try Tensor(shape: s, repeating: 0) }); return 1 }),
+            ("ones", { c in let s = try shapeArg(c, 1); c.state.pushTensor(try c.arg(1) { try Tensor(shape: s, repeating: 1) }); return 1 }),
             ("randn", { c in
                 let shape = try shapeArg(c, 1)
                 var rng = Rng(seed: UInt64(bitPattern: Int64(try c.optionalInteger(2) ?? 0)), stream: "randn")
-                var t = try Tensor(shape: shape)
-                for i in 0..<t.count { t.data[i] = rng.normal() }
+                var t = try c.arg(1) { try Tensor(shape: shape) }
+                for i in 0..<t.count {
+                    if i & 0xFFFFF == 0xFFFFF, gcshim_interrupt_pending() != 0 { gcshim_interrupt_clear(); throw GCError.interrupted }
+                    t.data[i] = rng.normal()
+                }
                 c.state.pushTensor(t); return 1 }),
             ("is_tensor", { c in c.state.push(c.state.object(at: 1, GCTypes.tensor) != nil); return 1 }),
             ("save_tensors", { c in
-                let path = try c.string(1)
+                let path = try c.path(1)
                 try c.table(2)
                 var list: [(String, Tensor)] = []
                 lua_pushnil(c.L)
@@ -150,14 +189,11 @@ enum TensorBinding {
                     list.append((name, t.value))
                 }
                 list.sort { $0.0 < $1.0 }
-                do { try SafeTensors.write(path: path, list, metadata: ["format": "gcgap/tensors"]) } catch let e as GCError {
-                    throw c.argError(1, e.message)
-                }
+                try c.arg(1) { try SafeTensors.write(path: path, list, metadata: ["format": "gcgap/tensors"]) }
                 return 0 }),
             ("load_tensors", { c in
-                let path = try c.string(1)
-                let file: SafeTensors.File
-                do { file = try SafeTensors.read(path: path) } catch let e as GCError { throw c.argError(1, e.message) }
+                let path = try c.path(1)
+                let file = try c.arg(1) { try SafeTensors.read(path: path) }
                 c.state.newTable(hash: file.tensors.count)
                 for name in file.names { c.state.pushTensor(file.tensors[name]!); c.state.setField(-2, name) }
                 return 1 }),

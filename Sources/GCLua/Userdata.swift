@@ -24,6 +24,7 @@ extension LuaState {
         let created = luaL_newmetatable(L, type.metatableName) != 0
         guard created else { pop(); return }
         let mt = lua_absindex(L, -1)
+        gcshim_mark_metatable(L, mt) // only userdata of marked metatables are finalized
         push(type.displayName); setField(mt, "__name")
         gcshim_push_object_gc(L)
         setField(mt, "__gc")

@@ -91,7 +91,7 @@ struct ModuleTests {
         let at = try #require(lying.range(of: field))
         lying.replaceSubrange(at, with: Data("\"d_vocab\":\"999\"".utf8))
         try lying.write(to: URL(fileURLWithPath: "\(dir)/lying.safetensors"))
-        for (file, expected) in [("lying", "metadata says d_vocab = 999, the tensors say 104"), ("missing", "no such file"), ("truncated", "truncated"), ("garbage", "not a valid safetensors file"),
+        for (file, expected) in [("lying", "metadata says d_vocab = 999, the tensors say 104"), ("missing", "No such file or directory"), ("truncated", "truncated"), ("garbage", "not a valid safetensors file"),
                                  ("corrupt", "not a valid safetensors file"), ("shape", "has shape [52, 2], expected [104]")] {
             let msg = luaError(lua, "return gc.load('\(dir)/\(file).safetensors')")
             #expect(msg?.contains("bad argument #1 to 'load'") == true, "\(file): \(msg ?? "no error")")

@@ -8,7 +8,6 @@ local gc = require "gcgap"
 local E = require "gcgap.experiment"
 local task_name, seed = arg[1] or "reverse", math.tointeger(tonumber(arg[2] or "42"))
 local p = E.preset("default")
-os.execute("mkdir -p report/cache")
 local m = E.train(task_name, seed, p, { cache = "report/cache", label = "train " .. task_name .. " " .. seed })
 local task = E.tasks[task_name]()
 local ood = gc.ood(m, task, { seed = seed })

@@ -2,7 +2,7 @@
 -- the native primitives. Read it, copy it, change it.
 --
 --   local E = require "gcgap.experiment"
---   local p = E.preset("default", {threshold = 5})          -- PROTOCOL.md, one thing changed
+--   local p = E.preset("default", {threshold = 5})          -- docs/protocol.md, one thing changed
 --   local model, training = E.train(gcgap.task.reverse(), 42, p, {cache = "runs/cache"})
 --   local record = E.analyse(model, gcgap.task.reverse(), 42, p)
 --   print(record.rho.raw, table.concat(record.classes.raw.heroes, " "))
@@ -15,12 +15,12 @@ local json = require "gcgap.json"
 
 local E = {}
 
--- PROTOCOL.md, every default in one place. `paper-code` follows the author's public code
--- where PROTOCOL's table says it differs; the two defects are flags, off by default.
+-- docs/protocol.md, every default in one place. `paper-code` follows the author's public code
+-- where the protocol's table says it differs; the two defects are flags, off by default.
 E.presets = {
   default = {
     name = "default",
-    model = {},                                  -- gcgap.model options (PROTOCOL's sizes)
+    model = {},                                  -- gcgap.model options (the protocol's sizes)
     train = { lr = 1e-3, batch = 64, lengths = { 3, 7 }, steps = 15000, target = 0.90 },
     layout = "whole",                            -- each sample right-padded as a whole
     eval_every = 100, eval_size = 256, fresh_eval = false,
@@ -113,12 +113,11 @@ local function read_file(path)
   return s
 end
 
---- Writes a file through a temporary name and a rename (never half a file).
+--- Writes a file atomically through gcgap's one native writer (temporary file, fsync,
+-- rename): a reader sees the old file or the new one, and a full disk is an error with the
+-- OS's reason, never a truncated record.
 function E.write_file(path, text)
-  local tmp = path .. ".tmp"
-  local f = assert(io.open(tmp, "w"))
-  f:write(text); f:close()
-  assert(os.rename(tmp, path))
+  gc.write_file(path, text)
 end
 
 --- Trains a model as the preset says, or loads it from `opts.cache` (a folder) when it was
@@ -128,6 +127,7 @@ function E.train(task, seed, p, opts)
   opts = opts or {}
   local file
   if opts.cache then
+    gc.mkdir(opts.cache) -- before training: a missing folder must not lose the trained model
     file = opts.cache .. "/" .. E.cache_key(task, seed, p)
     local ok, m = pcall(gc.load, file .. ".safetensors")
     local rec = read_file(file .. ".json")

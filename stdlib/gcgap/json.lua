@@ -20,7 +20,9 @@ local function is_array(t)
   return true
 end
 
-local function encode(v, indent, depth, out)
+local MAX_DEPTH = 200
+
+local function encode(v, indent, depth, out, seen)
   local t = type(v)
   if v == nil or v == M.null then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
@@ -30,6 +32,9 @@ local function encode(v, indent, depth, out)
     else out[#out + 1] = string.format("%.17g", v) end
   elseif t == "string" then out[#out + 1] = encode_string(v)
   elseif t == "table" then
+    if seen[v] then error("json.encode: cannot encode a table that contains itself (a cycle)", 0) end
+    if depth >= MAX_DEPTH then error("json.encode: tables nested deeper than " .. MAX_DEPTH .. " levels", 0) end
+    seen[v] = true
     local nl = indent and ("\n" .. string.rep(indent, depth + 1)) or ""
     local close = indent and ("\n" .. string.rep(indent, depth)) or ""
     if next(v) == nil then out[#out + 1] = is_array(v) and "[]" or "{}" return end
@@ -37,7 +42,7 @@ local function encode(v, indent, depth, out)
       out[#out + 1] = "["
       for i = 1, #v do
         out[#out + 1] = (i > 1 and "," or "") .. nl
-        encode(v[i], indent, depth + 1, out)
+        encode(v[i], indent, depth + 1, out, seen)
       end
       out[#out + 1] = close .. "]"
     else
@@ -49,26 +54,32 @@ local function encode(v, indent, depth, out)
         local val = v[k]
         if val == nil then val = v[tonumber(k)] end
         out[#out + 1] = (i > 1 and "," or "") .. nl .. encode_string(k) .. (indent and ": " or ":")
-        encode(val, indent, depth + 1, out)
+        encode(val, indent, depth + 1, out, seen)
       end
       out[#out + 1] = close .. "}"
     end
+    seen[v] = nil
   else
-    error("json.encode: cannot encode a " .. t, 3)
+    error("json.encode: cannot encode a " .. t, 0)
   end
 end
 
 function M.encode(v, indent)
+  if indent ~= nil and type(indent) ~= "string" then
+    error("bad argument #2 to 'encode' (string expected, got " .. type(indent) .. ")", 2)
+  end
   local out = {}
-  encode(v, indent, 0, out)
+  encode(v, indent, 0, out, {})
   return table.concat(out)
 end
 
 function M.decode(s)
+  if type(s) ~= "string" then error("bad argument #1 to 'decode' (string expected, got " .. type(s) .. ")", 2) end
   local pos = 1
   local function ws() pos = s:find("[^ \t\r\n]", pos) or #s + 1 end
   local function err(msg) error(string.format("json.decode: %s at position %d", msg, pos), 0) end
   local value
+  local depth = 0
   local function str()
     local out, i = {}, pos + 1
     while true do
@@ -79,7 +90,10 @@ function M.decode(s)
         local e = s:sub(i + 1, i + 1)
         local map = { b = "\b", f = "\f", n = "\n", r = "\r", t = "\t", ['"'] = '"', ["\\"] = "\\", ["/"] = "/" }
         if map[e] then out[#out + 1] = map[e]; i = i + 2
-        elseif e == "u" then out[#out + 1] = utf8.char(tonumber(s:sub(i + 2, i + 5), 16)); i = i + 6
+        elseif e == "u" then
+          local code = s:sub(i + 2, i + 5):match("^%x%x%x%x$")
+          if not code then err("bad \\u escape") end
+          out[#out + 1] = utf8.char(tonumber(code, 16)); i = i + 6
         else err("bad escape") end
       else out[#out + 1] = c; i = i + 1 end
     end
@@ -87,10 +101,14 @@ function M.decode(s)
   function value()
     ws()
     local c = s:sub(pos, pos)
+    if c == "{" or c == "[" then
+      depth = depth + 1
+      if depth > MAX_DEPTH then err("nested deeper than " .. MAX_DEPTH .. " levels") end
+    end
     if c == "{" then
       local t = {}
       pos = pos + 1; ws()
-      if s:sub(pos, pos) == "}" then pos = pos + 1 return t end
+      if s:sub(pos, pos) == "}" then pos = pos + 1; depth = depth - 1 return t end
       while true do
         ws()
         if s:sub(pos, pos) ~= '"' then err("object key expected") end
@@ -99,16 +117,16 @@ function M.decode(s)
         pos = pos + 1
         t[k] = value(); ws()
         local d = s:sub(pos, pos); pos = pos + 1
-        if d == "}" then return t elseif d ~= "," then err("',' or '}' expected") end
+        if d == "}" then depth = depth - 1 return t elseif d ~= "," then err("',' or '}' expected") end
       end
     elseif c == "[" then
       local t = {}
       pos = pos + 1; ws()
-      if s:sub(pos, pos) == "]" then pos = pos + 1 return t end
+      if s:sub(pos, pos) == "]" then pos = pos + 1; depth = depth - 1 return t end
       while true do
         t[#t + 1] = value(); ws()
         local d = s:sub(pos, pos); pos = pos + 1
-        if d == "]" then return t elseif d ~= "," then err("',' or ']' expected") end
+        if d == "]" then depth = depth - 1 return t elseif d ~= "," then err("',' or ']' expected") end
       end
     elseif c == '"' then return str()
     elseif s:sub(pos, pos + 3) == "true" then pos = pos + 4 return true

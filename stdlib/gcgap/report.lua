@@ -6,7 +6,7 @@
 --   report.csv(records)               one line per run
 local M = {}
 
--- The paper's figures (PROTOCOL.md), to print beside ours.
+-- The paper's figures (docs/protocol.md), to print beside ours.
 M.paper = {
   reverse = { rho_v1 = "0.726 ± 0.121, range [0.47, 0.88]", rho_v2 = "0.59", counts_v1 = "7 / 17",
               prune_heroes = "−35.0 pts (seed 2020)", prune_bloats = "−27.0 pts (seed 2020)", seed = 2020 },
@@ -278,7 +278,7 @@ function M.markdown(records, opts)
   local summary = M.summary(records)
   w("# " .. (opts.title or "The Gradient-Causal Gap, reproduced by gcgap"))
   w()
-  w(string.format("Preset `%s`; %d runs. Each run: a model trained as PROTOCOL.md says, its OOD length, G over %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with average ranks, classes at |Δ| ≥ 6 (strict > for paper-code), and pruning.",
+  w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with average ranks, classes at |Δ| ≥ 6 (strict > for paper-code), and pruning.",
     opts.preset or "?", #records, "50 batches of 64"))
   if opts.seconds then w(string.format("This report took %.0f s to produce (cached models and runs are reused).", opts.seconds)) end
   w()

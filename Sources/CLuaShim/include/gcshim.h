@@ -40,6 +40,7 @@ static inline int gcshim_getmetatable_named(lua_State *L, const char *name) {
     return lua_getfield(L, LUA_REGISTRYINDEX, name); /* registry: a plain table, cannot raise */
 }
 static inline const char *gcshim_typename_at(lua_State *L, int idx) { return luaL_typename(L, idx); }
+static inline int gcshim_checkstack(lua_State *L, int n) { return lua_checkstack(L, n); }
 static inline int gcshim_version_num(void) { return LUA_VERSION_NUM; }
 static inline const char *gcshim_version(void) { return LUA_RELEASE; }
 static inline const char *gcshim_copyright(void) { return LUA_COPYRIGHT; }
@@ -58,8 +59,14 @@ typedef int (*gcshim_dispatch_fn)(lua_State *L, void *box);
 /* Installed once by the binding layer. */
 void gcshim_set_dispatcher(gcshim_dispatch_fn fn);
 
-/* Pushes a C closure that calls the dispatcher with `box` (a light userdata upvalue). */
+/* Pushes a C closure that calls the dispatcher with `box`, a retained Swift object pointer.
+ * The closure owns it through a full userdata upvalue whose finalizer releases it, so a
+ * function Lua no longer reaches frees its Swift side. */
 void gcshim_push_swift_function(lua_State *L, void *box);
+
+/* Marks the metatable at idx as gcgap's: only userdata with a marked metatable are
+ * finalized by gcshim_push_object_gc's function. */
+void gcshim_mark_metatable(lua_State *L, int idx);
 
 /* Finalizer for userdata holding one retained Swift object pointer: calls `release` on it
  * once and clears the slot. Pure C, so lua_close can run it while the Swift host is going
