@@ -263,9 +263,15 @@ final class FunctionBox {
     unowned let state: LuaState
     let body: LuaFunction
 
+    /// Boxes alive now (a test checks that Lua's collector frees them).
+    nonisolated(unsafe) static var alive = 0
+
     init(name: String, isMethod: Bool, state: LuaState, body: @escaping LuaFunction) {
         self.name = name; self.isMethod = isMethod; self.state = state; self.body = body
+        FunctionBox.alive += 1
     }
+
+    deinit { FunctionBox.alive -= 1 }
 
     /// Runs the body on the calling thread `L`; on error leaves the message on the stack
     /// and returns a negative code.

@@ -1,0 +1,230 @@
+import CLua
+import CLuaShim
+import Foundation
+import Testing
+@testable import GCLua
+import GCCore
+
+/// Every crash and every silent wrong answer found by fuzzing or by hand (issue 8) is a
+/// test here: each input gives a catchable Lua error or the correct value.
+@Suite("No Lua script crashes the host")
+struct RobustnessTests {
+    /// A tiny model, so each case is fast.
+    static let tiny = "gc.model{n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, n_ctx = 64, seed = 1}"
+
+    // MARK: 1. the calling thread
+
+    @Test func nativeCallsWorkInsideCoroutines() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local z = coroutine.wrap(function() return gc.zeros(3) end)()
+            local t = gc.tensor{1, 2}
+            local n = coroutine.wrap(function() return t:numel() end)()
+            local ok, msg = coroutine.wrap(function() return pcall(gc.zeros, "x") end)()
+            -- a native call that yields nothing across, with a Lua callback inside the coroutine
+            local mapped = coroutine.wrap(function() return t:map(function(x) return x * 10 end) end)()
+            local co = coroutine.create(function(a) local b = coroutine.yield(gc.tensor{a}:sum()); return gc.tensor{b}:sum() end)
+            local _, first = coroutine.resume(co, 3)
+            local _, second = coroutine.resume(co, 4)
+            return tostring(z), n, ok, msg, mapped[2], first, second
+            """)
+        #expect(out == ["tensor([0., 0., 0.], shape=[3])", "2", "false",
+                        "bad argument #1 to 'zeros' (table expected, got string)", "20.0", "3.0", "4.0"])
+    }
+
+    @Test func aHookInsideACoroutineRunsOnThatCoroutine() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = \(Self.tiny)
+            local b = gc.task.reverse():batch{size = 2, length = 3, seed = 1}
+            local base = m:loss(b)
+            local seen = 0
+            m:hook("L0.H0", function(out) seen = seen + out:numel(); return out * 0 end)
+            local inside = coroutine.wrap(function() return m:loss(b) end)()
+            m:clear_hooks()
+            return seen > 0, inside ~= base, m:loss(b) == base
+            """)
+        #expect(out == ["true", "true", "true"])
+    }
+
+    // MARK: 2. re-entrant passes
+
+    @Test func aHookCannotRunAPassOfItsOwnModel() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = \(Self.tiny)
+            local task = gc.task.reverse()
+            local big, small = task:batch{size = 64, length = 20, seed = 1}, task:batch{size = 2, length = 3, seed = 1}
+            local base = m:loss(small)
+            m:hook("L0.H0", function() m:clear_hooks(); m:logits(big) end)
+            local ok, msg = pcall(m.loss, m, small)
+            local after = m:loss(small)          -- the hook removed itself: the model is whole
+            m:hook("L0.H0", function() m:set_param("unembed.b_U", gc.zeros(104)) end)
+            local ok2, msg2 = pcall(m.loss, m, small)
+            m:clear_hooks()
+            m:hook("L0.H0", function() m:train(task, {steps = 1, quiet = true}) end)
+            local ok3 = pcall(m.loss, m, small)
+            m:clear_hooks()
+            -- another model's pass inside a hook is fine
+            local other = m:copy()
+            m:hook("L0.H0", function() other:logits(big) end)
+            local ok4 = pcall(m.loss, m, small)
+            m:clear_hooks()
+            return ok, msg:match("calling 'logits' on bad self %(the model is in the middle of a pass") ~= nil,
+                   after == base, ok2, msg2:match("calling 'set_param' on bad self") ~= nil, ok3, ok4
+            """)
+        #expect(out == ["false", "true", "true", "false", "true", "false", "true"])
+    }
+
+    // MARK: 3. finalizers
+
+    @Test func finalizersIgnoreForeignUserdata() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local r = {}
+            for _, obj in ipairs{gc.zeros(1), \(Self.tiny), gc.task.reverse()} do
+              local gcfn = getmetatable(obj).__gc
+              r[#r + 1] = tostring(pcall(gcfn, io.stdout))
+              r[#r + 1] = tostring(pcall(gcfn, 42))
+            end
+            io.stdout:write("")                 -- io.stdout is untouched
+            local t = gc.tensor{5}
+            getmetatable(t).__gc(t)              -- by hand on a real tensor: emptied, not freed twice
+            r[#r + 1] = tostring(pcall(t.numel, t))
+            collectgarbage(); collectgarbage()
+            return table.concat(r, " ")
+            """)
+        #expect(out == ["true true true true true true false"])
+    }
+
+    // MARK: 4. cyclic and deep tables
+
+    @Test func cyclicAndDeepTablesAreErrors() throws {
+        let lua = try gcgapState()
+        let cases = [
+            "local t = {}; t[1] = t; return gc.tensor(t)",
+            "local t = {}; t[1] = t; return gc.zeros(t)",
+            "local t = {}; t[1] = t; return gc.ones(t)",
+            "local t = {}; t[1] = t; return gc.randn(t)",
+            "local t, c = {}, nil; c = t; for i = 1, 1000000 do c[1] = {}; c = c[1] end; return gc.tensor(t)",
+        ]
+        for code in cases {
+            #expect(luaError(lua, code)?.contains("nested deeper than 32 levels") == true, "\(code)")
+        }
+        try lua.run("json = require 'gcgap.json'")
+        #expect(luaError(lua, "local t = {}; t.x = {t}; return json.encode(t)")?.contains("contains itself") == true)
+        #expect(luaError(lua, "local t, c = {}, nil; c = t; for i = 1, 100000 do c[1] = {}; c = c[1] end; return json.encode(t)")?
+            .contains("nested deeper than 200") == true)
+        #expect(luaError(lua, "return json.decode(string.rep('[', 100000))")?.contains("nested deeper than 200") == true)
+        // a table seen twice, not in a cycle, is fine
+        #expect(try lua.evaluate("local s = {1}; return json.encode({s, s})") == ["[[1],[1]]"])
+    }
+
+    // MARK: 5. sizes from Lua
+
+    @Test func hugeSizesAreErrorsBeforeAnyAllocation() throws {
+        let lua = try gcgapState()
+        try lua.run("m = \(Self.tiny); task = gc.task.reverse()")
+        let cases: [(String, String)] = [
+            ("return task:batch{size = 1, length = 2^40}", "option 'length': lengths must be in 1..16384"),
+            ("return task:batch{size = 1000000, length = 16384}", "too many tokens"),
+            ("return m:train(task, {lengths = {1, 2^40}, steps = 1})", "option 'lengths': lengths must be in 1..16384"),
+            ("return m:train(task, {batch = 1000000, lengths = {16000, 16000}, steps = 1})", "too many tokens"),
+            ("return gc.ood(m, task, {lengths = {2^40}})", "option 'lengths': integers in 1..16384"),
+            ("return gc.score.gradient(m, task, {length = 2^40})", "option 'length': lengths must be in 1..16384"),
+            ("return gc.score.gradient(m, task, {length = 1000, batches = 100000, batch = 100000})", "too many tokens"),
+            ("return gc.zeros{0}:reshape(0, 2^40)", "too large"),
+            ("return gc.zeros{0}:reshape(-1, 2^40, 2^40)", "too large"),
+            ("return gc.zeros{2^29, 0}", "too large"),
+            ("return gc.randn(1e9)", "too large"),
+            ("return gc.zeros{32768, 0}:matmul(gc.zeros{0, 32768})", "too large"),
+            ("return gc.tensor{{}}:reshape(0, 2^40)", "too large"),
+        ]
+        for (code, expected) in cases {
+            let msg = luaError(lua, code)
+            #expect(msg?.contains(expected) == true, "\(code): \(msg ?? "no error")")
+            #expect(msg?.contains("bad argument #") == true, "\(code): \(msg ?? "no error")")
+        }
+        // small zero-size tensors stay usable
+        #expect(try lua.evaluate("local z = gc.zeros{0, 3}; return z:numel(), z:sum(1):numel(), tostring(z:matmul(gc.zeros{3, 2}):shape()[2])")
+            == ["0", "3", "2"])
+    }
+
+    // MARK: 6. GELU at sizes that are not multiples of 8
+
+    @Test func odd_dMLPTrainsAndFinishes() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = gc.model{d_mlp = 13, n_layers = 1, d_model = 8, n_heads = 2, d_head = 4, seed = 1}
+            local g = m:grad_norms(gc.task.reverse():batch{size = 1, length = 2})
+            return g["L0.MLP"] > 0
+            """)
+        #expect(out == ["true"])
+    }
+
+    // MARK: 7. reductions along a dimension
+
+    @Test func reductionsHonourTheirDimension() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local t = gc.tensor{{1, 5, 2}, {7, 2, 9}}
+            local function s(x) return table.concat(x:totable(), ",") end
+            local mx, imx = t:max(2)
+            local mn, imn = t:min(1)
+            return s(t:argmax(1)), s(t:argmax(2)), s(mx), s(imx), s(mn), s(imn), s(t:mean(1)), s(t:sum(2)),
+                   s(t:argmin(2)), t:max(), t:min(), t:argmax(), t:mean()
+            """)
+        #expect(out == ["2.0,1.0,2.0", "2.0,3.0", "5.0,9.0", "2.0,3.0", "1.0,2.0,2.0", "1.0,2.0,1.0",
+                        "4.0,3.5,5.5", "8.0,18.0", "1.0,2.0", "9.0", "1.0", "6", "4.3333334922791"])
+        #expect(luaError(lua, "return gc.tensor{1, 2}:max(2)")?.contains("bad argument #1 to 'max' (dimension 2 out of range 1..1)") == true)
+        #expect(luaError(lua, "return gc.zeros{2, 0}:max(2)")?.contains("empty axis") == true)
+    }
+
+    // MARK: 8. options tables
+
+    @Test func optionsWithPositionalValuesAreRefused() throws {
+        let lua = try gcgapState()
+        try lua.run("m = \(Self.tiny); task = gc.task.reverse()")
+        for code in ["return m:train(task, {1, 2, 3})", "return task:batch{5}", "return gc.model{4}",
+                     "return gc.score.causal(m, task:batch{size = 2, length = 3}, {true})",
+                     "return m:train(task, {[true] = 1})"] {
+            #expect(luaError(lua, code)?.contains("options are named") == true, "\(code)")
+        }
+    }
+
+    // MARK: 15. every native error reads like lauxlib's
+
+    @Test func nativeErrorsNameTheArgument() throws {
+        let lua = try gcgapState()
+        try lua.run("m = \(Self.tiny); task = gc.task.reverse()")
+        let cases: [(String, String)] = [
+            ("return gc.zeros{2, 3}:matmul(gc.zeros{2, 3})", "bad argument #1 to 'matmul' (shapes [2, 3] and [2, 3] do not fit)"),
+            ("return m:logits(task:batch{size = 1, length = 40})", "bad argument #1 to 'logits' (row 1 reads 82 tokens, more than n_ctx = 64)"),
+            ("return m:train(task, {lr = 0})", "bad argument #2 to 'train' (option 'lr': positive number expected"),
+            ("return m:train(task, {beta2 = 1})", "bad argument #2 to 'train' (option 'beta2'"),
+            ("return gc.model{eps = 0}", "bad argument #1 to 'model' (option 'eps': positive number expected"),
+            ("return gc.tensor{1} + gc.tensor{1, 2}", "bad argument #2 to '__add'"),
+            ("return gc.tensor{1, 2}[3]", "bad argument #2 to '__index' (tensor index 3 out of range"),
+            ("return gc.stats.spearman({1, 2}, {1})", "bad argument #2 to 'spearman'"),
+            ("return m:loss(gc.batch{{101, 500, 102, 3, 103}})", "bad argument #1 to 'loss'"),
+        ]
+        for (code, expected) in cases {
+            let msg = luaError(lua, code)
+            #expect(msg?.contains(expected) == true, "\(code): \(msg ?? "no error")")
+        }
+    }
+
+    // MARK: 16. the native module frees what it made
+
+    @Test func reloadingTheNativeModuleLeaksNothing() throws {
+        let lua = try gcgapState()
+        func kilobytes() throws -> Double { Double(try lua.evaluate("collectgarbage(); collectgarbage(); return collectgarbage('count')")[0])! }
+        func liveBoxes() -> Int { FunctionBox.alive }
+        try lua.run("for i = 1, 20 do package.preload['gcgap.core']() end")
+        let (kb, boxes) = (try kilobytes(), liveBoxes())
+        try lua.run("for i = 1, 200 do package.preload['gcgap.core']() end")
+        let after = try kilobytes() // collects
+        #expect(liveBoxes() == boxes)
+        #expect(after - kb < 50)
+    }
+}
