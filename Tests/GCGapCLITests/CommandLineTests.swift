@@ -103,6 +103,71 @@ struct CommandLineTests {
         #expect(e.hasPrefix("gcgap: interrupted!"), "stderr: \(e)")
     }
 
+    /// SIGINT stops a Lua loop that runs inside a coroutine (the handler cannot name the
+    /// coroutine's thread; the count hook every thread inherits notices the flag).
+    @Test func ctrlCStopsALoopInsideACoroutine() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: gcgapBinary)
+        p.arguments = ["-e", """
+            io.stdout:write("looping\\n"); io.stdout:flush()
+            coroutine.wrap(function() local i = 0; while true do i = i + 1 end end)()
+            print("not reached")
+            """]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        _ = out.fileHandleForReading.availableData
+        usleep(300_000)
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(10)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("gcgap did not stop within 10 s of SIGINT")
+        }
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(e.contains("interrupted!"), "stderr: \(e)")
+    }
+
+    /// A write that fails (here the file-size limit, as a full disk would) is an error with
+    /// the OS's reason; the old file stays whole and no temporary file is left.
+    @Test func aFailedWriteLeavesTheOldFileWhole() throws {
+        let dir = try temporaryFolder()
+        try "old record".write(toFile: dir + "/r.json", atomically: true, encoding: .utf8)
+        let script = "gcgap.write_file('\(dir)/r.json', string.rep('x', 100000))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // SIGXFSZ ignored, so write() returns EFBIG instead of killing the process
+        p.arguments = ["-c", "trap '' XFSZ; ulimit -f 8; exec \"$0\" -e \"$1\"", gcgapBinary, script]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(e.contains("bad argument #1 to 'write_file' (cannot write '\(dir)/r.json': File too large)"), "stderr: \(e)")
+        #expect(try String(contentsOfFile: dir + "/r.json", encoding: .utf8) == "old record")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["r.json"])
+    }
+
+    /// The pipeline's records go through the same writer: a failed record write is an error.
+    @Test func pipelineRecordsUseTheAtomicWriter() throws {
+        let dir = try temporaryFolder()
+        let r = try gcgap(["-e", """
+            local E = require 'gcgap.experiment'
+            E.write_file('\(dir)/ok.json', '{}')
+            local ok, msg = pcall(E.write_file, '/dev/null', '{}')
+            local ok2, msg2 = pcall(E.write_file, '\(dir)/no/such/folder.json', '{}')
+            print(ok, msg, ok2, msg2)
+            """])
+        #expect(r.stdout.contains("false\tbad argument #1 to 'write_file' (cannot write '/dev/null': it exists and is not a regular file; refusing to replace it)"), "\(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("No such file or directory"))
+        #expect(try String(contentsOfFile: dir + "/ok.json", encoding: .utf8) == "{}")
+    }
+
     @Test func versionFlag() throws {
         #expect(try gcgap(["-v"]).stdout.hasPrefix("gcgap "))
     }

@@ -91,6 +91,12 @@ struct REPLTests {
         try waitFor("interrupted!")
         try type("print('alive')", "Enter")
         try waitFor("\nalive\n")
+        // ... also a loop inside a coroutine
+        try type("coroutine.wrap(function() while true do end end)()", "Enter")
+        usleep(300_000)
+        try type("C-c")
+        try type("print('after the coroutine')", "Enter")
+        try waitFor("\nafter the coroutine\n")
         // ... and a native loop (training) too, keeping the model as trained so far
         try type("m = gcgap.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}", "Enter")
         try type("m:train(gcgap.task.reverse(), {steps = 1e7, target = false})", "Enter")

@@ -116,9 +116,7 @@ end
 --- Writes a file atomically through gcgap's one native writer (temporary file, fsync,
 -- rename): a reader sees the old file or the new one, and a full disk is an error with the
 -- OS's reason, never a truncated record.
-function E.write_file(path, text)
-  gc.write_file(path, text)
-end
+E.write_file = gc.write_file
 
 --- Trains a model as the preset says, or loads it from `opts.cache` (a folder) when it was
 -- trained before. Returns the model and the training record.
