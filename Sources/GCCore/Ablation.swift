@@ -43,6 +43,7 @@ extension Transformer {
         var hooks: [(Component, ComponentHook)] = []
         for c in components ?? config.components {
             let D = width(of: c)
+            guard D > 0 else { throw GCError("\(c) is an attention pattern: it has no mean output to ablate with") }
             hooks.append((c, { out in
                 var s = sums[out.component] ?? [Double](repeating: 0, count: perPosition ? maxLen * D : D)
                 for seq in 0..<(out.offsets.count - 1) {
@@ -90,6 +91,7 @@ extension Transformer {
     /// A hook that replaces a component's output as `ablation` says.
     public func ablationHook(_ c: Component, _ ablation: Ablation) throws -> ComponentHook {
         try checkComponent(c)
+        guard width(of: c) > 0 else { throw GCError("\(c) is an attention pattern: it can be read, not ablated") }
         switch ablation {
         case .zero:
             return { out in out.values.update(repeating: 0, count: out.tokens * out.dModel); return true }

@@ -217,6 +217,27 @@ public struct Tensor: Equatable, CustomStringConvertible {
         return (Tensor(unchecked: s, out), idx)
     }
 
+    /// Tensors of one shape, stacked along a new axis (0-based, 0...rank).
+    public static func stack(_ ts: [Tensor], axis: Int) throws -> Tensor {
+        guard let first = ts.first else { throw GCError("nothing to stack") }
+        guard axis >= 0 && axis <= first.rank else { throw GCError("axis \(axis + 1) out of range 1..\(first.rank + 1)") }
+        for (i, t) in ts.enumerated() where t.shape != first.shape {
+            throw GCError("tensor \(i + 1) has shape \(format(t.shape)), tensor 1 \(format(first.shape))")
+        }
+        var shape = first.shape
+        shape.insert(ts.count, at: axis)
+        let total = try count(of: shape)
+        let outer = first.shape[..<axis].reduce(1, *), inner = first.count / Swift.max(outer, 1)
+        var out = [Float](repeating: 0, count: total)
+        for o in 0..<outer {
+            for (k, t) in ts.enumerated() {
+                let dst = (o * ts.count + k) * inner
+                for i in 0..<inner { out[dst + i] = t.data[o * inner + i] }
+            }
+        }
+        return Tensor(unchecked: shape, out)
+    }
+
     // MARK: Linear algebra
 
     /// The transpose of a 2-d tensor.

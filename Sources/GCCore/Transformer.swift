@@ -5,8 +5,12 @@ public struct ComponentOutput {
     public let component: Component
     public let values: UnsafeMutablePointer<Float>
     public let tokens: Int
+    /// The width of a row (d_model, d_head or d_mlp); 0 for an attention pattern.
     public let dModel: Int
     public let offsets: [Int]
+    /// For an attention pattern: `values` holds one n×n matrix per sequence (query rows,
+    /// key columns; n from `offsets`), end to end. Patterns can be read, not replaced.
+    public var isPattern: Bool { dModel == 0 }
 }
 
 /// Sees (and may replace) a component's output. Returns true when it replaced it; the
@@ -150,10 +154,20 @@ public final class Transformer {
     public func removeAllHooks() { persistentHooks.removeAll() }
     public var hookCount: Int { persistentHooks.count }
 
-    /// The width of a component's output (d_model; d_head for z_h).
+    /// The width of a component's output row (d_model; d_head for z_h, q, k, v; d_mlp for
+    /// the MLP's hidden layer; 0 for an attention pattern).
     public func width(of c: Component) -> Int {
-        if case .headZ = c { return config.dHead }
-        return config.dModel
+        switch c {
+        case .headZ: return config.dHead
+        case .site(let s, _, _):
+            switch s {
+            case .q, .k, .v: return config.dHead
+            case .pattern: return 0
+            case .mlpPre, .mlpPost: return config.dMLP
+            default: return config.dModel
+            }
+        default: return config.dModel
+        }
     }
 
     public func checkComponent(_ c: Component) throws {
@@ -164,6 +178,11 @@ public final class Transformer {
             }
         case .mlp(let l), .attention(let l):
             guard l < config.nLayers else { throw GCError("unknown component '\(c)' (this model has \(config.nLayers) layers)") }
+        case .site(let s, let l, let h):
+            if s.global { return }
+            guard l < config.nLayers, !s.perHead || h < config.nHeads else {
+                throw GCError("unknown hook point '\(c)' (this model has \(config.nLayers) layers of \(config.nHeads) heads)")
+            }
         }
     }
 
@@ -244,7 +263,59 @@ public final class Transformer {
         func runHooks(_ comp: Component, _ values: FPtr, width: Int = D) throws {
             guard let list = hooks[comp] else { return }
             let out = ComponentOutput(component: comp, values: values, tokens: T, dModel: width, offsets: plan.seqs.offsets)
-            for h in list where try h(out) { ws.replaced.insert(comp) }
+            for h in list where try h(out) {
+                guard width > 0 else { throw GCError("a hook on \(comp) replaced it: attention patterns can be read, not replaced") }
+                ws.replaced.insert(comp)
+            }
+        }
+        /// A hook point of `site`, at a buffer of T rows of `width`.
+        func runSite(_ site: Component.Site, _ l: Int, _ values: FPtr, width: Int = D) throws {
+            let comp = Component.site(site, layer: site == .embed ? -1 : site == .lnFinal ? Int.max : l, head: -1)
+            guard hooks[comp] != nil else { return }
+            try runHooks(comp, values, width: width)
+        }
+        /// A LayerNorm's normalized input before its weight and bias (TransformerLens's
+        /// `hook_normalized`): computed for the hooks only; a replacement is scaled and
+        /// shifted into `out`.
+        func runNormalized(_ site: Component.Site, _ l: Int, input: CFPtr, mean: CFPtr, rstd: CFPtr,
+                           w: CFPtr, bias: CFPtr, out: FPtr) throws {
+            let comp = Component.site(site, layer: site == .lnFinal ? Int.max : l, head: -1)
+            guard hooks[comp] != nil else { return }
+            let x = ws.headOut.pointer
+            for t in 0..<T { for i in 0..<D { x[t * D + i] = (input[t * D + i] - mean[t]) * rstd[t] } }
+            let before = ws.replaced.count
+            try runHooks(comp, x)
+            if ws.replaced.count != before {
+                for t in 0..<T { for i in 0..<D { out[t * D + i] = x[t * D + i] * w[i] + bias[i] } }
+            }
+        }
+        /// The per-head slices of q, k or v (strided in qkv): hooks see a packed copy.
+        func runHeadSites(_ l: Int, _ qkv: FPtr) throws {
+            for (which, site) in [Component.Site.q, .k, .v].enumerated() {
+                for h in 0..<H where hooks[.site(site, layer: l, head: h)] != nil {
+                    let slice = ws.zHead.pointer, col = which * HD + h * dh
+                    for t in 0..<T { (slice + t * dh).update(from: qkv + t * 3 * HD + col, count: dh) }
+                    let before = ws.replaced.count
+                    try runHooks(.site(site, layer: l, head: h), slice, width: dh)
+                    if ws.replaced.count != before {
+                        for t in 0..<T { (qkv + t * 3 * HD + col).update(from: slice + t * dh, count: dh) }
+                    }
+                }
+            }
+        }
+        /// Each head's pattern, one n×n matrix per sequence, for reading.
+        func runPatterns(_ l: Int, _ pattern: FPtr) throws {
+            for h in 0..<H where hooks[.site(.pattern, layer: l, head: h)] != nil {
+                var packed: [Float] = []
+                for s in 0..<plan.seqs.count {
+                    let n = plan.seqs.offsets[s + 1] - plan.seqs.offsets[s]
+                    let start = pattern + plan.seqs.patternOffsets[s] + h * n * n
+                    packed.append(contentsOf: UnsafeBufferPointer(start: start, count: n * n))
+                }
+                try packed.withUnsafeMutableBufferPointer { buf in
+                    try runHooks(.site(.pattern, layer: l, head: h), buf.baseAddress ?? pattern, width: 0)
+                }
+            }
         }
 
         plan.tokens.withUnsafeBufferPointer { tok in
@@ -253,12 +324,18 @@ public final class Transformer {
                              p + layout.wE, p + layout.wPos, T, D)
             }
         }
+        try runSite(.embed, -1, ws.resid[0].pointer)
         for l in 0..<c.nLayers {
             let b = layout.blocks[l], a = ws.layers[l]
             let resid = ws.resid[l].pointer, next = ws.resid[l + 1].pointer
+            try runSite(.residPre, l, resid)
             layernormForward(a.x1.pointer, a.ln1Mean.pointer, a.ln1Rstd.pointer, resid, p + b.ln1w, p + b.ln1b, T, D, c.lnEps)
+            try runNormalized(.ln1, l, input: resid, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer,
+                              w: p + b.ln1w, bias: p + b.ln1b, out: a.x1.pointer)
             matmulForward(a.qkv.pointer, a.x1.pointer, p + b.wqkv, p + b.bqkv, T, D, 3 * HD)
+            try runHeadSites(l, a.qkv.pointer)
             attentionForward(a.z.pointer, a.pattern.pointer, a.qkv.pointer, plan.seqs, H, dh)
+            try runPatterns(l, a.pattern.pointer)
             for h in 0..<H where hooks[.headZ(layer: l, head: h)] != nil {
                 // z_h is a strided slice of z: hooks see (and may replace) a packed copy
                 let zh = ws.zHead.pointer
@@ -286,38 +363,47 @@ public final class Transformer {
                     for i in 0..<(T * D) { sum[i] += out[i] }
                 }
             }
-            // the attention output goes to `ao`: its own buffer when hooked, else straight
-            // into the residual
-            let attnHooked = hooks[.attention(layer: l)] != nil
-            let ao = attnHooked ? ws.attnOut.pointer : mid
-            if attnHooked {
-                for t in 0..<T { (ao + t * D).update(from: p + b.bo, count: D) }
-            } else {
-                for t in 0..<T { for i in 0..<D { mid[t * D + i] = resid[t * D + i] + p[b.bo + i] } }
+            // the attention output goes straight into the residual, the same way whether
+            // hooks watch or not, so that observing never changes a bit of the result
+            func addAttention(into out: FPtr, base: CFPtr?) {
+                for t in 0..<T { for i in 0..<D { out[t * D + i] = (base?[t * D + i] ?? 0) + p[b.bo + i] } }
+                if anyReplaced {
+                    let sum = ws.headSum.pointer
+                    for i in 0..<(T * D) { out[i] += sum[i] }
+                } else {
+                    BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, out, D)
+                }
             }
-            if anyReplaced {
-                let sum = ws.headSum.pointer
-                for i in 0..<(T * D) { ao[i] += sum[i] }
-            } else {
-                BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, ao, D)
-            }
-            if attnHooked {
+            addAttention(into: mid, base: resid)
+            if hooks[.attention(layer: l)] != nil {
+                // the attention output on its own, for the hook; a replacement rebuilds resid_mid
+                let ao = ws.attnOut.pointer
+                addAttention(into: ao, base: nil)
+                let before = ws.replaced.count
                 try runHooks(.attention(layer: l), ao)
-                for i in 0..<(T * D) { mid[i] = resid[i] + ao[i] }
+                if ws.replaced.count != before { for i in 0..<(T * D) { mid[i] = resid[i] + ao[i] } }
             }
+            try runSite(.residMid, l, mid)
             layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
+            try runNormalized(.ln2, l, input: mid, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer,
+                              w: p + b.ln2w, bias: p + b.ln2b, out: a.x2.pointer)
             matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
+            try runSite(.mlpPre, l, a.hpre.pointer, width: M)
             switch c.activation {
             case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, T * M, cdf: a.cdf.pointer)
             case .relu: reluForward(a.hact.pointer, a.hpre.pointer, T * M)
             }
+            try runSite(.mlpPost, l, a.hact.pointer, width: M)
             let mlpOut = ws.mlpOut.pointer
             matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, T, M, D)
             try runHooks(.mlp(layer: l), mlpOut)
             for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
+            try runSite(.residPost, l, next)
         }
         let last = ws.resid[c.nLayers].pointer
         layernormForward(ws.xf.pointer, ws.lnfMean.pointer, ws.lnfRstd.pointer, last, p + layout.lnfw, p + layout.lnfb, T, D, c.lnEps)
+        try runNormalized(.lnFinal, c.nLayers, input: last, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer,
+                          w: p + layout.lnfw, bias: p + layout.lnfb, out: ws.xf.pointer)
         let xr = ws.xfRows.pointer
         for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
         matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
@@ -431,6 +517,9 @@ public final class Transformer {
         let plan = try targetPlan(b)
         guard !plan.targets.isEmpty else { throw GCError("the batch has no target positions (nothing after SEP)") }
         try forward(plan, hooks: hooks)
+        if let site = ws.replaced.first(where: { !$0.isComponentOutput }) {
+            throw GCError("a hook replaced \(site); gradients are taken only through replaced component outputs (heads, z, ATTN, MLP), not other hook points")
+        }
         let e = summarize(plan, b, gradient: true)
         gradients.zero(layout.count)
         backward(plan)

@@ -167,7 +167,7 @@ extension LuaCall {
     /// A component name ("L2.H3", "L1.MLP").
     public func component(_ i: Int32, for model: Transformer? = nil) throws -> Component {
         let s = try string(i)
-        guard let c = Component(s) else { throw argError(i, "unknown component '\(s)' (names look like 'L0.H3' or 'L2.MLP')") }
+        guard let c = Component(s) else { throw argError(i, "unknown component '\(s)' (names look like 'L0.H3', 'L2.MLP', 'L1.resid_pre', 'L0.H1.pattern' or TransformerLens's 'blocks.1.hook_mlp_out', 'blocks.0.attn.hook_z[1]')") }
         if let m = model { do { try m.checkComponent(c) } catch let e as GCError { throw argError(i, e.message) } }
         return c
     }

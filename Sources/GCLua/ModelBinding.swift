@@ -58,15 +58,34 @@ enum ModelBinding {
         s.setField(-2, "correct")
     }
 
-    /// Lua hooks: the function sees the output as a tensor [batch, position, d_model]
-    /// (right-padded with zeros) and the component name; returning a tensor of that shape
-    /// replaces the output, returning nil leaves it.
+    /// Lua hooks: the function sees the output as a tensor [batch, position, width]
+    /// (right-padded with zeros; width d_model, d_head or d_mlp), or for an attention
+    /// pattern [batch, query, key], and the hook point's name; returning a tensor of that
+    /// shape replaces the output (patterns excepted), returning nil leaves it.
     static func luaHook(_ state: LuaState, _ fn: LuaRef, name: String) -> ComponentHook {
         return { [weak state] out in
             guard let state = state else { throw GCError("the Lua state is closed") }
             let B = out.offsets.count - 1
             let lens = (0..<B).map { out.offsets[$0 + 1] - out.offsets[$0] }
-            let n = lens.max() ?? 0, D = out.dModel
+            let n = lens.max() ?? 0
+            if out.isPattern {
+                var data = [Float](repeating: 0, count: B * n * n)
+                var at = 0
+                for s in 0..<B {
+                    let k = lens[s]
+                    for q in 0..<k { for j in 0..<k { data[(s * n + q) * n + j] = out.values[at + q * k + j] } }
+                    at += k * k
+                }
+                try state.protectedCall(fn, results: 1) {
+                    state.pushTensor(try Tensor(shape: [B, n, n], data: data)); state.push(out.component.description); return 2
+                }
+                defer { state.pop() }
+                guard lua_type(state.L, -1) == LUA_TNIL else {
+                    throw GCError("hook on \(out.component) returned a value: attention patterns can be read, not replaced")
+                }
+                return false
+            }
+            let D = out.dModel
             var data = [Float](repeating: 0, count: B * n * D)
             for s in 0..<B { for p in 0..<lens[s] { for i in 0..<D { data[(s * n + p) * D + i] = out.values[(out.offsets[s] + p) * D + i] } } }
             let shape = [B, n, D]

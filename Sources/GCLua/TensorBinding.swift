@@ -173,6 +173,22 @@ enum TensorBinding {
                     t.data[i] = rng.normal()
                 }
                 c.state.pushTensor(t); return 1 }),
+            ("stack", { c in
+                try c.table(1)
+                let n = c.rawLength(1)
+                guard n >= 1, n <= 1 << 20 else { throw c.argError(1, "a list of 1 or more tensors expected") }
+                var list: [Tensor] = []
+                for k in 1...n {
+                    lua_rawgeti(c.L, 1, lua_Integer(k))
+                    defer { c.state.pop() }
+                    guard let t = c.state.object(at: -1, GCTypes.tensor) else {
+                        throw c.argError(1, "tensor expected at index \(k), got \(c.state.typeName(at: -1))")
+                    }
+                    list.append(t.value)
+                }
+                let d = try c.optionalInteger(2) ?? 1
+                guard d >= 1 && d <= list[0].rank + 1 else { throw c.argError(2, "dimension \(d) out of range 1..\(list[0].rank + 1)") }
+                c.state.pushTensor(try c.arg(1) { try Tensor.stack(list, axis: d - 1) }); return 1 }),
             ("is_tensor", { c in c.state.push(c.state.object(at: 1, GCTypes.tensor) != nil); return 1 }),
             ("save_tensors", { c in
                 let path = try c.path(1)

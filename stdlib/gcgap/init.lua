@@ -9,5 +9,7 @@ local M = {}
 for k, v in pairs(core) do M[k] = v end
 M.core = core
 M.pretty = require "gcgap.pretty"
+M.hook_names = require("gcgap.hooks").names -- also adds m:run_with_cache and m:run_with_hooks
+M.help = function(x) return require("gcgap.help").help(x) end
 
 return M
