@@ -32,6 +32,12 @@ public struct AlgorithmicTask {
     /// The whole sample row for an input.
     public func row(for x: [Int32]) throws -> [Int32] {
         let y = try target(x)
+        let specials: Set<Int32> = [special.pad, special.start, special.sep, special.end]
+        for (what, seq) in [("input", x), ("target", y)] {
+            if let t = seq.first(where: { specials.contains($0) }) {
+                throw GCError("task '\(name)': the \(what) holds the special token \(t) (PAD, START, SEP and END cannot be values)")
+            }
+        }
         return [special.start] + x + [special.sep] + y + [special.end]
     }
 

@@ -44,37 +44,54 @@ extension Transformer {
         return sum.mapValues { $0 / Double(batches.count) }
     }
 
-    /// The outcome of ablating each component in turn.
+    /// The outcome of ablating each component in turn, under one metric.
     public struct CausalScores {
-        /// Accuracy with nothing ablated.
+        public var metric: Metric = .accuracy
+        /// The metric with nothing ablated (0 for KL).
         public var base: Double
-        /// Accuracy with each component ablated.
+        /// The metric with each component ablated.
         public var ablated: [Component: Double]
-        /// C_i = base − ablated_i.
-        public var scores: [Component: Double] { ablated.mapValues { base - $0 } }
+        /// The effect of each ablation, larger = more important: base − ablated for
+        /// accuracy-like metrics (the paper's C_i for exact match), ablated − base for the
+        /// loss and KL.
+        public var scores: [Component: Double] {
+            ablated.mapValues { metric.higherIsBetter ? base - $0 : $0 - base }
+        }
+        /// Per component, per sample: exact match under the ablation (for resampling).
+        public var correct: [Component: [Bool]] = [:]
+        public var baseCorrect: [Bool] = []
     }
 
-    /// C: accuracy drop on `batch` when each component's output is replaced as `ablation`
-    /// says (one forward pass per component). `hookFor` builds the hook for a component
-    /// (e.g. a defect-reproducing one); by default `ablationHook`.
+    /// C: the effect on `batch` of replacing each component's output as `ablation` says
+    /// (one forward pass per component), under `metric` (exact match by default, the
+    /// paper's). `hookFor` builds the hook for a component (e.g. a defect-reproducing one);
+    /// by default `ablationHook`.
     public func causalScores(_ batch: TokenBatch, ablation: Ablation, components: [Component]? = nil,
+                             metric: Metric = .accuracy,
                              hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
                              shouldStop: () -> Bool = { false }) throws -> CausalScores {
-        let base = try evaluate(batch).accuracy
-        var ablated: [Component: Double] = [:]
+        let kl = metric == .kl
+        let baseEval = try evaluate(batch, logProbs: kl)
+        var ablated: [Component: Double] = [:], correct: [Component: [Bool]] = [:]
         for comp in components ?? config.components {
             if shouldStop() { throw GCError.interrupted }
             let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
-            ablated[comp] = try evaluate(batch, hooks: [hook]).accuracy
+            let e = try evaluate(batch, hooks: [hook], logProbs: kl)
+            ablated[comp] = kl ? Transformer.meanKL(baseEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
+                               : e.value(metric)
+            correct[comp] = e.correct
         }
-        return CausalScores(base: base, ablated: ablated)
+        return CausalScores(metric: metric, base: kl ? 0 : baseEval.value(metric), ablated: ablated,
+                            correct: correct, baseCorrect: baseEval.correct)
     }
 
     /// Activation patching: run the corrupted inputs (the clean rows with `corrupted`'s
-    /// tokens up to SEP), patch one component's output from the clean run, and score the
-    /// accuracy recovered on the clean targets: acc(patched) − acc(corrupted), per
-    /// component, with both baselines. Rows must have the same lengths.
+    /// tokens up to SEP), patch one component's output from the clean run, and score what
+    /// it recovers on the clean targets under `metric`: metric(patched) − metric(corrupted)
+    /// (reversed for the loss; for KL, KL to the clean prediction, corrupted − patched),
+    /// per component, with both baselines. Rows must have the same lengths.
     public func patchingScores(clean: TokenBatch, corrupted: TokenBatch, components: [Component]? = nil,
+                               metric: Metric = .accuracy,
                                shouldStop: () -> Bool = { false }) throws -> (clean: Double, corrupted: Double, scores: [Component: Double]) {
         guard clean.rows.map(\.count) == corrupted.rows.map(\.count) else {
             throw GCError("activation patching needs clean and corrupted rows of the same lengths")
@@ -86,15 +103,21 @@ extension Transformer {
             guard let sep = c.firstIndex(of: clean.special.sep) else { return c }
             return Array(x[...sep]) + Array(c[(sep + 1)...])
         }, special: clean.special)
-        let cleanAcc = try evaluate(clean).accuracy
-        let corruptAcc = try evaluate(mixed).accuracy
+        let kl = metric == .kl
+        let cleanEval = try evaluate(clean, logProbs: kl)
+        let corruptEval = try evaluate(mixed, logProbs: kl)
+        func value(_ e: Evaluation) -> Double {
+            kl ? Transformer.meanKL(cleanEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab) : e.value(metric)
+        }
+        let cleanValue = value(cleanEval), corruptValue = value(corruptEval)
         var scores: [Component: Double] = [:]
         for comp in comps {
             if shouldStop() { throw GCError.interrupted }
             let hook = try ablationHook(comp, .resample(cleanOutputs))
-            scores[comp] = try evaluate(mixed, hooks: [(comp, hook)]).accuracy - corruptAcc
+            let v = value(try evaluate(mixed, hooks: [(comp, hook)], logProbs: kl))
+            scores[comp] = metric.higherIsBetter ? v - corruptValue : corruptValue - v
         }
-        return (cleanAcc, corruptAcc, scores)
+        return (cleanValue, corruptValue, scores)
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense float32 tensor: a shape and contiguous row-major storage.
 ///
 /// A value type (copy on write). Shape errors are thrown as `GCError` with a message that
@@ -153,7 +155,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
     public func argmax() -> Int? {
         guard var best = data.first else { return nil }
         var bi = 0
-        for (i, v) in data.enumerated() where v > best { best = v; bi = i }
+        for (i, v) in data.enumerated() where !best.isNaN && (v > best || v.isNaN) { best = v; bi = i } // NaN wins, as in max()
         return bi
     }
 
@@ -215,6 +217,90 @@ public struct Tensor: Equatable, CustomStringConvertible {
         }
         var s = shape; s.remove(at: axis)
         return (Tensor(unchecked: s, out), idx)
+    }
+
+    /// The elements whose index along `axis` (0-based) is in `lo..<hi`; the axis stays.
+    public func slice(axis: Int, _ lo: Int, _ hi: Int) throws -> Tensor {
+        guard axis >= 0 && axis < rank else { throw GCError("axis \(axis + 1) out of range for a \(rank)-d tensor") }
+        guard lo >= 0, hi >= lo, hi <= shape[axis] else {
+            throw GCError("range \(lo + 1)..\(hi) out of bounds for dimension \(axis + 1) of size \(shape[axis])")
+        }
+        return try gather(axis: axis, Array(lo..<hi))
+    }
+
+    /// The elements at `indices` (0-based) along `axis`, in that order; the axis stays.
+    public func gather(axis: Int, _ indices: [Int]) throws -> Tensor {
+        guard axis >= 0 && axis < rank else { throw GCError("axis \(axis + 1) out of range for a \(rank)-d tensor") }
+        let n = shape[axis]
+        for i in indices where i < 0 || i >= n { throw GCError("index \(i + 1) out of range 1..\(n) for dimension \(axis + 1)") }
+        var s = shape
+        s[axis] = indices.count
+        let total = try Tensor.count(of: s)
+        let outer = try Tensor.count(of: Array(shape[..<axis])), inner = try Tensor.count(of: Array(shape[(axis + 1)...]))
+        var out = [Float](repeating: 0, count: total)
+        var at = 0
+        for o in 0..<outer {
+            for i in indices {
+                let src = (o * n + i) * inner
+                for k in 0..<inner { out[at + k] = data[src + k] }
+                at += inner
+            }
+        }
+        return Tensor(unchecked: s, out)
+    }
+
+    /// The bytes of a NumPy `.npy` file (format 1.0, little-endian float32, C order).
+    public var npy: [UInt8] {
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        let n = UInt16(header.utf8.count)
+        out += [UInt8(n & 0xff), UInt8(n >> 8)] + Array(header.utf8)
+        out.reserveCapacity(out.count + 4 * count)
+        for v in data { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+        return out
+    }
+
+    /// A tensor from `.npy` bytes (float32, float64 or integers, C order).
+    public init(npy bytes: [UInt8]) throws {
+        func bad(_ why: String) -> GCError { GCError("not a .npy file NumPy wrote (\(why))") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else { throw bad("no NUMPY magic") }
+        let major = bytes[6]
+        let headerStart = major == 1 ? 10 : 12
+        guard major == 1 || major == 2 || major == 3, bytes.count >= headerStart else { throw bad("version \(major)") }
+        let hlen = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
+                              : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        guard headerStart + hlen <= bytes.count else { throw bad("truncated header") }
+        let header = String(decoding: bytes[headerStart..<(headerStart + hlen)], as: UTF8.self)
+        guard !header.contains("'fortran_order': True") else { throw bad("Fortran order") }
+        guard let d = header.range(of: "'descr': '")?.upperBound, let dEnd = header[d...].firstIndex(of: "'") else { throw bad("no descr") }
+        let descr = String(header[d..<dEnd])
+        let sizes: [String: Int] = ["<f4": 4, "<f8": 8, "<i4": 4, "<i8": 8, "|u1": 1, "|i1": 1, "|b1": 1]
+        guard let size = sizes[descr] else { throw bad("dtype \(descr); float32, float64 or integers expected") }
+        guard let sh = header.range(of: "'shape': (")?.upperBound, let shEnd = header[sh...].firstIndex(of: ")") else { throw bad("no shape") }
+        let dims = try header[sh..<shEnd].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { s -> Int in guard let v = Int(s), v >= 0 else { throw bad("shape") }; return v }
+        let n = try Tensor.count(of: dims)
+        let start = headerStart + hlen
+        guard bytes.count - start == n * size else { throw bad("\(bytes.count - start) data bytes for \(n) values of \(descr)") }
+        var values = [Float](repeating: 0, count: n)
+        bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + start
+            for i in 0..<n {
+                let q = p + i * size
+                switch descr {
+                case "<f4": values[i] = Float(bitPattern: q.loadUnaligned(as: UInt32.self).littleEndian)
+                case "<f8": values[i] = Float(Double(bitPattern: q.loadUnaligned(as: UInt64.self).littleEndian))
+                case "<i4": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
+                case "<i8": values[i] = Float(Int64(littleEndian: q.loadUnaligned(as: Int64.self)))
+                case "|i1": values[i] = Float(q.load(as: Int8.self))
+                default: values[i] = Float(q.load(as: UInt8.self))
+                }
+            }
+        }
+        self.init(unchecked: dims, values)
     }
 
     /// Tensors of one shape, stacked along a new axis (0-based, 0...rank).

@@ -1,3 +1,4 @@
+import Foundation
 /// A component's output inside a forward pass, for hooks: `values` holds `tokens` rows of
 /// `dModel` floats, the sequences of the batch packed end to end (`offsets`, one more than
 /// the number of sequences). A hook may read it, or overwrite it and return `true`.
@@ -37,7 +38,7 @@ public final class Transformer {
     private var persistentHooks: [(id: Int, component: Component, hook: ComponentHook)] = []
     private var nextHookID = 1
 
-    private let ws: Workspace
+    let ws: Workspace
 
     /// True while a forward pass runs. Hooks run inside it, so a hook (Lua code) that asks
     /// this model for another pass, or to change its parameters, gets an error instead of
@@ -502,13 +503,80 @@ public final class Transformer {
         /// Per sample: exact match or not.
         public var correct: [Bool]
         public var targetCount: Int
+        /// Fraction of target tokens whose argmax is the target.
+        public var tokenAccuracy: Double = .nan
+        /// Mean over target tokens of the target's logit minus the largest other logit.
+        public var logitDiff: Double = .nan
+        /// Per target position (the rows of `targetLogProbs`), the sample it belongs to.
+        public var sampleOfRow: [Int] = []
+        /// The log-probabilities at target positions (R × d_vocab), when asked for.
+        public var targetLogProbs: [Float]? = nil
+
+        /// The value of `metric` (KL needs a reference; see `Metric`).
+        public func value(_ metric: Metric) -> Double {
+            switch metric {
+            case .accuracy: return accuracy
+            case .tokenAccuracy: return tokenAccuracy
+            case .loss: return loss
+            case .logitDiff: return logitDiff
+            case .kl: return 0
+            }
+        }
     }
 
-    /// Loss and exact-match accuracy of a batch (teacher-forced argmax).
-    public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = []) throws -> Evaluation {
+    /// What an ablation or a patch is scored by.
+    public enum Metric: String, CaseIterable {
+        /// Exact match of the whole target sequence (the paper's).
+        case accuracy
+        /// Fraction of target tokens predicted correctly.
+        case tokenAccuracy = "token_accuracy"
+        /// Mean cross-entropy over target tokens.
+        case loss
+        /// Mean over target tokens of logit(target) − the largest other logit.
+        case logitDiff = "logit_diff"
+        /// Mean over target tokens of KL(reference prediction ‖ this prediction).
+        case kl
+        /// True when a larger value means a better model (the effect of an ablation is
+        /// then reference − ablated).
+        public var higherIsBetter: Bool { self == .accuracy || self == .tokenAccuracy || self == .logitDiff }
+    }
+
+    /// Mean over target rows of KL(p ‖ q), both given as log-probabilities (R × V).
+    public static func meanKL(_ p: [Float], _ q: [Float], rows: Int, vocab: Int) -> Double {
+        guard rows > 0 else { return .nan }
+        var total = 0.0
+        for r in 0..<rows {
+            var kl = 0.0
+            for j in 0..<vocab {
+                let lp = Double(p[r * vocab + j])
+                kl += exp(lp) * (lp - Double(q[r * vocab + j]))
+            }
+            total += kl
+        }
+        return total / Double(rows)
+    }
+
+    /// Loss and exact-match accuracy of a batch (teacher-forced argmax), with the other
+    /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
+    public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
         let plan = try targetPlan(b)
         try forward(plan, hooks: hooks)
-        return summarize(plan, b, gradient: false)
+        var e = summarize(plan, b, gradient: false)
+        if logProbs {
+            let V = config.dVocab, R = plan.logitRows.count, lg = ws.logits.pointer
+            var out = [Float](repeating: 0, count: R * V)
+            for r in 0..<R {
+                let row = lg + r * V
+                var mx = -Float.infinity
+                for j in 0..<V where row[j] > mx { mx = row[j] }
+                var sum = 0.0
+                for j in 0..<V { sum += Double(_exp(row[j] - mx)) }
+                let logZ = Float(Double(mx) + _log(sum))
+                for j in 0..<V { out[r * V + j] = row[j] - logZ }
+            }
+            e.targetLogProbs = out
+        }
+        return e
     }
 
     /// Loss and accuracy, and the gradient of the mean loss in `gradients` (overwritten).
@@ -534,15 +602,24 @@ public final class Transformer {
             total = crossEntropy(logits, tg.baseAddress!, R, V, gradient ? ws.dlogits.pointer : nil, R)
         }
         var correct = [Bool](repeating: true, count: b.size)
+        var tokensRight = 0, diff = 0.0
         for r in 0..<R {
             let row = logits + r * V
             var best = 0
             for j in 1..<V where row[j] > row[best] { best = j }
-            if Int32(best) != plan.targets[r] { correct[plan.sampleOfRow[r]] = false }
+            let target = Int(plan.targets[r])
+            if best != target { correct[plan.sampleOfRow[r]] = false } else { tokensRight += 1 }
+            var other = -Float.infinity
+            for j in 0..<V where j != target && row[j] > other { other = row[j] }
+            diff += Double(row[target] - other)
         }
         for s in 0..<b.size where b.targetPositions[s].isEmpty { correct[s] = false }
         let acc = Double(correct.filter { $0 }.count) / Double(max(b.size, 1))
-        return Evaluation(loss: R > 0 ? total / Double(R) : .nan, accuracy: acc, correct: correct, targetCount: R)
+        var e = Evaluation(loss: R > 0 ? total / Double(R) : .nan, accuracy: acc, correct: correct, targetCount: R)
+        e.tokenAccuracy = R > 0 ? Double(tokensRight) / Double(R) : .nan
+        e.logitDiff = R > 0 ? diff / Double(R) : .nan
+        e.sampleOfRow = plan.sampleOfRow
+        return e
     }
 
     // MARK: Gradient magnitudes

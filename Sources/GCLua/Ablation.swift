@@ -54,10 +54,17 @@ enum Ablation {
         case "zero": ablation = .zero
         case "resample":
             guard let src = source else { throw c.argError(i, "option 'source': a batch is needed for resample ablation") }
-            ablation = .resample(try m.componentOutputs(src, components: comps))
-        default: ablation = .mean(try means ?? m.componentMeans(b, perPosition: perPosition))
+            guard src.rows.map(\.count) == b.rows.map(\.count) else {
+                throw c.argError(i, "option 'source': resample ablation needs rows of the same lengths as the batch")
+            }
+            ablation = .resample(try c.arg(i) { try m.componentOutputs(src, components: comps) })
+        default:
+            if means != nil && o.has("per_position") {
+                throw c.argError(i, "option 'per_position': the means given already fix it (gcgap.means(m, set, {per_position = ...}))")
+            }
+            ablation = .mean(try c.arg(i) { try means ?? m.componentMeans(b, perPosition: perPosition, components: comps) })
         }
-        return try comps.map { ($0, try m.ablationHook($0, ablation)) }
+        return try c.arg(i) { try comps.map { ($0, try m.ablationHook($0, ablation)) } }
     }
 }
 

@@ -106,7 +106,9 @@ extension LuaCall {
                 switch lua_type(L, -1) {
                 case LUA_TNUMBER:
                     guard depth == shape.count - 1 else { throw argError(idx, "ragged table: number at \(p), table expected") }
-                    data.append(Float(lua_tonumberx(L, -1, nil)))
+                    let v = lua_tonumberx(L, -1, nil)
+                    guard Float(v).isFinite else { throw argError(idx, "finite number expected at \(p), got \(v)") }
+                    data.append(Float(v))
                 case LUA_TTABLE:
                     if shape.count == depth + 1 && k > 1 { throw argError(idx, "ragged table: table at \(p), number expected") }
                     try walk(lua_gettop(L), depth: depth + 1, path: p)

@@ -53,6 +53,8 @@ enum ModelBinding {
         s.push(e.loss); s.setField(-2, "loss")
         s.push(e.accuracy); s.setField(-2, "accuracy")
         s.push(e.targetCount); s.setField(-2, "targets")
+        s.push(e.tokenAccuracy); s.setField(-2, "token_accuracy")
+        s.push(e.logitDiff); s.setField(-2, "logit_diff")
         s.newTable(array: e.correct.count)
         for (i, v) in e.correct.enumerated() { s.push(v); s.setIndex(-2, i + 1) }
         s.setField(-2, "correct")
@@ -110,7 +112,9 @@ enum ModelBinding {
 
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
-            ("logits", { c in c.state.pushTensor(try passModel(c).logits(try c.batch(2, for: passModel(c)))); return 1 }),
+            ("logits", { c in
+                let m = try passModel(c), b = try c.batch(2, for: m)
+                c.state.pushTensor(try m.logits(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
             ("loss", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
                 c.state.push(try m.evaluate(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b)).loss); return 1 }),

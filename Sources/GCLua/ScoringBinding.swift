@@ -123,6 +123,7 @@ enum ScoringBinding {
                 let d = try scoreTable(c, 1)
                 let o = try c.options(2)
                 let t = try o.number("threshold") ?? 6
+                guard t >= 0 else { throw c.argError(2, "option 'threshold': non-negative number expected, got \(t)") }
                 let strict = try o.boolean("strict") ?? false
                 try o.finish()
                 var heroes: [(String, Double)] = [], bloats: [(String, Double)] = [], aligned: [String] = []
@@ -143,7 +144,9 @@ enum ScoringBinding {
                 let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
                 let o = try c.options(3)
                 var lengths = [8, 9, 10, 11]
-                if o.push("lengths") == LUA_TTABLE {
+                let lt = o.push("lengths")
+                if lt != LUA_TNIL && lt != LUA_TTABLE { c.state.pop(); throw c.argError(3, "option 'lengths': list of lengths expected") }
+                if lt == LUA_TTABLE {
                     lengths = []
                     for k in 1...max(1, Int(lua_rawlen(c.L, -1))) where k <= Int(lua_rawlen(c.L, -1)) {
                         lua_rawgeti(c.L, -1, lua_Integer(k)); var ok: Int32 = 0
@@ -156,7 +159,9 @@ enum ScoringBinding {
                 }
                 c.state.pop()
                 var range = 0.20...0.75
-                if o.push("range") == LUA_TTABLE {
+                let rt = o.push("range")
+                if rt != LUA_TNIL && rt != LUA_TTABLE { c.state.pop(); throw c.argError(3, "option 'range': {lo, hi} expected") }
+                if rt == LUA_TTABLE {
                     lua_rawgeti(c.L, -1, 1); lua_rawgeti(c.L, -2, 2)
                     let numbers = lua_type(c.L, -2) == LUA_TNUMBER && lua_type(c.L, -1) == LUA_TNUMBER
                     let lo = lua_tonumberx(c.L, -2, nil), hi = lua_tonumberx(c.L, -1, nil)
@@ -229,6 +234,7 @@ enum ScoringBinding {
                 let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
                 let perPosition = try o.boolean("per_position") ?? false
                 let defect = try o.boolean("zslice_defect") ?? false
+                let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
                 var means: ComponentMeans? = nil
                 if o.push("means") != LUA_TNIL {
                     guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(3, "option 'means': means expected") }
@@ -239,6 +245,7 @@ enum ScoringBinding {
                 if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L)) }
                 c.state.pop()
                 try o.finish()
+                if defect && kind != "mean" { throw c.argError(3, "option 'zslice_defect': applies to mean ablation only") }
                 let comps = m.config.components
                 let ablation: GCCore.Ablation
                 var hookFor: ((Component) throws -> (Component, ComponentHook))? = nil
@@ -246,6 +253,9 @@ enum ScoringBinding {
                 case "zero": ablation = .zero
                 case "resample":
                     guard let src = source else { throw c.argError(3, "option 'source': a batch of the same row lengths is needed for resample ablation") }
+                    guard src.rows.map(\.count) == b.rows.map(\.count) else {
+                        throw c.argError(3, "option 'source': resample ablation needs rows of the same lengths as the set")
+                    }
                     ablation = .resample(try m.componentOutputs(src, components: comps))
                 default:
                     var mu = try means ?? m.componentMeans(b, perPosition: perPosition)
@@ -261,14 +271,17 @@ enum ScoringBinding {
                     }
                     ablation = .mean(mu)
                 }
-                let r = try m.causalScores(b, ablation: ablation, components: comps, hookFor: hookFor, shouldStop: stop)
+                let r = try m.causalScores(b, ablation: ablation, components: comps, metric: metric, hookFor: hookFor, shouldStop: stop)
                 c.state.pushComponentTable(r.scores)
                 c.state.push(r.base)
                 c.state.pushComponentTable(r.ablated)
                 return 3 }),
             ("patching", { c in
                 let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
-                let r = try m.patchingScores(clean: clean, corrupted: corrupted, shouldStop: stop)
+                let o = try c.options(4)
+                let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
+                try o.finish()
+                let r = try c.arg(3) { try m.patchingScores(clean: clean, corrupted: corrupted, metric: metric, shouldStop: stop) }
                 c.state.pushComponentTable(r.scores)
                 c.state.push(r.clean)
                 c.state.push(r.corrupted)

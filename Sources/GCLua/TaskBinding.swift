@@ -73,6 +73,10 @@ enum TaskBinding {
                 guard values.lowerBound >= 0, values.upperBound < 1 << 30 else {
                     throw c.argError(1, "option 'values': token values must be in 0..\((1 << 30) - 1)")
                 }
+                let sp = SpecialTokens.protocolDefault
+                for tok in [sp.pad, sp.start, sp.sep, sp.end] where values.contains(Int(tok)) {
+                    throw c.argError(1, "option 'values': {\(values.lowerBound), \(values.upperBound)} includes the special token \(tok) (PAD 100, START 101, SEP 102, END 103)")
+                }
                 let label = "task '\(name)'"
                 let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
                     guard let state = state else { throw GCError("the Lua state is closed") }

@@ -67,6 +67,36 @@ enum TensorBinding {
                     for i in 2...max(2, c.count) where i <= c.count { shape.append(try c.integer(i)) }
                 }
                 c.state.pushTensor(try c.arg(2) { try t.reshaped(shape) }); return 1 }),
+            ("slice", { c in
+                // t:slice(d, i [, j]): indices i..j along dimension d (1-based, inclusive;
+                // negative from the end, as string.sub)
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else { throw c.typeError(2, "number") }
+                let n = t.shape[axis]
+                func pos(_ v: Int) -> Int { v < 0 ? n + v + 1 : v }
+                let i = pos(try c.integer(3)), j = pos(try c.optionalInteger(4) ?? -1)
+                let lo = Swift.min(Swift.max(i, 1), n + 1), hi = Swift.min(j, n) // clamped, as string.sub
+                c.state.pushTensor(try c.arg(3) { try t.slice(axis: axis, lo - 1, Swift.max(hi, lo - 1)) }); return 1 }),
+            ("index", { c in
+                // t:index(d, {i1, i2, ...}): the entries at those indices along dimension d
+                let t = try this(c)
+                guard let axis = try axisArg(c, t) else { throw c.typeError(2, "number") }
+                try c.table(3)
+                let n = c.rawLength(3)
+                var idx: [Int] = []
+                for k in 0..<n {
+                    lua_rawgeti(c.L, 3, lua_Integer(k + 1))
+                    var ok: Int32 = 0
+                    let v = lua_tointegerx(c.L, -1, &ok)
+                    c.state.pop()
+                    guard ok != 0 else { throw c.argError(3, "integer expected at index \(k + 1)") }
+                    idx.append(Int(v) - 1)
+                }
+                c.state.pushTensor(try c.arg(3) { try t.gather(axis: axis, idx) }); return 1 }),
+            ("save_npy", { c in
+                let t = try this(c), path = try c.path(2)
+                try c.arg(2) { try FileIO.writeAtomically(t.npy, to: path) }
+                return 0 }),
             ("clone", { c in c.state.pushTensor(try this(c)); return 1 }),
             ("get", { c in
                 let t = try this(c)
@@ -189,6 +219,9 @@ enum TensorBinding {
                 let d = try c.optionalInteger(2) ?? 1
                 guard d >= 1 && d <= list[0].rank + 1 else { throw c.argError(2, "dimension \(d) out of range 1..\(list[0].rank + 1)") }
                 c.state.pushTensor(try c.arg(1) { try Tensor.stack(list, axis: d - 1) }); return 1 }),
+            ("load_npy", { c in
+                let path = try c.path(1)
+                c.state.pushTensor(try c.arg(1) { try Tensor(npy: try FileIO.read(path)) }); return 1 }),
             ("is_tensor", { c in c.state.push(c.state.object(at: 1, GCTypes.tensor) != nil); return 1 }),
             ("save_tensors", { c in
                 let path = try c.path(1)

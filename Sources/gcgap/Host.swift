@@ -53,7 +53,7 @@ final class Host {
     /// cannot be found, with a warning).
     func loadGCGap() {
         do {
-            try lua.run("gcgap = require 'gcgap'", name: "=(gcgap)")
+            try lua.run("gcgap = require 'gcgap'; help = gcgap.help", name: "=(gcgap)")
         } catch {
             message("warning: the Lua stdlib was not found or failed to load (\(error)); set GCGAP_PATH to gcgap's stdlib folder")
             try? lua.run("package.loaded.gcgap = require 'gcgap.core'; gcgap = package.loaded.gcgap", name: "=(gcgap)")

@@ -52,6 +52,7 @@ func run() -> Int32 {
     } else if options.scriptIndex == nil && !hasExecute && !options.version {
         if isatty(0) != 0 {
             print(versionLine())
+            print("help() for an overview, help(f) or help \"name\" for one function; Ctrl-D exits")
             REPL(host: host).run()
         } else if host.dofile(nil) != LUA_OK {
             return 1

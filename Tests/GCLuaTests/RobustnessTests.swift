@@ -228,3 +228,116 @@ struct RobustnessTests {
         #expect(after - kb < 50)
     }
 }
+
+/// Wrong answers and loose checks found while documenting the API (each was silent).
+@Suite("Checks found by reading the code")
+struct ReadingTests {
+    @Test func looseInputsAreErrors() throws {
+        let lua = try gcgapState()
+        try lua.run("m = \(RobustnessTests.tiny); task = gc.task.reverse(); json = require 'gcgap.json'")
+        let cases: [(String, String)] = [
+            ("return gc.ood(m, task, {lengths = 5})", "option 'lengths': list of lengths expected"),
+            ("return gc.ood(m, task, {range = 'x'})", "option 'range': {lo, hi} expected"),
+            ("return gc.classify({['L0.H0'] = 1}, {threshold = -1})", "option 'threshold': non-negative"),
+            ("return gc.task.new{target = function(x) return x end, values = {1, 100}}", "includes the special token 100"),
+            ("return gc.task.new{target = function(x) return {102} end}:batch{size = 1, length = 2}", "holds the special token 102"),
+            ("return gc.score.causal(m, task:batch{size = 2, length = 3}, {ablation = 'zero', zslice_defect = true})", "applies to mean ablation only"),
+            ("return m:accuracy(task:batch{size = 2, length = 3}, {ablate = 'L0.H0', with = 'resample', source = task:batch{size = 1, length = 7}})", "same lengths"),
+            ("return m:accuracy(task:batch{size = 2, length = 3}, {ablate = 'L0.H0', means = gc.means(m, task:batch{size = 2, length = 3}), per_position = true})", "the means given already fix it"),
+            ("return json.decode('[1-2, 3]')", "bad number '1-2'"),
+            ("return json.decode('\"\\\\udc00\"')", "lone surrogate"),
+            ("return gc.tensor{0/0}", "finite number expected"),
+        ]
+        for (code, expected) in cases {
+            let msg = luaError(lua, code)
+            #expect(msg?.contains(expected) == true, "\(code): \(msg ?? "no error")")
+        }
+        let out = try lua.evaluate("""
+            local b = task:batch{size = 2, length = 3, seed = 1}
+            local t = gc.tensor{{1, 2, 3}}
+            return json.decode('"\\\\ud83d\\\\ude00"') == "😀", t:slice(2, 4):numel(), t:slice(2, 9):numel(),
+                   (m:logits(b, {ablate = 'L0.MLP', with = 'zero'}) - m:logits(b)):norm() > 0, gc.tensor{0/0 == 0/0 and 1 or 2}[1],
+                   gc.zeros{3}:argmax()
+            """)
+        #expect(out == ["true", "0", "0", "true", "2.0", "1"])
+    }
+
+    @Test func metricsForAblationAndPatching() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = \(RobustnessTests.tiny)
+            local task = gc.task.reverse()
+            m:train(task, {steps = 150, quiet = true, target = false, lengths = {2, 3}})
+            local clean, corrupted = task:batch{size = 32, length = 3, seed = 1}, task:batch{size = 32, length = 3, seed = 2}
+            local e = m:evaluate(clean)
+            local r = {}
+            for _, metric in ipairs{'accuracy', 'token_accuracy', 'loss', 'logit_diff', 'kl'} do
+              local C, base, ablated = gc.score.causal(m, clean, {metric = metric})
+              local ok = true
+              for k, v in pairs(C) do
+                if metric == 'loss' or metric == 'kl' then ok = ok and math.abs(v - (ablated[k] - base)) < 1e-12
+                else ok = ok and math.abs(v - (base - ablated[k])) < 1e-12 end
+                if metric == 'kl' then ok = ok and v >= 0 end
+              end
+              r[#r + 1] = tostring(ok)
+            end
+            -- the baselines agree with m:evaluate
+            local _, base_tok = gc.score.causal(m, clean, {metric = 'token_accuracy'})
+            local _, base_loss = gc.score.causal(m, clean, {metric = 'loss'})
+            local _, base_ld = gc.score.causal(m, clean, {metric = 'logit_diff'})
+            -- patching: per-token metrics see partial recovery; KL to the clean run recovered
+            local P, c0, x0 = gc.score.patching(m, clean, corrupted, {metric = 'kl'})
+            local Pl, cl, xl = gc.score.patching(m, clean, corrupted, {metric = 'loss'})
+            return table.concat(r, ' '), base_tok == e.token_accuracy, base_loss == e.loss, base_ld == e.logit_diff,
+                   c0 == 0, x0 > 0, Pl['L0.MLP'] == xl - (xl - Pl['L0.MLP']), e.token_accuracy >= e.accuracy
+            """)
+        #expect(out == ["true true true true true", "true", "true", "true", "true", "true", "true", "true"])
+    }
+}
+
+/// The documentation covers every public function, and docs/API.md is generated from it.
+@Suite("Help for every function")
+struct HelpTests {
+    @Test func everyPublicFunctionHasHelp() throws {
+        let lua = try gcgapState()
+        try lua.run("gcgap = require 'gcgap'; gc = gcgap")
+        #expect(try lua.evaluate("return table.concat(require('gcgap.help').missing(), ' ')") == [""])
+        // every entry names a real function, and appears in one section
+        let out = try lua.evaluate("""
+            local h = require 'gcgap.help'
+            local public, seen, stray = h.public(), {}, {}
+            for _, s in ipairs(h.sections) do for _, n in ipairs(s.names) do seen[n] = (seen[n] or 0) + 1 end end
+            for name in pairs(h.entries) do
+              if not public[name] then stray[#stray + 1] = name .. ' (no such function)' end
+              if seen[name] ~= 1 then stray[#stray + 1] = name .. ' (in ' .. (seen[name] or 0) .. ' sections)' end
+            end
+            table.sort(stray)
+            return table.concat(stray, ', ')
+            """)
+        #expect(out == [""])
+    }
+
+    @Test func helpFindsFunctionsByValueAndName() throws {
+        let lua = try gcgapState()
+        try lua.run("gcgap = require 'gcgap'; gc = gcgap; out = {}; print = function(s) out[#out + 1] = s end")
+        let r = try lua.evaluate("""
+            local m = gc.model{n_layers = 1, seed = 1}
+            gc.help(gc.score.causal); gc.help('model:train'); gc.help(m.train); gc.help('stats.spearman'); gc.help(m); gc.help()
+            gc.help('nothing.like.this')
+            return out[1]:match('^gcgap.score.causal%(m, set') ~= nil, out[2]:match('^m:train') ~= nil, out[2] == out[3],
+                   out[4]:match('spearman') ~= nil, out[5]:match('Methods') ~= nil, out[6]:match('Tensors') ~= nil,
+                   out[7]:match('no help for') ~= nil
+            """)
+        #expect(r == ["true", "true", "true", "true", "true", "true", "true"])
+    }
+
+    /// docs/API.md is what scripts/dev/api_doc.lua writes from stdlib/gcgap/docs.lua.
+    @Test func apiDocIsUpToDate() throws {
+        let lua = try gcgapState()
+        try lua.run("gcgap = require 'gcgap'; gc = gcgap")
+        let generated = try lua.evaluate("return require('gcgap.help').markdown() .. '\\n'")[0]
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("docs/API.md"), encoding: .utf8)
+        #expect(generated == committed, "docs/API.md is stale: run gcgap scripts/dev/api_doc.lua")
+    }
+}

@@ -333,8 +333,10 @@ function E.analyse(m, task, seed, p, opts)
       end
       -- how often each observed Hero (Bloat) is still one
       local hs, bs = {}, {}
-      for _, c in ipairs(rec.classes[norm].heroes) do hs[c] = (hero_count[norm][c] or 0) / p.bootstrap end
-      for _, c in ipairs(rec.classes[norm].bloats) do bs[c] = (bloat_count[norm][c] or 0) / p.bootstrap end
+      -- over the resamples where the classes were defined (rho defined), not all of them
+      local defined = math.max(#r, 1)
+      for _, c in ipairs(rec.classes[norm].heroes) do hs[c] = (hero_count[norm][c] or 0) / defined end
+      for _, c in ipairs(rec.classes[norm].bloats) do bs[c] = (bloat_count[norm][c] or 0) / defined end
       rec.bootstrap.hero_stability[norm], rec.bootstrap.bloat_stability[norm] = hs, bs
     end
   end
@@ -364,6 +366,7 @@ function E.run(task, seed, p, opts)
   task = task_of(task)
   opts = opts or {}
   local file = opts.out and (opts.out .. "/" .. task:name() .. "-" .. seed .. "-" .. p.name .. ".json")
+  if opts.out then gc.mkdir(opts.out) end -- before the work, not after it
   if file and not opts.fresh then
     local s = read_file(file)
     if s then return json.decode(s), true end

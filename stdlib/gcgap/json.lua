@@ -93,7 +93,14 @@ function M.decode(s)
         elseif e == "u" then
           local code = s:sub(i + 2, i + 5):match("^%x%x%x%x$")
           if not code then err("bad \\u escape") end
-          out[#out + 1] = utf8.char(tonumber(code, 16)); i = i + 6
+          local cp = tonumber(code, 16); i = i + 6
+          if cp >= 0xD800 and cp < 0xDC00 then -- a surrogate pair: one code point
+            local low = s:sub(i, i + 5):match("^\\u(%x%x%x%x)$")
+            local lo = low and tonumber(low, 16)
+            if not (lo and lo >= 0xDC00 and lo < 0xE000) then err("lone surrogate") end
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00); i = i + 6
+          elseif cp >= 0xDC00 and cp < 0xE000 then err("lone surrogate") end
+          out[#out + 1] = utf8.char(cp)
         else err("bad escape") end
       else out[#out + 1] = c; i = i + 1 end
     end
@@ -135,8 +142,10 @@ function M.decode(s)
     else
       local num = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
       if not num or num == "" then err("unexpected character '" .. c .. "'") end
+      local v = tonumber(num)
+      if not v then err("bad number '" .. num .. "'") end
       pos = pos + #num
-      return math.tointeger(tonumber(num)) or tonumber(num)
+      return math.tointeger(v) or v
     end
   end
   local v = value(); ws()

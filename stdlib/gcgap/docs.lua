@@ -1,0 +1,1003 @@
+--- gcgap.docs: the documentation of every public function and method, the one place the
+-- API is documented. gcgap.help reads it for the REPL's help(f) and scripts/dev/api_doc.lua
+-- turns it into docs/API.md.
+--
+-- An entry: name (the key help() looks up: "zeros", "score.causal", "model:train",
+-- "experiment.run"), sig (how it is called), returns, text (1-4 sentences, the first a
+-- summary: the overview shows it), opts ({key, default, meaning}, in the order the
+-- implementation reads them), example (runs given the obvious prior lines), cost (for
+-- what runs passes of a model).
+return {
+  sections = {
+    { title = "Tensors", names = {
+      "tensor", "zeros", "ones", "randn", "stack", "is_tensor",
+      "tensor:shape", "tensor:numel", "tensor:dim", "tensor:get", "tensor:totable", "tensor:clone",
+      "tensor:reshape", "tensor:slice", "tensor:index", "tensor:t", "tensor:matmul", "tensor:map",
+      "tensor:sum", "tensor:mean", "tensor:norm", "tensor:max", "tensor:min", "tensor:argmax", "tensor:argmin",
+      "save_tensors", "load_tensors", "tensor:save_npy", "load_npy",
+    } },
+    { title = "Models and checkpoints", names = {
+      "model", "load", "model:save", "model:config", "model:params", "model:param", "model:set_param",
+      "model:grad", "model:copy", "model:components",
+    } },
+    { title = "Tasks and batches", names = {
+      "task.reverse", "task.sort", "task.new", "task:name", "task:batch", "task:sample",
+      "batch", "batch:rows", "batch:tokens", "batch:size", "batch:targets",
+    } },
+    { title = "Training", names = { "model:train" } },
+    { title = "Passes, hooks and ablation", names = {
+      "model:logits", "model:loss", "model:evaluate", "model:accuracy", "model:grad_norms",
+      "model:hook", "hook:remove", "model:clear_hooks", "hook_names", "model:run_with_cache", "model:run_with_hooks",
+      "means", "means:get",
+    } },
+    { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching" } },
+    { title = "Statistics and the gap", names = {
+      "stats.spearman", "stats.kendall", "stats.pearson", "stats.ranks", "stats.permutation", "stats.bootstrap",
+      "gap", "classify",
+    } },
+    { title = "The experiment pipeline (E = require \"gcgap.experiment\")", names = {
+      "experiment.preset", "experiment.train", "experiment.analyse", "experiment.run",
+      "experiment.gap_and_classes", "experiment.prune", "experiment.cache_key", "experiment.write_file",
+    } },
+    { title = "Reports (report = require \"gcgap.report\")", names = {
+      "report.summary", "report.markdown", "report.csv", "report.by_task", "report.frequencies",
+      "report.svg_rho", "report.svg_scatter", "report.svg_layers", "report.svg_pruning",
+    } },
+    { title = "Files and utilities", names = {
+      "write_file", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
+      "status", "clock", "threads", "interrupted", "components", "help",
+    } },
+  },
+
+  entries = {
+    ---------------------------------------------------------------- Tensors
+    { name = "tensor",
+      sig = "gcgap.tensor(x)",
+      returns = "tensor",
+      text = "A float32 tensor from nested tables of numbers (rectangular, at most 32 levels deep), from a number (a 0-d tensor) or from another tensor (a copy). " ..
+        "Tensors take + - * / ^ and unary minus with numbers or tensors of the same shape, of a shape that is a suffix of the other's (it repeats along the leading dimensions), or 0-d; " ..
+        "== compares shape and values, #t is the size of the first dimension, and t[i] (1-based) is a number for a 1-d tensor and the i-th sub-tensor otherwise. " ..
+        "A ragged table is an error that names the element; NaN and infinities are kept as they are.",
+      example = [=[local t = gcgap.tensor{{1, 2, 3}, {4, 5, 6}}
+print(t[2][3], #t, (t * 2 + 1):sum())   --> 6.0  2  48.0]=] },
+    { name = "zeros",
+      sig = "gcgap.zeros(shape)",
+      returns = "tensor",
+      text = "A tensor of zeros; `shape` is a number (1-d) or a table of dimensions. " ..
+        "At most 2^28 elements (zero dimensions are allowed).",
+      example = [=[local z = gcgap.zeros{2, 3}
+print(z:shape()[2])   --> 3]=] },
+    { name = "ones",
+      sig = "gcgap.ones(shape)",
+      returns = "tensor",
+      text = "A tensor of ones; `shape` is a number (1-d) or a table of dimensions.",
+      example = [=[print(gcgap.ones(4):sum())   --> 4.0]=] },
+    { name = "randn",
+      sig = "gcgap.randn(shape [, seed])",
+      returns = "tensor",
+      text = "A tensor of standard normal values, fixed by an integer `seed` (default 0; stream \"randn\"). " ..
+        "`shape` is a number or a table of dimensions; the same seed always gives the same values.",
+      example = [=[local noise = gcgap.randn({64, 128}, 7) * 0.01]=] },
+    { name = "stack",
+      sig = "gcgap.stack(tensors [, d])",
+      returns = "tensor",
+      text = "Tensors of one shape stacked along a new dimension `d` (1-based, 1..rank+1, default 1). " ..
+        "`tensors` is a list of at least one tensor; differing shapes are an error naming the first that differs.",
+      example = [=[local heads = {}
+local WV = m:param("blocks.0.attn.W_V")                  -- [n_heads, d_model, d_head]
+for h = 1, m:config().n_heads do heads[h] = WV[h] end
+print(table.concat(gcgap.stack(heads, 3):shape(), "x"))   -- d_model x d_head x n_heads]=] },
+    { name = "is_tensor",
+      sig = "gcgap.is_tensor(x)",
+      returns = "boolean",
+      text = "True when `x` is a gcgap tensor.",
+      example = [=[print(gcgap.is_tensor(gcgap.zeros(1)), gcgap.is_tensor({1}))   --> true  false]=] },
+    { name = "tensor:shape",
+      sig = "t:shape()",
+      returns = "table of integers",
+      text = "The dimensions of the tensor as a new table ({} for a 0-d tensor).",
+      example = [=[local logits = m:logits(b)
+local B, P, V = table.unpack(logits:shape())]=] },
+    { name = "tensor:numel",
+      sig = "t:numel()",
+      returns = "integer",
+      text = "The number of elements (1 for a 0-d tensor).",
+      example = [=[print(gcgap.zeros{3, 4}:numel())   --> 12]=] },
+    { name = "tensor:dim",
+      sig = "t:dim()",
+      returns = "integer",
+      text = "The number of dimensions (0 for a tensor made from a number).",
+      example = [=[print(gcgap.zeros{3, 4}:dim())   --> 2]=] },
+    { name = "tensor:get",
+      sig = "t:get(i, j, ...)",
+      returns = "number",
+      text = "The element at a full index, 1-based, one index per dimension. " ..
+        "Too few or too many indices, or one out of range, is an error naming the dimension.",
+      example = [=[local W = m:param("blocks.0.attn.W_V")   -- [n_heads, d_model, d_head]
+print(W:get(1, 1, 1))]=] },
+    { name = "tensor:totable",
+      sig = "t:totable()",
+      returns = "nested tables of numbers (a number for a 0-d tensor)",
+      text = "The values as nested Lua tables, one level per dimension.",
+      example = [=[local rows = gcgap.tensor{{1, 2}, {3, 4}}:totable()
+print(rows[2][1])   --> 3.0]=] },
+    { name = "tensor:clone",
+      sig = "t:clone()",
+      returns = "tensor",
+      text = "An independent copy (tensors are values: no operation changes a tensor in place, so this is rarely needed).",
+      example = [=[local W2 = m:param("unembed.W_U"):clone()]=] },
+    { name = "tensor:reshape",
+      sig = "t:reshape(d1, d2, ...) or t:reshape{d1, d2, ...}",
+      returns = "tensor",
+      text = "The same values in row-major order under another shape; one dimension may be -1 and is then inferred. " ..
+        "The element count must stay the same.",
+      example = [=[local flat = m:param("blocks.0.attn.W_V"):reshape(-1)]=] },
+    { name = "tensor:slice",
+      sig = "t:slice(d, i [, j])",
+      returns = "tensor",
+      text = "The entries i..j (inclusive, 1-based) along dimension `d`, which stays (with j − i + 1 entries). " ..
+        "As in string.sub, `j` defaults to -1 and negative indices count from the end; a range reaching past either end is cut to the dimension, and an empty range gives an empty dimension.",
+      example = [=[local logits = m:logits(b)                       -- [batch, position, d_vocab]
+local first8 = logits:slice(2, 1, 8)              -- the first 8 positions
+local last = logits:slice(2, -1)                  -- the last position, [batch, 1, d_vocab]]=] },
+    { name = "tensor:index",
+      sig = "t:index(d, indices)",
+      returns = "tensor",
+      text = "The entries at a list of 1-based `indices` along dimension `d`, in that order (repeats allowed); the dimension stays, with #indices entries. " ..
+        "An index out of range is an error.",
+      example = [=[local W_U = m:param("unembed.W_U")                 -- [d_model, d_vocab]
+local special = W_U:index(2, {gcgap.PAD + 1, gcgap.SEP + 1, gcgap.END + 1})   -- token id + 1]=] },
+    { name = "tensor:t",
+      sig = "t:t()",
+      returns = "tensor",
+      text = "The transpose of a 2-d tensor (other ranks are an error).",
+      example = [=[local WU_T = m:param("unembed.W_U"):t()   -- [d_vocab, d_model]]=] },
+    { name = "tensor:matmul",
+      sig = "a:matmul(b)",
+      returns = "tensor",
+      text = "The matrix product through BLAS: [m,k]·[k,n], [k]·[k,n], [m,k]·[k], or a batch [..., m, k]·[k, n]. " ..
+        "Mismatched inner dimensions are an error naming both shapes.",
+      example = [=[local E = m:param("embed.W_E")            -- [d_vocab, d_model]
+local direct = E:matmul(m:param("unembed.W_U"))   -- [d_vocab, d_vocab]]=] },
+    { name = "tensor:map",
+      sig = "t:map(fn)",
+      returns = "tensor",
+      text = "A new tensor of the same shape with `fn(x)` applied to every element (in row-major order). " ..
+        "`fn` must return a number; anything else is an error.",
+      example = [=[local relu = gcgap.tensor{-1, 2, -3}:map(function(x) return math.max(x, 0) end)]=] },
+    { name = "tensor:sum",
+      sig = "t:sum([d])",
+      returns = "number, or a tensor with dimension d removed",
+      text = "The sum of all elements as a number, or with a dimension `d` (1-based) the sums along it as a tensor. " ..
+        "Sums are accumulated in double precision.",
+      example = [=[local t = gcgap.tensor{{1, 2}, {3, 4}}
+print(t:sum(), t:sum(1))   --> 10.0  tensor([4., 6.], shape=[2])]=] },
+    { name = "tensor:mean",
+      sig = "t:mean([d])",
+      returns = "number, or a tensor with dimension d removed",
+      text = "The mean of all elements as a number (NaN for an empty tensor), or with a dimension `d` (1-based) the means along it as a tensor.",
+      example = [=[local out_mean = nil
+local h = m:hook("L0.MLP", function(out) out_mean = out:mean(2) end)   -- [batch, d_model]
+m:accuracy(b); h:remove()]=] },
+    { name = "tensor:norm",
+      sig = "t:norm()",
+      returns = "number",
+      text = "The Frobenius (L2) norm of all elements.",
+      example = [=[m:grad_norms(b)
+print(m:grad("blocks.0.mlp.W_out"):norm())]=] },
+    { name = "tensor:max",
+      sig = "t:max([d])",
+      returns = "number; or values, indices (two tensors)",
+      text = "The largest element as a number, or with a dimension `d` the largest values along it and their 1-based indices (first one on ties), as two tensors with dimension d removed. " ..
+        "Without `d`, NaN when the tensor is empty or holds a NaN; with `d`, a NaN wins its lane and an empty dimension is an error.",
+      example = [=[local logits = m:logits(b)                  -- [batch, position, d_vocab]
+local best, token = logits:max(3)             -- both [batch, position]
+print(token:get(1, 1) - 1)                    -- token ids are 0-based: subtract 1]=] },
+    { name = "tensor:min",
+      sig = "t:min([d])",
+      returns = "number; or values, indices (two tensors)",
+      text = "The smallest element as a number, or with a dimension `d` the smallest values along it and their 1-based indices, as two tensors with dimension d removed. " ..
+        "NaN and empty tensors behave as for t:max.",
+      example = [=[local t = gcgap.tensor{{3, 1}, {0, 5}}
+local v, i = t:min(2)   --> tensor([1., 0.]), tensor([2., 1.])]=] },
+    { name = "tensor:argmax",
+      sig = "t:argmax([d])",
+      returns = "integer or nil; or a tensor of indices",
+      text = "The 1-based flat (row-major) index of the first largest element, nil for an empty tensor; with a dimension `d`, a tensor of 1-based indices along d (as the second result of t:max(d)). " ..
+        "Indices of a vocabulary dimension are token id + 1.",
+      example = [=[local pred = m:logits(b):argmax(3) - 1   -- predicted token ids, [batch, position]]=] },
+    { name = "tensor:argmin",
+      sig = "t:argmin([d])",
+      returns = "integer or nil; or a tensor of indices",
+      text = "The 1-based flat index of the first smallest element, nil for an empty tensor; with a dimension `d`, a tensor of 1-based indices along d.",
+      example = [=[print(gcgap.tensor{4, 2, 2}:argmin())   --> 2]=] },
+    { name = "save_tensors",
+      sig = "gcgap.save_tensors(path, tensors)",
+      returns = "nothing",
+      text = "Writes a table {name = tensor, ...} as a float32 safetensors file (names sorted; metadata format = \"gcgap/tensors\"), through the atomic writer. " ..
+        "Keys must be strings and values tensors; the folder must exist.",
+      example = [=[local G = gcgap.score.gradient(m, task, {length = 8, batches = 2})
+gcgap.save_tensors("wv.safetensors", {W_V = m:param("blocks.0.attn.W_V"), dW_V = m:grad("blocks.0.attn.W_V")})]=] },
+    { name = "load_tensors",
+      sig = "gcgap.load_tensors(path)",
+      returns = "table {name = tensor}",
+      text = "Reads every tensor of a safetensors file, whatever wrote it, as float32 tensors keyed by name (F64, F16, BF16 and integer or bool dtypes are converted). " ..
+        "The file is read strictly: a truncated or malformed file is an error that says what is wrong.",
+      example = [=[local T = gcgap.load_tensors("wv.safetensors")
+print(T.W_V:shape()[1])]=] },
+
+    { name = "tensor:save_npy",
+      sig = "t:save_npy(path)",
+      returns = "nothing",
+      text = "Writes the tensor as a NumPy .npy file (format 1.0, little-endian float32, C order) through the atomic writer, for numpy.load.",
+      example = [=[m:param("blocks.0.attn.W_V"):save_npy("W_V.npy")   -- numpy.load("W_V.npy").shape == (n_heads, d_model, d_head)]=] },
+    { name = "load_npy",
+      sig = "gcgap.load_npy(path)",
+      returns = "tensor",
+      text = "Reads a NumPy .npy file as a float32 tensor. " ..
+        "It takes format versions 1 to 3 in C order with little-endian float32, float64, int32 or int64, or int8, uint8 or bool values; other dtypes, Fortran order and a size that does not match the shape are errors.",
+      example = [=[m:param("blocks.0.attn.W_V"):save_npy("W_V.npy")
+local W = gcgap.load_npy("W_V.npy")
+print(W == m:param("blocks.0.attn.W_V"))   --> true]=] },
+
+    ---------------------------------------------------------------- Models and checkpoints
+    { name = "model",
+      sig = "gcgap.model([opts])",
+      returns = "model",
+      text = "A new transformer, initialised from `seed` as docs/protocol.md says (PyTorch's defaults: W_E ~ N(0,1), linear weights and biases ~ U(±1/√fan_in), LayerNorm 1 and 0). " ..
+        "The defaults are the protocol's model: 4 layers of 4 heads, pre-LayerNorm, no positional embedding, 828,264 parameters. " ..
+        "Unknown option names are errors that suggest the nearest one.",
+      opts = {
+        { "n_layers", "4", "layers, 1..64" },
+        { "n_heads", "4", "heads per layer, 1..256" },
+        { "d_model", "128", "residual width, 1..16384" },
+        { "d_head", "32", "head width, 1..4096" },
+        { "d_mlp", "512", "MLP hidden width, 1..65536" },
+        { "n_ctx", "64", "longest input a row may have (a sample of length N reads 2N+2 tokens)" },
+        { "d_vocab", "104", "vocabulary size (values 1..99 and PAD 100, START 101, SEP 102, END 103)" },
+        { "act", '"gelu"', '"gelu" (exact, erf) or "relu"' },
+        { "positions", '"none"', '"none" or "learned" (absolute, W_pos)' },
+        { "eps", "1e-5", "LayerNorm epsilon (Adam's is m:train's eps)" },
+        { "seed", "0", "fixes the initialisation" },
+      },
+      example = [=[local m = gcgap.model{seed = 42}                                    -- the protocol's model
+local tiny = gcgap.model{n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, seed = 1}]=] },
+    { name = "load",
+      sig = "gcgap.load(path [, opts])",
+      returns = "model",
+      text = "Reads a model from a safetensors checkpoint with TransformerLens state-dict names, written by m:save or by TransformerLens (`state_dict()` with `safetensors.torch.save_file`). " ..
+        "A file without gcgap's metadata does not record its activation, LayerNorm eps or positional embedding: state them with the options, otherwise GELU, 1e-5 and \"learned unless W_pos is all zero\" are assumed and each assumption is printed on stderr. " ..
+        "An option that contradicts the file's metadata, `positions = \"none\"` with a non-zero W_pos, rotary positions, folded LayerNorm, missing or extra tensors, wrong shapes, and NaN, infinite or huge (> 1e10) values are all errors.",
+      opts = {
+        { "act", "from the file, else gelu", '"gelu" or "relu"' },
+        { "positions", "from the file, else from W_pos", '"none" or "learned"' },
+        { "eps", "from the file, else 1e-5", "LayerNorm epsilon" },
+        { "quiet", "false", "do not print the assumptions on stderr" },
+      },
+      example = [=[m:save("reverse-42.safetensors")
+local m2 = gcgap.load("reverse-42.safetensors")
+local tl = gcgap.load("hooked.safetensors", {act = "relu", positions = "learned", eps = 1e-5})   -- a TransformerLens file]=] },
+    { name = "model:save",
+      sig = "m:save(path)",
+      returns = "nothing",
+      text = "Writes the model as a float32 safetensors file with TransformerLens state-dict names and the configuration (and seed) in the metadata, through the atomic writer. " ..
+        "With positions \"none\", W_pos is written as zeros, so TransformerLens computes the same logits. " ..
+        "The folder must exist; a path that is a folder or device is refused.",
+      example = [=[gcgap.mkdir("models")
+m:save("models/reverse-42.safetensors")]=] },
+    { name = "model:config",
+      sig = "m:config()",
+      returns = "table",
+      text = "The model's shape as a table: n_layers, n_heads, d_model, d_head, d_mlp, n_ctx, d_vocab, act, positions, eps, parameters (the count) and seed. " ..
+        "seed is absent when unknown (a TransformerLens file without gcgap's metadata).",
+      example = [=[local cfg = m:config()
+print(cfg.n_layers, cfg.parameters)]=] },
+    { name = "model:params",
+      sig = "m:params()",
+      returns = "list of strings",
+      text = "The parameter names in TransformerLens state-dict order (embed.W_E, pos_embed.W_pos, blocks.0.ln1.w, ..., unembed.b_U).",
+      example = [=[for _, name in ipairs(m:params()) do print(name, table.concat(m:param(name):shape(), "x")) end]=] },
+    { name = "model:param",
+      sig = "m:param(name)",
+      returns = "tensor",
+      text = "A copy of one parameter in TransformerLens layout: blocks.0.attn.W_V is [n_heads, d_model, d_head], W_O is [n_heads, d_head, d_model]. " ..
+        "An unknown name is an error.",
+      example = [=[local WV = m:param("blocks.0.attn.W_V")
+print(WV[1]:norm())   -- head 0's W_V]=] },
+    { name = "model:set_param",
+      sig = "m:set_param(name, t)",
+      returns = "nothing",
+      text = "Overwrites one parameter with a tensor of exactly its shape. " ..
+        "NaN or infinite values and a wrong shape are errors, and a hook cannot change its own model mid-pass.",
+      example = [=[local name = "blocks.0.attn.W_V"
+m:set_param(name, m:param(name) * 0.5)   -- e.g. another initialisation scheme]=] },
+    { name = "model:grad",
+      sig = "m:grad(name)",
+      returns = "tensor",
+      text = "The gradient of one parameter from the model's last backward pass, in TransformerLens layout (zeros before any). " ..
+        "Backward passes are run by m:train (its last step), m:grad_norms, gcgap.score.gradient and gcgap.score.taylor (their last batch).",
+      example = [=[m:grad_norms(b)
+local dWV = m:grad("blocks.0.attn.W_V")   -- [n_heads, d_model, d_head]
+print(dWV[1]:norm())]=] },
+    { name = "model:copy",
+      sig = "m:copy()",
+      returns = "model",
+      text = "An independent copy of the parameters, configuration and seed; hooks are not copied. " ..
+        "A hook that needs a pass of a model (its own model cannot run one mid-pass) can use a copy.",
+      example = [=[local pruned = m:copy()
+pruned:set_param("blocks.0.mlp.W_out", gcgap.zeros(pruned:param("blocks.0.mlp.W_out"):shape()))
+print(m:accuracy(ood.set), pruned:accuracy(ood.set))]=] },
+    { name = "model:components",
+      sig = "m:components()",
+      returns = "list of strings",
+      text = "The model's scored components in protocol order: L0.H0, L0.H1, ..., L0.MLP, L1.H0, ..., 20 for the protocol's model. " ..
+        "m:hook and the `ablate` option also take the model's other hook points (gcgap.hook_names(m) lists them), such as L{l}.H{h}.z (a head's pre-W_O output) and L{l}.ATTN (a layer's whole attention output).",
+      example = [=[for _, c in ipairs(m:components()) do print(c, C[c]) end]=] },
+
+    ---------------------------------------------------------------- Tasks and batches
+    { name = "task.reverse",
+      sig = "gcgap.task.reverse()",
+      returns = "task",
+      text = "The reversal task: y = reverse(x), with values 1..99 drawn uniformly with replacement. " ..
+        "A sample of length N is START x1 .. xN SEP y1 .. yN END, 2N+3 tokens.",
+      example = [=[local task = gcgap.task.reverse()
+local b = task:batch{size = 64, length = {3, 7}, seed = 42}]=] },
+    { name = "task.sort",
+      sig = "gcgap.task.sort()",
+      returns = "task",
+      text = "The sorting task: y is x in ascending order, values 1..99 drawn uniformly with replacement.",
+      example = [=[local task = gcgap.task.sort()
+print(table.concat(task:sample{{5, 3, 9}}:rows()[1], " "))   --> 101 5 3 9 102 3 5 9 103]=] },
+    { name = "task.new",
+      sig = "gcgap.task.new{target = fn [, name =] [, sample =] [, values =]}",
+      returns = "task",
+      text = "A task defined in Lua: `target(x)` gets an input list and returns the output list (it may have another length), and each sample is START x SEP target(x) END. " ..
+        "Inputs are drawn uniformly from `values` unless `sample(n, seed)` is given, which must return n integers and gets a fresh integer seed from the batch's stream, so batches stay fixed by their seed. " ..
+        "Values must be integers in 0..2^30-1 and within the model's d_vocab; the special tokens (PAD 100, START 101, SEP 102, END 103) cannot be values: a `values` range that holds one, or an input or target that holds one, is an error.",
+      opts = {
+        { "name", '"custom"', "the task's name (records, cache keys, E.run's file names)" },
+        { "target", "required", "function(x) -> y, both lists of integers" },
+        { "sample", "nil", "function(n, seed) -> x, a list of n integers; nil draws uniformly from values" },
+        { "values", "{1, 99}", "{lo, hi}: the range the default sampler draws from" },
+      },
+      example = [=[local add_one = gcgap.task.new{
+  name = "add-one", values = {1, 98},
+  target = function(x) local y = {} for i, v in ipairs(x) do y[i] = v + 1 end return y end,
+}
+local b = add_one:batch{size = 8, length = 5}]=] },
+    { name = "task:name",
+      sig = "task:name()",
+      returns = "string",
+      text = "The task's name (\"reverse\", \"sort\", or the name given to gcgap.task.new).",
+      example = [=[print(gcgap.task.sort():name())   --> sort]=] },
+    { name = "task:batch",
+      sig = "task:batch([opts])",
+      returns = "batch",
+      text = "A batch of samples fixed by `seed` and `stream`: the same pair always gives the same batch. " ..
+        "Each sample's length is drawn uniformly from `length`, then its values.",
+      opts = {
+        { "size", "64", "samples, 1..1000000" },
+        { "length", "{3, 7}", "a length N or a range {lo, hi}, within 1..16384" },
+        { "seed", "0", "integer seed" },
+        { "stream", '"batch"', "the name of the random stream (different streams of one seed are independent)" },
+      },
+      example = [=[local b = task:batch{size = 200, length = 9, seed = 42, stream = "my-eval"}
+print(b)   --> batch(200 rows, lengths 21..21, 2000 targets)]=] },
+    { name = "task:sample",
+      sig = "task:sample(inputs)",
+      returns = "batch",
+      text = "A batch built from inputs you choose: `inputs` is a list of input lists, and each row becomes START x SEP target(x) END. " ..
+        "Values are not checked against the task's range; they must fit the model's vocabulary when the batch is used.",
+      example = [=[local b = gcgap.task.reverse():sample{{1, 2, 3}, {42, 7, 7, 9}}
+print(m:evaluate(b).correct[2])]=] },
+    { name = "batch",
+      sig = "gcgap.batch(rows)",
+      returns = "batch",
+      text = "A batch from token rows (a list of lists of non-negative integers), each a whole sample such as START x SEP y END. " ..
+        "The positions that carry loss and decide accuracy are those from the first SEP on whose next token is not PAD, so every row needs a SEP. " ..
+        "Native functions that take a batch also accept such rows directly.",
+      example = [=[local b = gcgap.batch{{gcgap.START, 5, 9, gcgap.SEP, 9, 5, gcgap.END}}
+print(m:evaluate(b).targets)   --> 3]=] },
+    { name = "batch:rows",
+      sig = "b:rows()",
+      returns = "list of lists of integers",
+      text = "The batch's token rows as Lua tables, unpadded (each whole sample, END included).",
+      example = [=[for _, row in ipairs(b:rows()) do print(table.concat(row, " ")) end]=] },
+    { name = "batch:tokens",
+      sig = "b:tokens()",
+      returns = "tensor [size, longest row]",
+      text = "The rows right-padded with PAD to the longest row, as a tensor of token ids (END included, so one column wider than the model's input and m:logits).",
+      example = [=[local tok = b:tokens()
+print(tok:shape()[1] == b:size())]=] },
+    { name = "batch:size",
+      sig = "b:size()",
+      returns = "integer",
+      text = "The number of rows (also #b).",
+      example = [=[print(b:size(), #b)]=] },
+    { name = "batch:targets",
+      sig = "b:targets()",
+      returns = "integer",
+      text = "The number of target positions: SEP and the y tokens of every row, the positions the loss averages over.",
+      example = [=[print(task:batch{size = 10, length = 4}:targets())   --> 50]=] },
+
+    ---------------------------------------------------------------- Training
+    { name = "model:train",
+      sig = "m:train(task_or_fn [, opts])",
+      returns = "{steps, loss, accuracy, reached, seconds, history}",
+      text = "Trains the model in place with Adam on cross-entropy over the target positions, on batches from a task or from a function. " ..
+        "A task's batches come from stream \"train\" of `seed`; `fn(step)` returns a batch or token rows for step = 1, 2, and so on. " ..
+        "With a task, accuracy is checked every `eval_every` steps on `eval_size` samples drawn once (stream \"train-eval\"), or by calling `eval()` when given, and training stops once it reaches `target`; with a function and no `eval` there is no check and every step runs. " ..
+        "The result has the steps run, the last step's loss, the last check's accuracy (nil if never checked), whether the target was reached, the seconds, and history = {{step, loss (mean since the last check), accuracy}, ...}; a status line shows progress on stderr when it is a terminal. " ..
+        "Ctrl-C stops it with `interrupted!`, leaving the model as trained so far; a training loss that is not finite is an error.",
+      opts = {
+        { "steps", "15000", "maximum steps, 0..100000000" },
+        { "lr", "1e-3", "Adam learning rate (> 0)" },
+        { "beta1", "0.9", "Adam beta1, in [0, 1)" },
+        { "beta2", "0.999", "Adam beta2, in [0, 1)" },
+        { "eps", "1e-8", "Adam epsilon (> 0)" },
+        { "weight_decay", "0", "Adam weight decay (>= 0)" },
+        { "batch", "64", "samples per step (with a task)" },
+        { "lengths", "{3, 7}", "sample lengths: N or {lo, hi} (with a task)" },
+        { "eval_every", "100", "steps between accuracy checks (0: never)" },
+        { "eval_size", "256", "samples in the fixed check set" },
+        { "target", "0.90", "stop once a check reaches this accuracy; false runs every step" },
+        { "seed", "the model's seed", "seed of the training and check data" },
+        { "quiet", "false", "no status line" },
+        { "label", '"train"', "the status line's label" },
+        { "eval", "nil", "function() -> accuracy, used for the checks instead of the fixed set" },
+      },
+      example = [=[local r = m:train(gcgap.task.reverse(), {steps = 3000, quiet = true})
+print(r.steps, r.accuracy, r.reached)
+-- any batch source: a function of the step
+m:train(function(step) return task:batch{size = 32, seed = step} end, {steps = 100, quiet = true})]=],
+      cost = "up to `steps` forward and backward passes over `batch` samples plus Adam updates, and one forward pass over `eval_size` samples every `eval_every` steps." },
+
+    ---------------------------------------------------------------- Passes, hooks and ablation
+    { name = "model:logits",
+      sig = "m:logits(b [, opts])",
+      returns = "tensor [batch, longest input, d_vocab]",
+      text = "The logits at every position of every row, the rows right-padded with PAD (a row of length L is read without its last token, so inputs are L-1 long). " ..
+        "Hooks added with m:hook apply; takes the ablation options of m:accuracy.",
+      opts = {
+        { "ablate", "nil", "see m:accuracy" },
+        { "with", '"mean"', "see m:accuracy" },
+        { "per_position", "false", "see m:accuracy" },
+        { "means", "nil", "see m:accuracy" },
+        { "source", "nil", "see m:accuracy" },
+      },
+      example = [=[local logits = m:logits(task:sample{{4, 8, 15}})
+print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the model reverses)]=],
+      cost = "one forward pass." },
+    { name = "model:loss",
+      sig = "m:loss(b [, opts])",
+      returns = "number",
+      text = "The mean cross-entropy over every target token of the batch (not a mean of per-sample means), NaN when the batch has no targets. " ..
+        "Takes the ablation options of m:accuracy.",
+      opts = {
+        { "ablate", "nil", "see m:accuracy" },
+        { "with", '"mean"', "see m:accuracy" },
+        { "per_position", "false", "see m:accuracy" },
+        { "means", "nil", "see m:accuracy" },
+        { "source", "nil", "see m:accuracy" },
+      },
+      example = [=[print(m:loss(b), m:loss(b, {ablate = "L0.MLP"}))]=],
+      cost = "one forward pass (two with mean ablation and no `means`)." },
+    { name = "model:evaluate",
+      sig = "m:evaluate(b [, opts])",
+      returns = "{loss, accuracy, token_accuracy, logit_diff, targets, correct}",
+      text = "Loss and exact-match accuracy of a batch in one forward pass, with `token_accuracy` (the fraction of target tokens predicted right), `logit_diff` (the mean over target tokens of the target's logit minus the largest other logit), `targets` (the count of target positions) and `correct` (one boolean per row). " ..
+        "A row is correct when the argmax at every target position (y1 .. yN and END, teacher-forced) is right, which is the same event as a correct greedy decode. " ..
+        "Takes the ablation options of m:accuracy.",
+      opts = {
+        { "ablate", "nil", "see m:accuracy" },
+        { "with", '"mean"', "see m:accuracy" },
+        { "per_position", "false", "see m:accuracy" },
+        { "means", "nil", "see m:accuracy" },
+        { "source", "nil", "see m:accuracy" },
+      },
+      example = [=[local e = m:evaluate(ood.set, {ablate = "L0.H0"})
+local wrong = 0
+for _, ok in ipairs(e.correct) do if not ok then wrong = wrong + 1 end end
+print(e.accuracy, e.loss, wrong)]=],
+      cost = "one forward pass (two with mean ablation and no `means`)." },
+    { name = "model:accuracy",
+      sig = "m:accuracy(b [, opts])",
+      returns = "number",
+      text = "The fraction of rows whose every target token is predicted exactly (teacher-forced argmax), optionally with components ablated together. " ..
+        "`ablate` is a component name or a list of them; mean ablation replaces each output by its mean over `b` itself (every sample and position) unless `means` gives means from another set. " ..
+        "\"resample\" needs `source`, a batch with rows of the same lengths whose outputs are patched in; hook points other than the scored components (L0.H0.z, L0.ATTN, L0.resid_pre ...) can be ablated with \"zero\" or \"resample\" only, since gcgap.means holds no mean for them, and attention patterns not at all.",
+      opts = {
+        { "ablate", "nil", "a component (hook point) name or a list of names, ablated together" },
+        { "with", '"mean"', '"mean", "zero" or "resample"' },
+        { "per_position", "false", "with computed means: one mean per position instead of one over all positions" },
+        { "means", "nil", "a means object from gcgap.means (overrides per_position)" },
+        { "source", "nil", 'the batch whose outputs "resample" patches in' },
+      },
+      example = [=[local mu = gcgap.means(m, ood.set)
+print(m:accuracy(ood.set), m:accuracy(ood.set, {ablate = {"L0.H0", "L0.H1"}, means = mu}))
+print(m:accuracy(ood.set, {ablate = "L0.MLP", with = "zero"}))]=],
+      cost = "one forward pass (two with mean ablation and no `means`)." },
+    { name = "model:grad_norms",
+      sig = "m:grad_norms(b [, opts])",
+      returns = "table {component = norm}",
+      text = "Per component, the norm of the loss gradient on one batch: ‖∂L/∂W_V[l,h]‖_F for a head (its d_model × d_head slice) and ‖∂L/∂W_out[l]‖_F for an MLP. " ..
+        "It runs a backward pass, so m:grad afterwards reads this batch's gradients; gcgap.score.gradient is the mean of this over many batches.",
+      opts = {
+        { "norm", '"raw"', '"raw" (Frobenius norm) or "per-param" (divided by √entries: the RMS gradient)' },
+        { "whole_wv", "false", "the public code's appendix defect: every head of a layer gets the whole W_V's norm" },
+      },
+      example = [=[local g = m:grad_norms(task:batch{size = 64, length = 8, seed = 1}, {norm = "per-param"})
+print(g["L0.H0"], g["L0.MLP"])]=],
+      cost = "one forward and one backward pass." },
+    { name = "model:hook",
+      sig = "m:hook(name, fn)",
+      returns = "hook",
+      text = "Calls `fn(out, name)` with the output at a hook point in every forward pass of the model (logits, loss, accuracy, training and scoring) until removed. " ..
+        "`out` is a tensor [batch, longest input, width] (d_model; d_head for q, k, v and z; d_mlp for MLP.pre and MLP.post), zero-padded past each row's end (m:logits pads its rows with PAD tokens instead), or [batch, query, key] for an attention pattern; " ..
+        "return a tensor of that shape (finite) to replace the output, or nil to leave it (patterns can only be read). " ..
+        "Names are gcgap's (gcgap.hook_names(m)) or TransformerLens's for one activation (\"blocks.1.hook_mlp_out\", \"blocks.0.attn.hook_z[1]\"); a replaced head, z, ATTN or MLP output is a constant for backward passes, replacing any other point makes backward passes an error, and a hook cannot run a pass of its own model or change it (use m:copy()).",
+      example = [=[local h = m:hook("L0.H0", function(out, name) return out * 0.5 end)
+print(m:accuracy(b))
+h:remove()
+local seen = m:hook("L0.H1.pattern", function(p) print(table.concat(p:shape(), "x")) end)   -- batch x query x key
+m:logits(b); seen:remove()]=] },
+    { name = "hook:remove",
+      sig = "h:remove()",
+      returns = "boolean",
+      text = "Removes the hook from its model; true if it was there, false when it was already removed (or the model is gone).",
+      example = [=[local h = m:hook("L0.MLP", function(out) return out * 0 end)
+print(m:accuracy(b)); print(h:remove(), h:remove())   --> true  false]=] },
+    { name = "model:clear_hooks",
+      sig = "m:clear_hooks()",
+      returns = "nothing",
+      text = "Removes every hook of the model (their handles' :remove() then return false).",
+      example = [=[m:clear_hooks()]=] },
+    { name = "hook_names",
+      sig = "gcgap.hook_names(m)",
+      returns = "list of strings",
+      text = "Every hook point of a model, in the order a forward pass meets them. " ..
+        "That is embed, then per layer L{l}.resid_pre, L{l}.ln1, L{l}.H{h}.q, .k, .v, .pattern, .z, the heads L{l}.H{h}, L{l}.ATTN, L{l}.resid_mid, L{l}.ln2, L{l}.MLP.pre, L{l}.MLP.post, L{l}.MLP, L{l}.resid_post, and finally ln_final. " ..
+        "Any of them can be passed to m:hook and m:run_with_cache.",
+      example = [=[for _, name in ipairs(gcgap.hook_names(m)) do io.write(name, " ") end
+print()]=] },
+    { name = "model:run_with_cache",
+      sig = "m:run_with_cache(b [, opts])",
+      returns = "logits, cache",
+      text = "Runs m:logits on `b` and records hook points, as TransformerLens's run_with_cache does. " ..
+        "Returns the logits and a table name -> tensor (shapes as m:hook's `out`, rows padded with PAD). " ..
+        "`names` takes gcgap names or TransformerLens names; a TransformerLens per-head name without a head (\"blocks.0.attn.hook_q\") gives all heads at once, [batch, position, head, width], and for hook_pattern [batch, head, query, key]. " ..
+        "Its hooks are removed afterwards, also on error; hooks already on the model still apply.",
+      opts = { { "names", "every hook point", "list of hook names to record" } },
+      example = [=[local logits, cache = m:run_with_cache(b, {names = {"L0.resid_post", "blocks.0.attn.hook_pattern"}})
+print(table.concat(cache["blocks.0.attn.hook_pattern"]:shape(), "x"))   -- batch x heads x query x key]=],
+      cost = "one forward pass." },
+    { name = "model:run_with_hooks",
+      sig = "m:run_with_hooks(b, hooks)",
+      returns = "logits",
+      text = "Runs m:logits on `b` with `hooks`, a table {[name] = fn} of m:hook's names and functions, in place for this call only (removed afterwards, also on error). " ..
+        "Hooks are added in the order of their sorted names.",
+      example = [=[local logits = m:run_with_hooks(b, {["L0.MLP"] = function(out) return out * 0 end})]=],
+      cost = "one forward pass." },
+    { name = "means",
+      sig = "gcgap.means(m, set [, opts])",
+      returns = "means",
+      text = "The mean output μ_i of every scored component over every sample and position of `set`, to ablate with another set's means. " ..
+        "Pass the result as the `means` option of gcgap.score.causal, m:accuracy, m:evaluate or m:loss. " ..
+        "With per_position, one mean per position; positions past the longest row of `set` then use its last position's mean.",
+      opts = { { "per_position", "false", "one mean per position instead of one over all positions" } },
+      example = [=[local mu = gcgap.means(m, task:batch{size = 512, length = 8, seed = 7})
+local C = gcgap.score.causal(m, ood.set, {means = mu})]=],
+      cost = "one forward pass over the set (in chunks of 256 rows)." },
+    { name = "means:get",
+      sig = "mu:get(name)",
+      returns = "tensor [d_model], or [positions, d_model]",
+      text = "One component's mean as a tensor ([positions, d_model] for per-position means). " ..
+        "Means exist for the scored components only: a .z or .ATTN name is an error.",
+      example = [=[local mu = gcgap.means(m, ood.set)
+print(mu:get("L0.H0"):norm())]=] },
+
+    ---------------------------------------------------------------- Scores
+    { name = "ood",
+      sig = "gcgap.ood(m, task [, opts])",
+      returns = "{length, accuracies, set}",
+      text = "The protocol's choice of the OOD length: the first length whose accuracy is within `range` (both ends included). " ..
+        "Each length is tried in order on `size` samples fixed by `seed` (stream \"ood-N\"). " ..
+        "`accuracies` lists {length =, accuracy =} for every length tried; `length` and `set` (that length's evaluation set, a batch) are nil when none qualifies.",
+      opts = {
+        { "lengths", "{8, 9, 10, 11}", "lengths to try, in order" },
+        { "range", "{0.20, 0.75}", "{lo, hi}: the accepted accuracy" },
+        { "size", "200", "samples per length" },
+        { "seed", "the model's seed", "fixes the evaluation sets" },
+      },
+      example = [=[local ood = gcgap.ood(m, task, {seed = 42})
+if ood.length then print(ood.length, ood.set) else print(gcgap.pretty.format(ood.accuracies)) end]=],
+      cost = "one forward pass over `size` samples per length tried." },
+    { name = "score.gradient",
+      sig = "gcgap.score.gradient(m, task, opts)",
+      returns = "G, G_other (two tables {component = number})",
+      text = "Gradient importance G: per component, the mean over `batches` fresh batches at the OOD length of ‖∂L/∂W_V[l,h]‖_F (a head) or ‖∂L/∂W_out[l]‖_F (an MLP). " ..
+        "Returns both normalisations, the one asked for with `norm` first: raw (paper v1) and per-param, the norm divided by √(entries of the matrix) (paper v2). " ..
+        "`length` is required; batches come from stream \"grad-N\" of `seed`. Ctrl-C stops it.",
+      opts = {
+        { "norm", '"raw"', '"raw" or "per-param": which one is returned first' },
+        { "whole_wv", "false", "the public code's appendix defect: every head gets the whole W_V's norm (and per-param divides by the whole matrix's entries)" },
+        { "length", "required", "sample length N (the OOD length), or {lo, hi}" },
+        { "batches", "50", "batches to average over" },
+        { "batch", "64", "samples per batch" },
+        { "seed", "the model's seed", "fixes the batches" },
+        { "stream", '"grad-N"', "random stream name (N = the length)" },
+      },
+      example = [=[local G, Gp = gcgap.score.gradient(m, task, {length = ood.length, seed = 42})
+print(G["L0.MLP"], Gp["L0.MLP"])]=],
+      cost = "`batches` forward and backward passes over `batch` samples (50 × 64 by default)." },
+    { name = "score.causal",
+      sig = "gcgap.score.causal(m, set [, opts])",
+      returns = "C, base, ablated",
+      text = "Causal importance by ablation: for each component, the drop in exact-match accuracy on `set` when its output is replaced (mean ablation over `set` by default), C_i = base − ablated_i. " ..
+        "Returns C and the ablated values as tables keyed by component, and the base (unablated) value; C_i is negative when removing a component helps. " ..
+        "With `metric` the effect is measured otherwise, always oriented so that larger means more important: token accuracy and logit difference as base − ablated, the loss as ablated − base, and KL as the mean KL divergence from the unablated prediction (base 0). " ..
+        "`zslice_defect` applies to mean ablation only (an error otherwise), and `means` overrides `per_position`. Ctrl-C stops it.",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy" (exact match, the paper\'s), "token_accuracy", "loss", "logit_diff" or "kl"' },
+        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
+        { "per_position", "false", "one mean per position instead of one over all positions" },
+        { "zslice_defect", "false", "the public code's head ablation: the mean of z_h written into a d_head slice of the attention output" },
+        { "means", "nil", "means from gcgap.means (another set's μ)" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths whose outputs are patched in' },
+      },
+      example = [=[local ood = gcgap.ood(m, task, {seed = 42})
+local C, base = gcgap.score.causal(m, ood.set)
+local Cz = gcgap.score.causal(m, ood.set, {ablation = "zero"})]=],
+      cost = "1 + (number of components) forward passes over the set (21 for the protocol's model), plus one for the means when `means` is not given." },
+    { name = "score.taylor",
+      sig = "gcgap.score.taylor(m, task, opts)",
+      returns = "table {component = number}",
+      text = "First-order Taylor importance: per component, the mean over batches of |⟨∂L/∂W, W⟩| for its W_V[l,h] (a head) or W_out[l] (an MLP). " ..
+        "The batches are those of gcgap.score.gradient (same options and stream), so `length` is required.",
+      opts = {
+        { "length", "required", "sample length N, or {lo, hi}" },
+        { "batches", "50", "batches to average over" },
+        { "batch", "64", "samples per batch" },
+        { "seed", "the model's seed", "fixes the batches" },
+        { "stream", '"grad-N"', "random stream name" },
+      },
+      example = [=[local T = gcgap.score.taylor(m, task, {length = ood.length, seed = 42})
+print(gcgap.stats.spearman(T, C))]=],
+      cost = "`batches` forward and backward passes over `batch` samples." },
+    { name = "score.patching",
+      sig = "gcgap.score.patching(m, clean, corrupted [, opts])",
+      returns = "scores, clean_value, corrupted_value",
+      text = "Activation patching: per component, what is recovered when its clean output is patched into the corrupted run, metric(patched) − metric(corrupted) (for the loss corrupted − patched; for KL, the KL to the clean prediction, corrupted − patched). " ..
+        "The corrupted run reads `corrupted`'s tokens up to SEP and `clean`'s after it, and is scored against `clean`'s targets. " ..
+        "Exact match rarely moves when one component is patched: per-token metrics (`token_accuracy`, `logit_diff`, `loss`) show partial recovery. " ..
+        "Returns the scores keyed by component and both baselines; the two batches must have rows of the same lengths.",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
+      },
+      example = [=[local clean = task:batch{size = 200, length = 8, seed = 1}
+local corrupted = task:batch{size = 200, length = 8, seed = 2}
+local P, acc_clean, acc_corrupt = gcgap.score.patching(m, clean, corrupted)
+local Pl = gcgap.score.patching(m, clean, corrupted, {metric = "logit_diff"})]=],
+      cost = "3 + (number of components) forward passes." },
+
+    ---------------------------------------------------------------- Statistics
+    { name = "stats.spearman",
+      sig = "gcgap.stats.spearman(x, y)",
+      returns = "number or nil",
+      text = "Spearman's ρ as scipy.stats.spearmanr computes it: Pearson's correlation of average ranks (ties share their mean rank). " ..
+        "`x` and `y` are two lists of numbers of the same length, or two tables keyed by the same component names (as G and C are). " ..
+        "nil when undefined (either side constant, or fewer than 2 values), never 0; NaN or infinite values are errors.",
+      example = [=[print(gcgap.stats.spearman(G, C))
+print(gcgap.stats.spearman({1, 2, 3, 4}, {10, 30, 20, 40}))   --> 0.8]=] },
+    { name = "stats.kendall",
+      sig = "gcgap.stats.kendall(x, y)",
+      returns = "number or nil",
+      text = "Kendall's τ-b (scipy.stats.kendalltau's default), adjusted for ties; nil when undefined. " ..
+        "Takes two lists or two tables keyed by the same names, as stats.spearman.",
+      example = [=[print(gcgap.stats.kendall(G, C))]=] },
+    { name = "stats.pearson",
+      sig = "gcgap.stats.pearson(x, y)",
+      returns = "number or nil",
+      text = "Pearson's correlation of the values; nil when either side is constant or has fewer than 2 values. " ..
+        "Takes two lists or two tables keyed by the same names, as stats.spearman.",
+      example = [=[print(gcgap.stats.pearson({1, 2, 3}, {2, 4, 7}))]=] },
+    { name = "stats.ranks",
+      sig = "gcgap.stats.ranks(x [, method])",
+      returns = "list, or table keyed like x",
+      text = "Ascending ranks 1..n: ties share their mean rank (\"average\", scipy's rankdata default) or are broken by position (\"ordinal\"; for a table keyed by component names, by component order). " ..
+        "A list gives a list, and a table keyed by names gives a table with the same keys.",
+      example = [=[print(gcgap.pretty.format(gcgap.stats.ranks({3, 1, 3})))              --> {2.5, 1, 2.5}
+print(gcgap.pretty.format(gcgap.stats.ranks({3, 1, 3}, "ordinal")))   --> {2, 1, 3}]=] },
+    { name = "stats.permutation",
+      sig = "gcgap.stats.permutation(x, y [, opts])",
+      returns = "number or nil",
+      text = "A two-sided permutation p-value for Spearman's ρ: the share of random shufflings of y whose |ρ| reaches the observed |ρ|, counting the observed one, (k+1)/(n+1). " ..
+        "nil when ρ is undefined; the shuffles are fixed by `seed`.",
+      opts = {
+        { "permutations", "10000", "shufflings, 1..10000000" },
+        { "seed", "0", "fixes the shufflings" },
+      },
+      example = [=[local p = gcgap.stats.permutation(G, C, {permutations = 10000, seed = 1})]=] },
+    { name = "stats.bootstrap",
+      sig = "gcgap.stats.bootstrap(x, y [, opts])",
+      returns = "low, high (or nil)",
+      text = "A percentile bootstrap interval for Spearman's ρ, resampling the (x, y) pairs (the components, not the evaluation samples: E.analyse's record.bootstrap resamples those). " ..
+        "Resamples where ρ is undefined are skipped; nil when none gives a ρ.",
+      opts = {
+        { "resamples", "2000", "bootstrap resamples, 1..10000000" },
+        { "level", "0.95", "the interval's coverage, in (0, 1)" },
+        { "seed", "0", "fixes the resamples" },
+      },
+      example = [=[local lo, hi = gcgap.stats.bootstrap(G, C, {resamples = 2000, level = 0.95})]=] },
+    { name = "gap",
+      sig = "gcgap.gap(G, C [, opts])",
+      returns = "table {component = Δ}",
+      text = "The rank gap Δ_i = Rank(G_i) − Rank(C_i), with ascending ranks 1..n over the components. " ..
+        "G and C must be tables with the same keys; ties get their average rank by default, since many components tie at C = 0. " ..
+        "Δ is computed even when G or C is constant (then it only mirrors the other: see E.gap_and_classes).",
+      opts = { { "ranks", '"average"', '"average" or "ordinal" (ties broken by component order)' } },
+      example = [=[local delta = gcgap.gap(G, C)
+print(delta["L1.H0"])]=] },
+    { name = "classify",
+      sig = "gcgap.classify(delta [, opts])",
+      returns = "{heroes, bloats, aligned}",
+      text = "Hidden Heroes (Δ ≤ −threshold: more causal than gradient importance), Gradient Bloats (Δ ≥ threshold) and the aligned rest, as lists of names. " ..
+        "Heroes are ordered from the most negative Δ and Bloats from the largest, ties and `aligned` in component order. " ..
+        "The threshold must be non-negative.",
+      opts = {
+        { "threshold", "6", "the |Δ| that makes a Hero or a Bloat" },
+        { "strict", "false", "use < and > instead of ≤ and ≥ (the public code)" },
+      },
+      example = [=[local cl = gcgap.classify(gcgap.gap(G, C), {threshold = 6})
+print(table.concat(cl.heroes, " "), table.concat(cl.bloats, " "))]=] },
+
+    ---------------------------------------------------------------- The experiment pipeline
+    { name = "experiment.preset",
+      sig = "E.preset([name] [, overrides])",
+      returns = "table",
+      text = "A preset, the table of every choice E.train, E.analyse and E.run read: \"default\" (docs/protocol.md) or \"paper-code\" (the author's public code), with `overrides` applied. " ..
+        "The copy is shallow, so a nested table (model, train, ood, grad) given in `overrides` replaces the whole table; an unknown field is an error. " ..
+        "Give the preset a new `name` when you change an analysis field, since E.run's cached records are keyed by the name.",
+      example = [=[local E = require "gcgap.experiment"
+local p = E.preset("default", {name = "t4", threshold = 4, per_position = true})
+local pc = E.preset("paper-code", {bootstrap = 0})]=] },
+    { name = "experiment.train",
+      sig = "E.train(task, seed, p [, opts])",
+      returns = "model, training record",
+      text = "Trains a model as preset `p` says (its model options plus `seed`, its train fields, layout, checks), or loads it from `opts.cache` when it was trained there before. " ..
+        "`task` is a task or the name \"reverse\" or \"sort\". The training record is {steps, seconds, accuracy, reached, loss}; with a cache the model and record are saved as <cache>/<E.cache_key>.safetensors and .json (the folder is created).",
+      opts = {
+        { "cache", "nil", "folder of trained models" },
+        { "label", "nil", "the status line's label" },
+        { "quiet", "nil", "no status line" },
+      },
+      example = [=[local E = require "gcgap.experiment"
+local p = E.preset("default")
+local m, tr = E.train("reverse", 42, p, {cache = "report/cache"})
+print(tr.steps, tr.accuracy)]=],
+      cost = "a full training run (up to train.steps = 15000 steps) unless cached; loading is one file read." },
+    { name = "experiment.analyse",
+      sig = "E.analyse(m, task, seed, p [, opts])",
+      returns = "record",
+      text = "The whole measurement of one trained model as preset `p` says: OOD length, G (raw and per-param), C, ρ, Δ, classes, a bootstrap over the evaluation set, and pruning. " ..
+        "The record is a plain table: task, seed, preset, components, ood = {length, accuracies}, valid (false, with a `note`, when there is no OOD length or G or C is constant; the record then stops after ood, or has no rho, delta and classes), G = {raw, per_param}, base_accuracy, C, rho, delta, classes (each {raw, per_param}), bootstrap = {resamples, rho_interval, hero_stability, bloat_stability} (with fixed sets, zslice_defect off and bootstrap > 0), pruning = {baseline = {ood, id}, raw = {heroes, bloats}, per_param}, seconds. " ..
+        "`opts.status(text)` is called at each stage.",
+      opts = { { "status", "nil", "function(text) called with the stage's name" } },
+      example = [=[local E = require "gcgap.experiment"
+local p = E.preset("default")
+local m = E.train("sort", 456, p, {cache = "report/cache"})
+local r = E.analyse(m, "sort", 456, p)
+if r.valid then print(r.rho.raw, table.concat(r.classes.raw.heroes, " ")) else print(r.note) end]=],
+      cost = "up to 4 OOD passes over set_size samples, grad.batches forward and backward passes, 22 passes for the means and C, and 10 pruning passes (the bootstrap reuses C's per-sample results)." },
+    { name = "experiment.run",
+      sig = "E.run(task, seed, p [, opts])",
+      returns = "record, cached",
+      text = "One whole run: E.train, then E.analyse, with the record (plus `train`, the training record) written as JSON to <out>/<task>-<seed>-<preset name>.json. " ..
+        "A record already there is read back instead (unless `fresh`), and `cached` is then true. " ..
+        "The `out` folder must exist (E.run does not create it, and only fails when writing, after the analysis).",
+      opts = {
+        { "cache", "nil", "E.train's model cache folder" },
+        { "out", "nil", "folder of run records (read back unless `fresh`)" },
+        { "fresh", "nil", "redo the analysis even when a record exists" },
+        { "label", "nil", "E.train's status label" },
+        { "quiet", "nil", "no training status line" },
+        { "status", "nil", "E.analyse's stage callback" },
+      },
+      example = [=[local E = require "gcgap.experiment"
+gcgap.mkdir("report/runs")
+local rec, cached = E.run("reverse", 42, E.preset("default"), {cache = "report/cache", out = "report/runs"})]=],
+      cost = "E.train plus E.analyse, or one file read when the record exists." },
+    { name = "experiment.gap_and_classes",
+      sig = "E.gap_and_classes(G, C, p)",
+      returns = "delta, classes, rho (or nothing)",
+      text = "Δ, the classes and Spearman's ρ of one (G, C) pair with the preset's ranks, threshold and strict fields. " ..
+        "Returns nothing (undefined) when G or C is constant, where the native gcgap.gap would still give a Δ.",
+      example = [=[local delta, classes, rho = E.gap_and_classes(G, C, E.preset("default"))
+if delta then print(rho, #classes.heroes) end]=] },
+    { name = "experiment.prune",
+      sig = "E.prune(m, picks, means, ood_set, id_set)",
+      returns = "{components, ood, id}",
+      text = "Mean-ablates the components in `picks` together and measures the accuracy on the OOD and the ID set, as the pipeline's pruning does. " ..
+        "`means` (usually the OOD set's) is used for both sets; nil makes each set use its own means. An empty `picks` gives the unablated accuracies.",
+      example = [=[local mu = gcgap.means(m, ood.set)
+local id_set = task:batch{size = 200, length = {3, 7}, seed = 42, stream = "id"}
+local r = E.prune(m, {"L0.H0", "L0.MLP"}, mu, ood.set, id_set)
+print(r.ood, r.id)]=],
+      cost = "two forward passes." },
+    { name = "experiment.cache_key",
+      sig = "E.cache_key(task, seed, p)",
+      returns = "string",
+      text = "The file name stem of a trained model in E.train's cache. " ..
+        "It holds the task's name, the seed and every preset field that shapes training (layout, checks, lr, batch, lengths, steps, target, model options). " ..
+        "`task` must be a task object (not a name); tasks of the same name share keys.",
+      example = [=[print(E.cache_key(gcgap.task.reverse(), 42, E.preset("default")))]=] },
+    { name = "experiment.write_file",
+      sig = "E.write_file(path, text)",
+      returns = "nothing",
+      text = "The same function as gcgap.write_file (the one atomic writer), kept on the module for scripts that use E.",
+      example = [=[E.write_file("report/notes.txt", "seed 42 done\n")]=] },
+
+    ---------------------------------------------------------------- Reports
+    { name = "report.summary",
+      sig = "report.summary(records)",
+      returns = "list, one entry per task",
+      text = "Per task (in the order tasks first appear) and normalisation, ρ statistics and class counts over the valid runs. " ..
+        "Each entry is {task, runs, valid, invalid_seeds, raw = {mean, std, min, max, n, heroes, bloats, negative}, per_param = {...}}; std is the sample standard deviation (nil with fewer than 2 runs).",
+      example = [=[local report = require "gcgap.report"
+for _, s in ipairs(report.summary(records)) do print(s.task, s.raw.mean, s.raw.std, s.raw.n) end]=] },
+    { name = "report.markdown",
+      sig = "report.markdown(records [, opts])",
+      returns = "string",
+      text = "The reproduction's report as Markdown text, from run records. " ..
+        "It has Table 1 (ρ per task and normalisation beside the paper's figures), the most frequent Heroes and Bloats, pruning, seed-by-seed tables with bootstrap intervals, and optionally the decomposition and figures. " ..
+        "Some of its prose states the default protocol (50 batches of 64, |Δ| ≥ 6, an ID set of 200 samples) whatever the records' preset was.",
+      opts = {
+        { "title", '"The Gradient-Causal Gap, reproduced by gcgap"', "the heading" },
+        { "preset", '"?"', "the preset's name, for the text" },
+        { "seconds", "nil", "time taken, for the text" },
+        { "decomposition", "nil", "rows {label =, summary = {task = report.summary entry}}" },
+        { "figures", "nil", "list of {file =, caption =} to link" },
+      },
+      example = [=[local report = require "gcgap.report"
+gcgap.write_file("report/report.md", report.markdown(records, {preset = "default"}))]=] },
+    { name = "report.csv",
+      sig = "report.csv(records)",
+      returns = "string",
+      text = "The runs as CSV text, one line per run after a header. " ..
+        "Columns: task, seed, preset, valid, train_steps, ood_length, base_accuracy, rho_raw, rho_per_param and the Heroes and Bloats of both normalisations (space-separated names).",
+      example = [=[gcgap.write_file("report/runs.csv", report.csv(records))]=] },
+    { name = "report.by_task",
+      sig = "report.by_task(records)",
+      returns = "order, groups",
+      text = "The task names in the order they first appear, and a table task -> list of its records.",
+      example = [=[local order, groups = report.by_task(records)
+for _, t in ipairs(order) do print(t, #groups[t]) end]=] },
+    { name = "report.frequencies",
+      sig = "report.frequencies(records, task, norm)",
+      returns = "heroes, bloats",
+      text = "How often each component is a Hero and a Bloat over the valid runs of one task and normalisation (\"raw\" or \"per_param\"). " ..
+        "Each result is a list of {component, count}, most frequent first (ties by name).",
+      example = [=[local heroes = report.frequencies(records, "sort", "raw")
+for _, hc in ipairs(heroes) do print(hc[1], hc[2]) end]=] },
+    { name = "report.svg_rho",
+      sig = "report.svg_rho(records [, title])",
+      returns = "string (SVG)",
+      text = "The paper's Figure 4 as SVG text: ρ per seed, one column per task and normalisation, with a bar at the mean.",
+      example = [=[gcgap.write_file("report/fig4-rho.svg", report.svg_rho(records))]=] },
+    { name = "report.svg_scatter",
+      sig = "report.svg_scatter(records, task, norm [, title])",
+      returns = "string (SVG)",
+      text = "The paper's Figure 1 as SVG text: G against C for one task and normalisation, each run's values scaled to [0, 1], Heroes and Bloats coloured.",
+      example = [=[gcgap.write_file("report/fig1-sort-raw.svg", report.svg_scatter(records, "sort", "raw"))]=] },
+    { name = "report.svg_layers",
+      sig = "report.svg_layers(records, norm, n_layers [, title])",
+      returns = "string (SVG)",
+      text = "The paper's Figure 2 as SVG text: Hero and Bloat counts per layer and task for one normalisation. " ..
+        "`n_layers` must cover every layer named in the records.",
+      example = [=[gcgap.write_file("report/fig2-layers-raw.svg", report.svg_layers(records, "raw", 4))]=] },
+    { name = "report.svg_pruning",
+      sig = "report.svg_pruning(records, norm [, title])",
+      returns = "string (SVG)",
+      text = "The paper's Figure 3 as SVG text: the mean accuracy change from ablating the top-2 Heroes and the top-2 Bloats, OOD and ID, per task. " ..
+        "The axis is fixed at −100 to +20 points.",
+      example = [=[gcgap.write_file("report/fig3-pruning-raw.svg", report.svg_pruning(records, "raw"))]=] },
+
+    ---------------------------------------------------------------- Files and utilities
+    { name = "write_file",
+      sig = "gcgap.write_file(path, text)",
+      returns = "nothing",
+      text = "Writes a string to a file atomically: the one writer every file gcgap writes goes through. " ..
+        "It writes a temporary file in the same folder in full, fsyncs it and renames it over the target, so a reader sees the old file or the new one. " ..
+        "It refuses to replace anything but a regular file (a symbolic link to one is followed), and every failure is an error with the OS's reason (\"No space left on device\") that leaves the old file whole. " ..
+        "The path is used as its exact bytes (a NUL byte is refused) and its folder must exist; temporaries a killed gcgap left behind are removed.",
+      example = [=[gcgap.mkdir("out")
+gcgap.write_file("out/G.json", require("gcgap.json").encode(G, "  "))]=] },
+    { name = "mkdir",
+      sig = "gcgap.mkdir(path)",
+      returns = "nothing",
+      text = "Creates a folder and its parents, like mkdir -p; fine when it exists. " ..
+        "An error with the OS's reason when a part cannot be created, or when the path exists and is not a folder.",
+      example = [=[gcgap.mkdir("report/runs")]=] },
+    { name = "json.encode",
+      sig = "json.encode(value [, indent])",
+      returns = "string",
+      text = "JSON text of a Lua value: tables with keys 1..n (and empty tables) become arrays, other tables objects with their keys as sorted strings, so files diff cleanly. " ..
+        "nil, json.null, NaN and infinities become null; `indent` (a string such as \"  \") pretty-prints. " ..
+        "Cycles, nesting deeper than 200 levels, functions and userdata are errors.",
+      example = [=[local json = require "gcgap.json"
+print(json.encode({rho = 0.5, heroes = {"L1.H0"}}))   --> {"heroes":["L1.H0"],"rho":0.5}]=] },
+    { name = "json.decode",
+      sig = "json.decode(text)",
+      returns = "value",
+      text = "The Lua value of JSON text: objects and arrays become tables, integral numbers integers, and null the sentinel json.null (a table, so it is truthy: compare with json.null). " ..
+        "Malformed text is an error with its position; nesting is limited to 200 levels.",
+      example = [=[local json = require "gcgap.json"
+local t = json.decode('{"rho": {"raw": 0.5}, "note": null}')
+print(t.rho.raw, t.note == json.null)   --> 0.5  true
+-- a saved run: json.decode(io.open("report/runs/reverse-42-default.json"):read("a"))]=] },
+    { name = "pretty.format",
+      sig = "gcgap.pretty.format(value [, opts])",
+      returns = "string",
+      text = "A readable text of any Lua value, as the REPL prints results. " ..
+        "Tables print as constructors, nested to `depth` levels, at most `items` entries each with a count of what was left out, keys in a stable order. " ..
+        "Short tables stay on one line; userdata print through their __tostring.",
+      opts = {
+        { "depth", "3", "nesting levels shown (deeper tables print as {...})" },
+        { "items", "40", "entries shown per table" },
+        { "width", "100", "line width before a table is split over lines" },
+      },
+      example = [=[print(gcgap.pretty.format(r, {depth = 2}))]=] },
+    { name = "pretty.print",
+      sig = "gcgap.pretty.print(...)",
+      returns = "nothing",
+      text = "Prints its arguments to stdout as the REPL does: each through pretty.format, tab-separated, then a newline.",
+      example = [=[gcgap.pretty.print(G, base)]=] },
+    { name = "status",
+      sig = "gcgap.status([text [, force]])",
+      returns = "nothing",
+      text = "Shows `text` as a one-line status on stderr, redrawn in place, at most ten redraws a second unless `force`; with no text, ends the line (keeping it visible). " ..
+        "Silent when stderr is not a terminal, so logs stay clean.",
+      example = [=[for seed = 1, 3 do gcgap.status("seed " .. seed) end
+gcgap.status()]=] },
+    { name = "clock",
+      sig = "gcgap.clock()",
+      returns = "number",
+      text = "Wall-clock time in seconds since the Unix epoch, with a fraction (os.clock is CPU time).",
+      example = [=[local t0 = gcgap.clock()
+m:accuracy(b)
+print(string.format("%.3f s", gcgap.clock() - t0))]=] },
+    { name = "threads",
+      sig = "gcgap.threads([n])",
+      returns = "integer",
+      text = "The number of BLAS threads, after setting it to `n` (1..256) when given. " ..
+        "The default is 1 (or GCGAP_THREADS); other counts give results that differ in the last bits.",
+      example = [=[print(gcgap.threads())   --> 1
+gcgap.threads(4)]=] },
+    { name = "interrupted",
+      sig = "gcgap.interrupted()",
+      returns = "boolean",
+      text = "True when a Ctrl-C is pending, and clears it. " ..
+        "While Lua code runs, a Ctrl-C raises `interrupted!` at the next instruction (native loops stop between steps), so a script almost never sees true here: to clean up after a Ctrl-C, catch that error with pcall.",
+      example = [=[local ok, err = pcall(function() m:train(task, {steps = 200, quiet = true}) end)
+if not ok and tostring(err):find("interrupted!") then m:save("partial.safetensors") end
+print(gcgap.interrupted())   --> false]=] },
+    { name = "help",
+      sig = "gcgap.help([x])",
+      returns = "nothing",
+      text = "Prints the documentation of a function, a name or a userdata, or with no argument an overview of every function. " ..
+        "A function or a name (\"score.causal\", \"model:train\", or \"max\" when only one entry ends so) gives its signature, options, returns and example; a userdata gives its type and methods. " ..
+        "It is help.help from require \"gcgap.help\", and the texts are those of docs/API.md (stdlib/gcgap/docs.lua).",
+      example = [=[gcgap.help(gcgap.score.causal)
+gcgap.help "model:train"
+gcgap.help(m)]=] },
+    { name = "components",
+      sig = "gcgap.components([opts])",
+      returns = "list of strings",
+      text = "The component names of a model shape in protocol order, without building a model (m:components() gives a model's).",
+      opts = {
+        { "n_layers", "4", "layers, 1..64" },
+        { "n_heads", "4", "heads per layer, 1..256" },
+      },
+      example = [=[print(table.concat(gcgap.components{n_layers = 2, n_heads = 2}, " "))   --> L0.H0 L0.H1 L0.MLP L1.H0 L1.H1 L1.MLP]=] },
+  },
+}
