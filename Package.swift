@@ -34,7 +34,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "GCLua", dependencies: ["GCCore", "CLua", "CLuaShim"], path: "Sources/GCLua",
                 swiftSettings: swiftSettings),
-        .executableTarget(name: "gcgap", dependencies: ["GCLua", "CLua", "CLuaShim", "CReadline"],
+        .executableTarget(name: "gcgap", dependencies: ["GCLua", "GCCore", "CLua", "CLuaShim", "CReadline"],
                           path: "Sources/gcgap", swiftSettings: swiftSettings),
         .executableTarget(name: "gcgap-bench", dependencies: ["GCCore", "CBLAS"], path: "Sources/gcgap-bench",
                           swiftSettings: swiftSettings),

@@ -6,6 +6,12 @@ public enum BLAS {
     /// determinism across runs and no contention on 2 cores).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// The kernel family OpenBLAS chose for this CPU ("Haswell", "Zen", "SkylakeX", ...).
+    /// Results are bit-for-bit reproducible for one build on one kernel family; another
+    /// family sums in another order, and the last bits differ.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    /// OpenBLAS's build configuration line.
+    public static var configuration: String { openblas_get_config().map { String(cString: $0) } ?? "?" }
 
     /// C[m,n] = beta*C + A[m,k] · B[k,n]   (all row-major, leading dimensions given)
     @inline(__always)

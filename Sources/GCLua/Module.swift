@@ -64,6 +64,12 @@ public enum GCGapModule {
                 let p = gcshim_interrupt_pending() != 0
                 if p { gcshim_interrupt_clear() }
                 c.state.push(p); return 1 }),
+            ("blas", { c in
+                c.state.newTable(hash: 3)
+                c.state.push(BLAS.coreName); c.state.setField(-2, "core")
+                c.state.push(BLAS.threads); c.state.setField(-2, "threads")
+                c.state.push(BLAS.configuration); c.state.setField(-2, "config")
+                return 1 }),
             ("write_file", { c in
                 let path = try c.path(1)
                 let text = try c.bytes(2)

@@ -10,7 +10,7 @@ import GCLua
 setvbuf(stdout, nil, _IOLBF, 0)
 
 func versionLine() -> String {
-    "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core with OpenBLAS"
+    "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core with OpenBLAS (\(BLAS.coreName) kernels)"
 }
 
 func run() -> Int32 {

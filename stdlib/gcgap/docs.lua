@@ -45,7 +45,7 @@ return {
     } },
     { title = "Files and utilities", names = {
       "write_file", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
-      "status", "clock", "threads", "interrupted", "components", "help",
+      "status", "clock", "blas", "threads", "interrupted", "components", "help",
     } },
   },
 
@@ -966,6 +966,12 @@ gcgap.status()]=] },
       example = [=[local t0 = gcgap.clock()
 m:accuracy(b)
 print(string.format("%.3f s", gcgap.clock() - t0))]=] },
+    { name = "blas",
+      sig = "gcgap.blas()",
+      returns = "{core, threads, config}",
+      text = "The BLAS in use: OpenBLAS's kernel family for this CPU (`core`, e.g. \"Haswell\" or \"Zen\"), its thread count and its build configuration. " ..
+        "A seed fixes a run bit for bit for one build on one kernel family; another family sums in another order, so the last bits (and, through training, later digits) differ.",
+      example = [=[print(gcgap.blas().core, gcgap.blas().threads)]=] },
     { name = "threads",
       sig = "gcgap.threads([n])",
       returns = "integer",
