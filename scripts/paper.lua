@@ -18,10 +18,52 @@ local SEEDS = { 42, 123, 456, 789, 1010, 2020, 3030, 4040, 5050, 6060 }
 local opts = { tasks = { "reverse", "sort" }, seeds = nil, preset = "default", out = "report", cache = nil,
                quick = false, fresh = false, decomposition = true }
 
+local USAGE = [[
+usage: gcgap scripts/paper.lua [options]
+
+Trains (or loads) one model per task and seed, analyses each as docs/protocol.md says, and
+writes a report folder: report.md, runs.csv, summary.json, runs/*.json and SVG figures.
+
+  --quick               two seeds per task (42, 123) and a 50-resample bootstrap: a first
+                        look in a few minutes (the report says it is preliminary)
+  --tasks LIST          tasks, comma-separated (default: reverse,sort)
+  --seeds LIST          seeds: a list (42,123), a range (1-50) or both (42,100-109);
+                        default: the paper's ten (42,123,456,789,1010,2020,3030,4040,5050,6060)
+  --preset NAME         default (docs/protocol.md) or paper-code (the author's public code)
+  --out DIR             the report folder (default: report)
+  --cache DIR           trained models (default: DIR/cache); a model trained before is loaded
+  --no-decomposition    skip re-analysing the models under the public code's choices
+  --fresh               redo every run even when its record exists in DIR/runs
+  -h, --help            this text
+
+An interrupted run (Ctrl-C) keeps every finished run and trained model: the same command
+resumes where it stopped.]]
+
+local function usage_error(msg)
+  io.stderr:write("paper.lua: " .. msg .. "\n\n" .. USAGE .. "\n")
+  os.exit(2)
+end
+
 local function split(s)
   local t = {}
   for x in s:gmatch("[^,]+") do t[#t + 1] = x end
   return t
+end
+
+local function seeds_of(text)
+  local out = {}
+  for _, part in ipairs(split(text)) do
+    local lo, hi = part:match("^(%d+)%-(%d+)$")
+    if lo then
+      lo, hi = math.tointeger(tonumber(lo)), math.tointeger(tonumber(hi))
+      if hi < lo or hi - lo > 100000 then usage_error("bad seed range " .. part) end
+      for s = lo, hi do out[#out + 1] = s end
+    else
+      out[#out + 1] = math.tointeger(tonumber(part)) or usage_error("bad seed '" .. part .. "' (integers, or ranges like 1-50)")
+    end
+  end
+  if #out == 0 then usage_error("--seeds needs at least one seed") end
+  return out
 end
 
 local args = { ... }
@@ -30,28 +72,27 @@ while i <= #args do
   local a = args[i]
   local function value()
     i = i + 1
-    if not args[i] then error("option " .. a .. " needs a value", 0) end
+    if not args[i] then usage_error("option " .. a .. " needs a value") end
     return args[i]
   end
   if a == "--quick" then opts.quick = true
   elseif a == "--fresh" then opts.fresh = true
   elseif a == "--no-decomposition" then opts.decomposition = false
   elseif a == "--tasks" then opts.tasks = split(value())
-  elseif a == "--seeds" then
-    opts.seeds = {}
-    for _, s in ipairs(split(value())) do opts.seeds[#opts.seeds + 1] = math.tointeger(tonumber(s)) or error("bad seed " .. s, 0) end
+  elseif a == "--seeds" then opts.seeds = seeds_of(value())
   elseif a == "--preset" then opts.preset = value()
   elseif a == "--out" then opts.out = value()
   elseif a == "--cache" then opts.cache = value()
   elseif a == "--help" or a == "-h" then
-    print("usage: gcgap scripts/paper.lua [--quick] [--tasks reverse,sort] [--seeds 42,123] [--preset default|paper-code] [--out DIR] [--cache DIR] [--no-decomposition] [--fresh]")
+    print(USAGE)
     return
-  else error("unknown option " .. a .. " (see --help)", 0) end
+  else usage_error("unknown option " .. a) end
   i = i + 1
 end
 for _, t in ipairs(opts.tasks) do
-  if not E.tasks[t] then error("unknown task '" .. t .. "' (reverse, sort)", 0) end
+  if not E.tasks[t] then usage_error("unknown task '" .. t .. "' (reverse, sort)") end
 end
+if not E.presets[opts.preset] then usage_error("unknown preset '" .. opts.preset .. "' (default, paper-code)") end
 opts.seeds = opts.seeds or (opts.quick and { 42, 123 } or SEEDS)
 opts.cache = opts.cache or (opts.out .. "/cache")
 
@@ -59,17 +100,30 @@ local preset = E.preset(opts.preset, opts.quick and { bootstrap = 50 } or nil)
 gc.mkdir(opts.out .. "/runs")
 gc.mkdir(opts.cache)
 
+local function clock_text(s)
+  s = math.floor(s + 0.5)
+  return s >= 3600 and string.format("%d:%02d:%02d", s // 3600, s // 60 % 60, s % 60) or string.format("%d:%02d", s // 60, s % 60)
+end
+
 local t0 = gc.clock()
+local finished = 0
+local function main()
 local total = #opts.tasks * #opts.seeds
 local records, k = {}, 0
+local worked, work_time = 0, 0 -- runs computed here (not read back), and their time
 for _, task in ipairs(opts.tasks) do
   for _, seed in ipairs(opts.seeds) do
     k = k + 1
-    local label = string.format("run %d/%d %s seed %d", k, total, task, seed)
+    -- the whole job's ETA, from the runs computed so far (cached ones cost nothing)
+    local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * (total - k + 1))) or ""
+    local label = string.format("run %d/%d %s seed %d%s", k, total, task, seed, eta)
     local status = function(what) gc.status(label .. ": " .. what) end
     status("training")
+    local started = gc.clock()
     local rec, cached = E.run(task, seed, preset, { cache = opts.cache, out = opts.out .. "/runs", fresh = opts.fresh,
                                                     label = label, status = status })
+    if not cached then worked, work_time = worked + 1, work_time + (gc.clock() - started) end
+    finished = finished + 1
     gc.status()
     io.write(string.format("%-28s %s  steps %-5s OOD %-4s rho raw %-6s per-param %-6s  heroes %s  bloats %s%s\n", label,
       rec.valid and "ok     " or "no OOD ", tostring(rec.train and rec.train.steps or "?"), tostring(rec.ood.length or "-"),
@@ -145,3 +199,15 @@ E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, su
 E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, decomposition = decomposition,
   figures = figures, seconds = gc.clock() - t0 }))
 print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))
+end
+
+local ok, err = xpcall(main, debug.traceback)
+if not ok then
+  gc.status()
+  if tostring(err):match("interrupted!") then
+    io.stderr:write(string.format("\npaper.lua: interrupted after %d finished runs. They are kept in %s/runs and the trained " ..
+      "models in %s:\nrun the same command again to resume where it stopped.\n", finished, opts.out, opts.cache))
+    os.exit(130)
+  end
+  error(err, 0)
+end

@@ -144,6 +144,18 @@ public enum FileIO {
         }
     }
 
+    /// The names in a folder (not "." and ".."), sorted by their bytes.
+    public static func list(_ folder: FilePath) throws -> [[UInt8]] {
+        guard let dir = folder.withCString({ opendir($0) }) else { throw GCError("cannot list '\(folder)': \(reason())") }
+        defer { closedir(dir) }
+        var out: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != [46] && name != [46, 46] { out.append(name) }
+        }
+        return out.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
     /// Creates a folder and its parents (`mkdir -p`); fine when it exists.
     public static func makeFolders(_ path: FilePath) throws {
         var prefix: [UInt8] = []

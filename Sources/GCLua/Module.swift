@@ -75,6 +75,17 @@ public enum GCGapModule {
                 let text = try c.bytes(2)
                 try c.arg(1) { try FileIO.writeAtomically(text, to: path) }
                 return 0 }),
+            ("dir", { c in
+                let path = try c.path(1)
+                let names = try c.arg(1) { try FileIO.list(path) }
+                c.state.newTable(array: names.count)
+                for (i, n) in names.enumerated() {
+                    n.withUnsafeBufferPointer { b in
+                        b.withMemoryRebound(to: CChar.self) { lua_pushlstring(c.L, $0.baseAddress, $0.count) }
+                    }
+                    c.state.setIndex(-2, i + 1)
+                }
+                return 1 }),
             ("mkdir", { c in
                 let path = try c.path(1)
                 try c.arg(1) { try FileIO.makeFolders(path) }

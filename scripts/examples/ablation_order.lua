@@ -3,12 +3,24 @@
 --   by G (smallest gradient first), by C (smallest single-ablation drop first), and greedy
 --   (at each step, the component whose removal keeps the most accuracy).
 -- A good importance score keeps accuracy up for longer.
---   gcgap scripts/examples/ablation_order.lua [task] [seed]
+--   gcgap scripts/examples/ablation_order.lua [task] [seed] [cache-folder]
+-- The model comes from the cache paper.lua keeps (default: report/cache, relative to the
+-- folder you run from); a model not found there is trained once and added to it.
 local gc = require "gcgap"
 local E = require "gcgap.experiment"
 local task_name, seed = arg[1] or "reverse", math.tointeger(tonumber(arg[2] or "42"))
+local cache = arg[3] or "report/cache"
+if not E.tasks[task_name] or not seed then
+  io.stderr:write("usage: gcgap scripts/examples/ablation_order.lua [reverse|sort] [seed] [cache-folder]\n")
+  os.exit(2)
+end
 local p = E.preset("default")
-local m = E.train(task_name, seed, p, { cache = "report/cache", label = "train " .. task_name .. " " .. seed })
+local cached = io.open(cache .. "/" .. E.cache_key(E.tasks[task_name](), seed, p) .. ".safetensors")
+if cached then cached:close() else
+  io.stderr:write(string.format("%s seed %d is not in %s: training it (pass the cache folder paper.lua used as the third argument)\n",
+    task_name, seed, cache))
+end
+local m = E.train(task_name, seed, p, { cache = cache, label = "train " .. task_name .. " " .. seed })
 local task = E.tasks[task_name]()
 local ood = gc.ood(m, task, { seed = seed })
 assert(ood.length, "this model has no OOD length in 8..11")

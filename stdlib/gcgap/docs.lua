@@ -44,7 +44,7 @@ return {
       "report.svg_rho", "report.svg_scatter", "report.svg_layers", "report.svg_pruning",
     } },
     { title = "Files and utilities", names = {
-      "write_file", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
+      "write_file", "dir", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
       "status", "clock", "blas", "threads", "interrupted", "components", "help",
     } },
   },
@@ -912,6 +912,12 @@ for _, hc in ipairs(heroes) do print(hc[1], hc[2]) end]=] },
         "The path is used as its exact bytes (a NUL byte is refused) and its folder must exist; temporaries a killed gcgap left behind are removed.",
       example = [=[gcgap.mkdir("out")
 gcgap.write_file("out/G.json", require("gcgap.json").encode(G, "  "))]=] },
+    { name = "dir",
+      sig = "gcgap.dir(path)",
+      returns = "list of names",
+      text = "The names in a folder, sorted (without . and ..), as the exact bytes the system gives. " ..
+        "An error names the OS's reason when the folder cannot be read.",
+      example = [=[for _, name in ipairs(gcgap.dir("report/runs")) do print(name) end]=] },
     { name = "mkdir",
       sig = "gcgap.mkdir(path)",
       returns = "nothing",
