@@ -21,6 +21,19 @@ public final class Adam {
         v = FloatBuffer(count: parameterCount)
     }
 
+    /// The moments and the step count, to checkpoint a training run.
+    public var state: (step: Int, m: [Float], v: [Float]) {
+        (step, Array(UnsafeBufferPointer(start: m.pointer, count: count)), Array(UnsafeBufferPointer(start: v.pointer, count: count)))
+    }
+
+    /// Restores a checkpointed state (moments of `parameterCount` entries each).
+    public func restore(step: Int, m mv: [Float], v vv: [Float]) throws {
+        guard mv.count == count, vv.count == count, step >= 0 else { throw GCError("the optimizer state does not fit this model") }
+        self.step = step
+        m.pointer.update(from: mv, count: count)
+        v.pointer.update(from: vv, count: count)
+    }
+
     /// One update of `params` from `grads` (both `parameterCount` long).
     public func update(_ params: UnsafeMutablePointer<Float>, _ grads: UnsafePointer<Float>) {
         step += 1

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// PROTOCOL.md's training defaults.
 public struct TrainOptions {
@@ -18,7 +21,81 @@ public struct TrainOptions {
     public var targetAccuracy: Double? = 0.90
     /// Seed of the data streams ("train" for batches, "train-eval" for the fixed set).
     public var seed: UInt64 = 42
+    /// A file that keeps the run's state every `checkpointEvery` steps; a run started with
+    /// the same options and an existing checkpoint resumes from it, bit for bit.
+    public var checkpoint: FilePath? = nil
+    public var checkpointEvery = 500
     public init() {}
+
+    /// What fixes the trajectory of a run (a checkpoint resumes only a run with the same).
+    func fingerprint(_ model: Transformer) -> String {
+        "seed=\(seed) lr=\(lr.bitPattern) b1=\(beta1.bitPattern) b2=\(beta2.bitPattern) eps=\(eps.bitPattern) wd=\(weightDecay.bitPattern) "
+            + "batch=\(batchSize) lengths=\(lengths.lowerBound)-\(lengths.upperBound) eval=\(evalEvery)x\(evalSize) "
+            + "target=\(targetAccuracy.map { String($0.bitPattern) } ?? "none") model=\(model.config) eps_ln=\(model.config.lnEps.bitPattern)"
+    }
+}
+
+/// A training run's state between steps: with the model's parameters, all that a resumed
+/// run needs to continue exactly as an uninterrupted one would.
+public struct TrainingState {
+    public var step: Int
+    public var adamStep: Int
+    public var adamM: [Float]
+    public var adamV: [Float]
+    public var history: [(step: Int, loss: Double, accuracy: Double)]
+    public var lossSum: Double
+    public var lossCount: Int
+    public var lastAccuracy: Double?
+    public var lastLoss: Double
+
+    /// Writes the state and the model's parameters (atomically).
+    func save(_ model: Transformer, to path: FilePath, fingerprint: String) throws {
+        let n = model.parameterCount
+        let params = Array(UnsafeBufferPointer(start: model.parameters.pointer, count: n))
+        func hex(_ d: Double) -> String { String(d.bitPattern, radix: 16) }
+        let meta: [String: String] = [
+            "format": "gcgap/training-checkpoint", "fingerprint": fingerprint, "step": "\(step)", "adam_step": "\(adamStep)",
+            "loss_sum": hex(lossSum), "loss_count": "\(lossCount)", "last_loss": hex(lastLoss),
+            "last_accuracy": lastAccuracy.map(hex) ?? "",
+            "history": history.map { "\($0.step):\(hex($0.loss)):\(hex($0.accuracy))" }.joined(separator: ";"),
+        ]
+        try SafeTensors.write(path: path, [("params", Tensor(unchecked: [n], params)), ("adam_m", Tensor(unchecked: [n], adamM)),
+                                           ("adam_v", Tensor(unchecked: [n], adamV))], metadata: meta)
+    }
+
+    /// Reads a checkpoint for `model` and writes its parameters into it. Nil when the file
+    /// does not exist; an error when it belongs to another run or is damaged.
+    static func load(_ model: Transformer, from path: FilePath, fingerprint: String) throws -> TrainingState? {
+        var st = stat()
+        guard path.withCString({ stat($0, &st) }) == 0 else { return nil }
+        let f = try SafeTensors.read(path: path)
+        let meta = f.metadata
+        func bad(_ why: String) -> GCError { GCError("training checkpoint '\(path)': \(why)") }
+        guard meta["format"] == "gcgap/training-checkpoint" else { throw bad("not a training checkpoint") }
+        guard meta["fingerprint"] == fingerprint else {
+            throw bad("it belongs to a run with other options or another model (delete it to start over)")
+        }
+        func dbl(_ k: String) throws -> Double {
+            guard let s = meta[k], let b = UInt64(s, radix: 16) else { throw bad("bad '\(k)'") }
+            return Double(bitPattern: b)
+        }
+        guard let step = Int(meta["step"] ?? ""), let adamStep = Int(meta["adam_step"] ?? ""), let lossCount = Int(meta["loss_count"] ?? ""),
+              let p = f.tensors["params"], let m = f.tensors["adam_m"], let v = f.tensors["adam_v"],
+              p.count == model.parameterCount, step >= 0 else { throw bad("incomplete") }
+        var history: [(step: Int, loss: Double, accuracy: Double)] = []
+        for item in (meta["history"] ?? "").split(separator: ";") {
+            let parts = item.split(separator: ":")
+            guard parts.count == 3, let s = Int(parts[0]), let l = UInt64(parts[1], radix: 16), let a = UInt64(parts[2], radix: 16) else {
+                throw bad("bad history")
+            }
+            history.append((s, Double(bitPattern: l), Double(bitPattern: a)))
+        }
+        let lastAcc = (meta["last_accuracy"] ?? "").isEmpty ? nil : try dbl("last_accuracy")
+        guard p.data.allSatisfy({ $0.isFinite }) else { throw bad("parameters hold NaN or inf") }
+        model.parameters.pointer.update(from: p.data, count: p.count)
+        return TrainingState(step: step, adamStep: adamStep, adamM: m.data, adamV: v.data, history: history,
+                             lossSum: try dbl("loss_sum"), lossCount: lossCount, lastAccuracy: lastAcc, lastLoss: try dbl("last_loss"))
+    }
 }
 
 /// One training step's state, for progress display.
@@ -50,7 +127,9 @@ public func train(_ model: Transformer, options o: TrainOptions,
                   nextBatch: (Int) throws -> TokenBatch,
                   evaluate: (() throws -> Double)?,
                   progress: ((TrainStatus) -> Void)? = nil,
-                  shouldStop: () -> Bool = { false }) throws -> TrainResult {
+                  shouldStop: () -> Bool = { false },
+                  resume: TrainingState? = nil,
+                  checkpoint: ((TrainingState) throws -> Void)? = nil) throws -> TrainResult {
     guard o.maxSteps >= 0 else { throw GCError("steps must be >= 0, got \(o.maxSteps)") }
     guard o.lr > 0, o.lr.isFinite else { throw GCError("lr must be a positive number, got \(o.lr)") }
     let adam = Adam(parameterCount: model.parameterCount, lr: o.lr, beta1: o.beta1, beta2: o.beta2,
@@ -59,7 +138,18 @@ public func train(_ model: Transformer, options o: TrainOptions,
     var history: [(step: Int, loss: Double, accuracy: Double)] = []
     var lastLoss = Double.nan, lastAcc: Double? = nil, reached = false, step = 0
     var lossAcc = 0.0, lossN = 0
-    while step < o.maxSteps {
+    if let r = resume {
+        try adam.restore(step: r.adamStep, m: r.adamM, v: r.adamV)
+        step = r.step; history = r.history; lossAcc = r.lossSum; lossN = r.lossCount
+        lastAcc = r.lastAccuracy; lastLoss = r.lastLoss
+        if let t = o.targetAccuracy, let a = lastAcc, history.last?.step == step, a >= t { reached = true }
+    }
+    func state() -> TrainingState {
+        let a = adam.state
+        return TrainingState(step: step, adamStep: a.step, adamM: a.m, adamV: a.v, history: history, lossSum: lossAcc,
+                             lossCount: lossN, lastAccuracy: lastAcc, lastLoss: lastLoss)
+    }
+    while step < o.maxSteps && !reached {
         if shouldStop() { throw GCError.interrupted }
         step += 1
         let batch = try nextBatch(step)
@@ -77,6 +167,7 @@ public func train(_ model: Transformer, options o: TrainOptions,
         }
         progress?(TrainStatus(step: step, maxSteps: o.maxSteps, loss: e.loss, accuracy: lastAcc,
                               elapsed: Date().timeIntervalSince(start)))
+        if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try save(state()) }
         if reached { break }
     }
     if !reached, let evaluate = evaluate, history.last?.step != step, step > 0 {
@@ -97,10 +188,21 @@ public func train(_ model: Transformer, task: AlgorithmicTask, options o: TrainO
     var rng = Rng(seed: o.seed, stream: "train")
     let evalSet = o.evalEvery > 0 && o.evalSize > 0
         ? try task.batch(size: o.evalSize, lengths: o.lengths, seed: o.seed, stream: "train-eval") : nil
+    var resume: TrainingState? = nil
+    let fingerprint = o.fingerprint(model) + " task=\(task.name)"
+    if let path = o.checkpoint, let r = try TrainingState.load(model, from: path, fingerprint: fingerprint) {
+        // the data stream, replayed to where the checkpoint left it (batches are cheap)
+        for _ in 0..<r.step {
+            if shouldStop() { throw GCError.interrupted }
+            _ = try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng)
+        }
+        resume = r
+    }
     return try train(model, options: o,
                      nextBatch: { _ in try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng) },
                      evaluate: evalSet.map { set in { try model.evaluate(set).accuracy } },
-                     progress: progress, shouldStop: shouldStop)
+                     progress: progress, shouldStop: shouldStop, resume: resume,
+                     checkpoint: o.checkpoint.map { path in { st in try st.save(model, to: path, fingerprint: fingerprint) } })
 }
 
 /// A one-line status on stderr, redrawn in place when stderr is a terminal, silent

@@ -267,6 +267,16 @@ enum ModelBinding {
                 o.targetAccuracy = lua_tonumberx(c.L, -1, nil)
             }
         }
+        if opts.has("checkpoint") {
+            guard opts.push("checkpoint") == LUA_TSTRING else { c.state.pop(); throw c.argError(3, "option 'checkpoint': file name expected") }
+            c.state.pop()
+            let t = opts.push("checkpoint")
+            _ = t
+            let path = try c.path(lua_gettop(c.L))
+            c.state.pop()
+            o.checkpoint = path
+        }
+        o.checkpointEvery = try opts.integer("checkpoint_every", in: 1...100_000_000) ?? o.checkpointEvery
         let seedOpt = try opts.integer("seed")
         o.seed = seedOpt.map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0
         let quiet = try opts.boolean("quiet") ?? false
@@ -277,6 +287,9 @@ enum ModelBinding {
         c.state.pop()
         if et != LUA_TNIL && et != LUA_TFUNCTION { throw c.argError(3, "option 'eval': function expected") }
         try opts.finish()
+        if o.checkpoint != nil && (task == nil || evalRef != nil) {
+            throw c.argError(3, "option 'checkpoint': needs a task and the built-in evaluation (a run fed by Lua functions cannot be replayed)")
+        }
         try opts.checkSamples(o.batchSize, length: o.lengths.upperBound, "batch")
         try opts.checkSamples(o.evalSize, length: o.lengths.upperBound, "eval_size")
         for (key, v) in [("lr", o.lr), ("beta1", o.beta1), ("beta2", o.beta2), ("eps", o.eps), ("weight_decay", o.weightDecay)] {
@@ -296,7 +309,10 @@ enum ModelBinding {
         let result: TrainResult
         defer { status.finish() }
         if let task = task, evalRef == nil {
-            result = try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: stop)
+            do { result = try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: stop) } catch let e as GCError
+                where e.message.hasPrefix("training checkpoint") {
+                throw c.argError(3, "option 'checkpoint': \(e.message)")
+            }
         } else if let task = task, let e = evalRef {
             var rng = Rng(seed: o.seed, stream: "train")
             result = try GCCore.train(m, options: o, nextBatch: { [o] _ in

@@ -341,3 +341,31 @@ struct HelpTests {
         #expect(generated == committed, "docs/API.md is stale: run gcgap scripts/dev/api_doc.lua")
     }
 }
+
+/// Training keeps a checkpoint, and an interrupted run resumes bit for bit.
+@Suite("Training checkpoints")
+struct TrainingCheckpointTests {
+    @Test func aResumedRunEqualsAnUninterruptedOne() throws {
+        let lua = try gcgapState()
+        let dir = try temporaryFolder()
+        let out = try lua.evaluate("""
+            local task = gc.task.reverse()
+            local function mk() return gc.model{n_layers = 1, n_heads = 2, d_model = 16, d_head = 8, d_mlp = 32, seed = 3} end
+            local opts = function(steps, ck)
+              return {steps = steps, target = false, quiet = true, eval_every = 100, eval_size = 32,
+                      checkpoint = ck and '\(dir)/run.partial', checkpoint_every = 50}
+            end
+            local whole = mk(); local r1 = whole:train(task, opts(300))
+            mk():train(task, opts(150, true))                 -- stopped at 150: the checkpoint holds step 150
+            local resumed = mk(); local r2 = resumed:train(task, opts(300, true))
+            local b = task:batch{size = 8, length = 5, seed = 9}
+            local ok, msg = pcall(resumed.train, resumed, task, {steps = 10, lr = 2e-3, quiet = true, checkpoint = '\(dir)/run.partial'})
+            local ok2, msg2 = pcall(resumed.train, resumed, function() return task:batch{size = 2, length = 3} end,
+                                    {steps = 1, checkpoint = '\(dir)/x'})
+            return whole:logits(b) == resumed:logits(b), r1.loss == r2.loss, r1.accuracy == r2.accuracy, #r1.history == #r2.history,
+                   ok, msg:match("bad argument #2 to 'train' %(option 'checkpoint': training checkpoint") ~= nil,
+                   ok2, msg2:match("needs a task") ~= nil
+            """)
+        #expect(out == ["true", "true", "true", "true", "false", "true", "false", "true"])
+    }
+}

@@ -430,6 +430,8 @@ print(tok:shape()[1] == b:size())]=] },
         "The result has the steps run, the last step's loss, the last check's accuracy (nil if never checked), whether the target was reached, the seconds, and history = {{step, loss (mean since the last check), accuracy}, ...}; a status line shows progress on stderr when it is a terminal. " ..
         "Ctrl-C stops it with `interrupted!`, leaving the model as trained so far; a training loss that is not finite is an error.",
       opts = {
+        { "checkpoint", "nil", "a file that keeps the run's state (parameters, Adam, step) every `checkpoint_every` steps; an existing one from the same run is resumed bit for bit (task runs only)" },
+        { "checkpoint_every", "500", "steps between checkpoints" },
         { "steps", "15000", "maximum steps, 0..100000000" },
         { "lr", "1e-3", "Adam learning rate (> 0)" },
         { "beta1", "0.9", "Adam beta1, in [0, 1)" },

@@ -150,6 +150,9 @@ function E.train(task, seed, p, opts)
       return block_rows(b:rows(), gc.PAD, gc.SEP)
     end, topts)
   else
+    -- with a cache, the run keeps a checkpoint every 500 steps, and an interrupted run
+    -- resumes from it bit for bit (runs fed by Lua functions cannot be replayed)
+    if file and not topts.eval then topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 500 end
     result = m:train(task, topts)
   end
   local rec = { steps = result.steps, seconds = result.seconds, accuracy = result.accuracy, reached = result.reached,
@@ -157,6 +160,7 @@ function E.train(task, seed, p, opts)
   if file then
     m:save(file .. ".safetensors")
     E.write_file(file .. ".json", json.encode(rec, " "))
+    if topts.checkpoint then os.remove(topts.checkpoint) end
   end
   return m, rec
 end
