@@ -150,9 +150,9 @@ function E.train(task, seed, p, opts)
       return block_rows(b:rows(), gc.PAD, gc.SEP)
     end, topts)
   else
-    -- with a cache, the run keeps a checkpoint every 500 steps, and an interrupted run
+    -- with a cache, the run keeps a checkpoint every 200 steps, and an interrupted run
     -- resumes from it bit for bit (runs fed by Lua functions cannot be replayed)
-    if file and not topts.eval then topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 500 end
+    if file and not topts.eval then topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 200 end
     result = m:train(task, topts)
   end
   local rec = { steps = result.steps, seconds = result.seconds, accuracy = result.accuracy, reached = result.reached,
