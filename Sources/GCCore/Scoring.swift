@@ -66,17 +66,20 @@ extension Transformer {
     /// (one forward pass per component), under `metric` (exact match by default, the
     /// paper's). `hookFor` builds the hook for a component (e.g. a defect-reproducing one);
     /// by default `ablationHook`.
+    /// `sets` gives a component its own set to be ablated on (the public code scores every
+    /// call on fresh samples); the base is always measured on `batch`.
     public func causalScores(_ batch: TokenBatch, ablation: Ablation, components: [Component]? = nil,
-                             metric: Metric = .accuracy,
+                             metric: Metric = .accuracy, sets: [Component: TokenBatch] = [:],
                              hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
                              shouldStop: () -> Bool = { false }) throws -> CausalScores {
         let kl = metric == .kl
+        guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let baseEval = try evaluate(batch, logProbs: kl)
         var ablated: [Component: Double] = [:], correct: [Component: [Bool]] = [:]
         for comp in components ?? config.components {
             if shouldStop() { throw GCError.interrupted }
             let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
-            let e = try evaluate(batch, hooks: [hook], logProbs: kl)
+            let e = try evaluate(sets[comp] ?? batch, hooks: [hook], logProbs: kl)
             ablated[comp] = kl ? Transformer.meanKL(baseEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
                                : e.value(metric)
             correct[comp] = e.correct

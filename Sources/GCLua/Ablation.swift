@@ -79,7 +79,8 @@ enum MeansBinding {
                 let m = try c.object(1, type).value
                 let comp = try c.component(2)
                 guard let v = m.values[comp] else { throw c.argError(2, "no mean for \(comp)") }
-                c.state.pushTensor(try Tensor(shape: m.perPosition ? [m.positions, m.dModel] : [m.dModel], data: v))
+                let width = v.count / Swift.max(m.positions, 1)
+                c.state.pushTensor(try Tensor(shape: m.perPosition ? [m.positions, width] : [width], data: v))
                 return 1 }),
         ], metamethods: [
             ("__tostring", { c in
@@ -92,8 +93,20 @@ enum MeansBinding {
             let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
             let o = try c.options(3)
             let pp = try o.boolean("per_position") ?? false
+            var comps = m.config.components
+            if o.push("components") != LUA_TNIL {
+                comps = try c.stringList(lua_gettop(c.L)).enumerated().map { k, name in
+                    guard let comp = Component(name) else { c.state.pop(); throw c.argError(3, "option 'components': unknown component '\(name)' at index \(k + 1)") }
+                    return comp
+                }
+            }
+            c.state.pop()
+            if try o.boolean("z") ?? false {
+                comps += (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
+            }
             try o.finish()
-            c.state.pushObject(MeansBox(try m.componentMeans(b, perPosition: pp)), type)
+            let means = try c.arg(3) { try m.componentMeans(b, perPosition: pp, components: comps) }
+            c.state.pushObject(MeansBox(means), type)
             return 1 })]
     }
 }

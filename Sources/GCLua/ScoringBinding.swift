@@ -244,6 +244,26 @@ enum ScoringBinding {
                 var source: TokenBatch? = nil
                 if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L)) }
                 c.state.pop()
+                // a set per component: {["L0.H0"] = batch, ...}
+                var sets: [Component: TokenBatch] = [:]
+                let st = o.push("sets")
+                if st == LUA_TTABLE {
+                    let t = lua_gettop(c.L)
+                    lua_pushnil(c.L)
+                    while lua_next(c.L, t) != 0 {
+                        defer { c.state.pop() }
+                        guard let name = c.state.string(at: -2), let comp = Component(name) else {
+                            c.state.pop(2); throw c.argError(3, "option 'sets': component names as keys expected")
+                        }
+                        guard let bb = c.state.object(at: -1, GCTypes.batch)?.value else {
+                            c.state.pop(2); throw c.argError(3, "option 'sets': a batch expected for \(name)")
+                        }
+                        do { try m.checkTokens(bb) } catch let e as GCError { c.state.pop(2); throw c.argError(3, "option 'sets': \(name): \(e.message)") }
+                        sets[comp] = bb
+                    }
+                } else if st != LUA_TNIL { c.state.pop(); throw c.argError(3, "option 'sets': table expected") }
+                c.state.pop()
+                let samples = try o.boolean("samples") ?? false
                 try o.finish()
                 if defect && kind != "mean" { throw c.argError(3, "option 'zslice_defect': applies to mean ablation only") }
                 let comps = m.config.components
@@ -258,11 +278,14 @@ enum ScoringBinding {
                     }
                     ablation = .resample(try m.componentOutputs(src, components: comps))
                 default:
-                    var mu = try means ?? m.componentMeans(b, perPosition: perPosition)
+                    let zs = (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
+                    // the means come from one place: the `means` given (which must then hold the
+                    // z means the defect writes), or else all of them from `set`
+                    var mu = try means ?? m.componentMeans(b, perPosition: perPosition, components: comps + (defect ? zs : []))
                     if defect {
-                        let zs = (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
-                        let zm = try m.componentMeans(b, perPosition: perPosition, components: zs)
-                        for (k, v) in zm.values { mu.values[k] = v }
+                        if let missing = zs.first(where: { mu.values[$0] == nil }) {
+                            throw c.argError(3, "option 'means': no mean for \(missing); the z-slice defect needs gcgap.means(m, set, {z = true})")
+                        }
                         let captured = mu
                         hookFor = { comp in
                             if case .head = comp { return try m.zSliceDefectHook(comp, means: captured) }
@@ -271,11 +294,22 @@ enum ScoringBinding {
                     }
                     ablation = .mean(mu)
                 }
-                let r = try m.causalScores(b, ablation: ablation, components: comps, metric: metric, hookFor: hookFor, shouldStop: stop)
+                let r = try c.arg(3) {
+                    try m.causalScores(b, ablation: ablation, components: comps, metric: metric, sets: sets, hookFor: hookFor, shouldStop: stop)
+                }
                 c.state.pushComponentTable(r.scores)
                 c.state.push(r.base)
                 c.state.pushComponentTable(r.ablated)
-                return 3 }),
+                guard samples else { return 3 }
+                // per sample, exact match: {base = {...}, ["L0.H0"] = {...}, ...}
+                func pushBools(_ v: [Bool]) {
+                    c.state.newTable(array: v.count)
+                    for (i, x) in v.enumerated() { c.state.push(x); c.state.setIndex(-2, i + 1) }
+                }
+                c.state.newTable(hash: r.correct.count + 1)
+                pushBools(r.baseCorrect); c.state.setField(-2, "base")
+                for (comp, v) in r.correct.sorted(by: { $0.key < $1.key }) { pushBools(v); c.state.setField(-2, comp.description) }
+                return 4 }),
             ("patching", { c in
                 let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
                 let o = try c.options(4)

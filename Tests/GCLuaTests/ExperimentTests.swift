@@ -99,3 +99,47 @@ struct ExperimentTests {
                         "no valid OOD length: accuracy outside [0.2, 0.75] at every length tried"])
     }
 }
+
+/// The public code's z-slice defect, as a flag, changes only where a head's mean is written
+/// (issue 9): MLP C, the base accuracy and the sets are those of the same preset without it.
+@Suite("The z-slice defect flag")
+struct ZSliceDefectTests {
+    @Test func theFlagChangesOnlyTheHeadAblationSite() throws {
+        let lua = try gcgapState()
+        try lua.run("gcgap = require 'gcgap'; gc = gcgap")
+        let out = try lua.evaluate("""
+            local E = require 'gcgap.experiment'
+            local small = {model = {n_layers = 2, d_model = 32, n_heads = 2, d_head = 16, d_mlp = 64},
+                           grad = {batches = 2, batch = 16}, bootstrap = 0,
+                           ood = {lengths = {3}, range = {0, 1}}}
+            local function preset(defect)
+              local o = {zslice_defect = defect}
+              for k, v in pairs(small) do o[k] = v end
+              return E.preset('paper-code', o)
+            end
+            local m = gc.model{n_layers = 2, d_model = 32, n_heads = 2, d_head = 16, d_mlp = 64, seed = 5}
+            m:train(gc.task.reverse(), {steps = 500, lengths = {2, 3}, lr = 3e-3, quiet = true, target = false, eval_every = 0})
+            local off = E.analyse(m, 'reverse', 5, preset(false))
+            local on = E.analyse(m, 'reverse', 5, preset(true))
+            local mlp_same, head_differs = true, false
+            for _, c in ipairs(off.components) do
+              if c:match('MLP') then mlp_same = mlp_same and off.C[c] == on.C[c]
+              elseif off.C[c] ~= on.C[c] then head_differs = true end
+            end
+            -- the native scorer's mean for the defect comes from the means given, not the set
+            local set = gc.task.reverse():batch{size = 64, length = 3, seed = 1}
+            local other = gc.task.sort():batch{size = 64, length = 7, seed = 2}   -- other means
+            local mu = gc.means(m, other, {z = true})
+            local C1 = gc.score.causal(m, set, {means = mu, zslice_defect = true})
+            local C2 = gc.score.causal(m, set, {means = gc.means(m, set, {z = true}), zslice_defect = true})
+            local ok, msg = pcall(gc.score.causal, m, set, {means = gc.means(m, set), zslice_defect = true})
+            local mlp_follows_means = C1['L0.MLP'] == gc.score.causal(m, set, {means = mu})['L0.MLP']
+            local heads_follow_means = false
+            for _, c in ipairs{'L0.H0', 'L0.H1', 'L1.H0', 'L1.H1'} do heads_follow_means = heads_follow_means or C1[c] ~= C2[c] end
+            return off.ood.length == on.ood.length, off.base_accuracy == on.base_accuracy, mlp_same, head_differs,
+                   mlp_follows_means, heads_follow_means, ok, msg:match('z = true') ~= nil,
+                   mu:get('L0.H0.z'):numel()
+            """)
+        #expect(out == ["true", "true", "true", "true", "true", "true", "false", "true", "16"])
+    }
+}

@@ -586,13 +586,17 @@ print(table.concat(cache["blocks.0.attn.hook_pattern"]:shape(), "x"))   -- batch
       text = "The mean output μ_i of every scored component over every sample and position of `set`, to ablate with another set's means. " ..
         "Pass the result as the `means` option of gcgap.score.causal, m:accuracy, m:evaluate or m:loss. " ..
         "With per_position, one mean per position; positions past the longest row of `set` then use its last position's mean.",
-      opts = { { "per_position", "false", "one mean per position instead of one over all positions" } },
+      opts = {
+        { "per_position", "false", "one mean per position instead of one over all positions" },
+        { "components", "the 20 components", "names of the outputs to average (any hook point but an attention pattern)" },
+        { "z", "false", "also each head's pre-W_O output z_h (what the z-slice defect writes)" },
+      },
       example = [=[local mu = gcgap.means(m, task:batch{size = 512, length = 8, seed = 7})
 local C = gcgap.score.causal(m, ood.set, {means = mu})]=],
       cost = "one forward pass over the set (in chunks of 256 rows)." },
     { name = "means:get",
       sig = "mu:get(name)",
-      returns = "tensor [d_model], or [positions, d_model]",
+      returns = "tensor [width], or [positions, width]",
       text = "One component's mean as a tensor ([positions, d_model] for per-position means). " ..
         "Means exist for the scored components only: a .z or .ATTN name is an error.",
       example = [=[local mu = gcgap.means(m, ood.set)
@@ -638,7 +642,7 @@ print(G["L0.MLP"], Gp["L0.MLP"])]=],
       text = "Causal importance by ablation: for each component, the drop in exact-match accuracy on `set` when its output is replaced (mean ablation over `set` by default), C_i = base − ablated_i. " ..
         "Returns C and the ablated values as tables keyed by component, and the base (unablated) value; C_i is negative when removing a component helps. " ..
         "With `metric` the effect is measured otherwise, always oriented so that larger means more important: token accuracy and logit difference as base − ablated, the loss as ablated − base, and KL as the mean KL divergence from the unablated prediction (base 0). " ..
-        "`zslice_defect` applies to mean ablation only (an error otherwise), and `means` overrides `per_position`. Ctrl-C stops it.",
+        "`zslice_defect` applies to mean ablation only (an error otherwise) and changes nothing but where a head's mean is written: its z means come from `means` (made with {z = true}) or, without `means`, from `set` like every other mean; `means` overrides `per_position`. Ctrl-C stops it.",
       opts = {
         { "metric", '"accuracy"', '"accuracy" (exact match, the paper\'s), "token_accuracy", "loss", "logit_diff" or "kl"' },
         { "ablation", '"mean"', '"mean", "zero" or "resample"' },
@@ -646,6 +650,8 @@ print(G["L0.MLP"], Gp["L0.MLP"])]=],
         { "zslice_defect", "false", "the public code's head ablation: the mean of z_h written into a d_head slice of the attention output" },
         { "means", "nil", "means from gcgap.means (another set's μ)" },
         { "source", "nil", 'for "resample": a batch of the same row lengths whose outputs are patched in' },
+        { "sets", "nil", "{[component] = batch}: a set of its own to ablate each component on (the base stays on `set`; the public code draws fresh samples per call)" },
+        { "samples", "false", "also return a 4th value: per-sample exact match, {base = {...}, [component] = {...}} (for bootstraps)" },
       },
       example = [=[local ood = gcgap.ood(m, task, {seed = 42})
 local C, base = gcgap.score.causal(m, ood.set)

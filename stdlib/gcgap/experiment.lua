@@ -170,20 +170,9 @@ local function means_for(m, task, seed, p, length, set)
   if p.means == "fresh-batches" then
     -- the same mean as over 50 batches of 64 (equal lengths: every sample counts the same)
     local big = task:batch{ size = p.grad.batches * p.grad.batch, length = length, seed = seed, stream = "means-" .. length }
-    return gc.means(m, big, { per_position = p.per_position }), big
+    return gc.means(m, big, { per_position = p.per_position, z = p.zslice_defect }), big
   end
-  return gc.means(m, set, { per_position = p.per_position })
-end
-
--- Per-sample correctness (0/1 lists) with nothing ablated and with each component ablated.
-local function causal_samples(m, comps, base_set, sets, ablation)
-  local base = m:evaluate(base_set).correct
-  local each = {}
-  for i, c in ipairs(comps) do
-    local opts = { ablate = { c }, with = "mean", means = ablation.means }
-    each[c] = m:evaluate(sets[i], opts).correct
-  end
-  return base, each
+  return gc.means(m, set, { per_position = p.per_position, z = p.zslice_defect })
 end
 
 local function mean01(list, idx)
@@ -279,21 +268,19 @@ function E.analyse(m, task, seed, p, opts)
   status("C: " .. #rec.components .. " ablations")
   local means = means_for(m, task, seed, p, N, ood.set)
   local comps = rec.components
-  local base_set, sets = ood.set, {}
-  for i = 1, #comps do sets[i] = sets_for and sets_for(p.set_size, N) or ood.set end
-  local base, each
-  if p.zslice_defect then
-    -- the public code's head ablation (native: mean of z_h written into an attention-output slice)
-    local C, b = gc.score.causal(m, ood.set, { means = means, zslice_defect = true })
-    rec.base_accuracy = b
-    rec.C = C
-  else
-    base, each = causal_samples(m, comps, base_set, sets, { means = means })
-    rec.base_accuracy = mean01(base)
-    local C = {}
-    for _, c in ipairs(comps) do C[c] = rec.base_accuracy - mean01(each[c]) end
-    rec.C = C
+  -- one route for C in every preset: the native scorer, with the preset's means, a fresh
+  -- set per ablation when the preset draws fresh samples, and the z-slice defect only where
+  -- the flag says (it changes nothing but where a head's mean is written)
+  local sets
+  if sets_for then
+    sets = {}
+    for _, c in ipairs(comps) do sets[c] = sets_for(p.set_size, N) end
   end
+  local C, b0, _, samples = gc.score.causal(m, ood.set, { means = means, zslice_defect = p.zslice_defect, sets = sets,
+                                                          samples = true })
+  local base, each = samples.base, samples
+  rec.base_accuracy = b0
+  rec.C = C
   -- ρ, Δ, classes (both normalisations)
   rec.rho, rec.delta, rec.classes = {}, {}, {}
   for _, norm in ipairs{ "raw", "per_param" } do
