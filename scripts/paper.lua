@@ -16,7 +16,7 @@ local json = require "gcgap.json"
 
 local SEEDS = { 42, 123, 456, 789, 1010, 2020, 3030, 4040, 5050, 6060 }
 local opts = { tasks = { "reverse", "sort" }, seeds = nil, preset = "default", out = "report", cache = nil,
-               quick = false, fresh = false, decomposition = true }
+               quick = false, fresh = false, decomposition = true, jobs = 1, worker = nil }
 
 local USAGE = [[
 usage: gcgap scripts/paper.lua [options]
@@ -34,6 +34,8 @@ writes a report folder: report.md, runs.csv, summary.json, runs/*.json and SVG f
   --cache DIR           trained models (default: DIR/cache); a model trained before is loaded
   --no-decomposition    skip re-analysing the models under the public code's choices
   --fresh               redo every run even when its record exists in DIR/runs
+  --jobs N              N runs at once, as separate processes (one BLAS thread each);
+                        the records are the same as a sequential run's, bit for bit
   -h, --help            this text
 
 An interrupted run (Ctrl-C) keeps every finished run and trained model: the same command
@@ -83,6 +85,12 @@ while i <= #args do
   elseif a == "--preset" then opts.preset = value()
   elseif a == "--out" then opts.out = value()
   elseif a == "--cache" then opts.cache = value()
+  elseif a == "--jobs" then
+    opts.jobs = math.tointeger(tonumber(value())) or usage_error("--jobs needs a whole number")
+    if opts.jobs < 1 or opts.jobs > 64 then usage_error("--jobs must be in 1..64") end
+  elseif a == "--worker" then -- internal: --worker J/N runs every N-th run from the J-th
+    local j, n = value():match("^(%d+)/(%d+)$")
+    opts.worker = { tonumber(j), tonumber(n) }
   elseif a == "--help" or a == "-h" then
     print(USAGE)
     return
@@ -107,6 +115,22 @@ end
 
 local t0 = gc.clock()
 local finished = 0
+
+-- --jobs N: N worker processes run the runs (each its own share), then this process reads
+-- the records back (every run cached) and writes the report as a sequential run would
+if opts.jobs > 1 and not opts.worker then
+  local function q(x) return "'" .. tostring(x):gsub("'", "'\\''") .. "'" end
+  local base = { q(arg[-1] or "gcgap"), q(arg[0]) }
+  for _, a in ipairs(args) do base[#base + 1] = q(a) end
+  local cmds = {}
+  for j = 1, opts.jobs do
+    cmds[#cmds + 1] = table.concat(base, " ") .. " --worker " .. j .. "/" .. opts.jobs
+  end
+  io.write(string.format("%d worker processes\n", opts.jobs))
+  local ok = os.execute("GCGAP_THREADS=1; export GCGAP_THREADS; " .. table.concat(cmds, " & ") .. " & wait")
+  if not ok then io.stderr:write("paper.lua: a worker failed\n"); os.exit(1) end
+end
+
 local function main()
 local total = #opts.tasks * #opts.seeds
 local records, k = {}, 0
@@ -114,8 +138,11 @@ local worked, work_time = 0, 0 -- runs computed here (not read back), and their 
 for _, task in ipairs(opts.tasks) do
   for _, seed in ipairs(opts.seeds) do
     k = k + 1
+    if opts.worker and (k - 1) % opts.worker[2] + 1 ~= opts.worker[1] then goto next_run end
+    do
     -- the whole job's ETA, from the runs computed so far (cached ones cost nothing)
-    local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * (total - k + 1))) or ""
+    local left = (total - k + 1) / (opts.worker and opts.worker[2] or 1)
+    local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * left)) or ""
     local label = string.format("run %d/%d %s seed %d%s", k, total, task, seed, eta)
     local status = function(what) gc.status(label .. ": " .. what) end
     status("training")
@@ -133,8 +160,11 @@ for _, task in ipairs(opts.tasks) do
       rec.classes and rec.classes.raw and table.concat(rec.classes.raw.bloats, ",") or "-",
       cached and "  (cached)" or ""))
     records[#records + 1] = rec
+    end
+    ::next_run::
   end
 end
+if opts.worker then return end -- the parent writes the report
 
 -- The decomposition: the same trained models, analysed under other measurement choices.
 local decomposition

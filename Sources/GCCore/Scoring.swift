@@ -88,6 +88,80 @@ extension Transformer {
                             correct: correct, baseCorrect: baseEval.correct)
     }
 
+    /// The effect of ablating a set of components together against their single effects:
+    /// v3's super-additivity (layer-wise redundancy) test, with leave-one-out.
+    public struct JointAblation {
+        public var metric: Metric
+        public var base: Double
+        /// The effect of ablating all of `components` together (oriented as `CausalScores`).
+        public var joint: Double
+        /// Each member's effect alone.
+        public var singles: [Component: Double]
+        /// The effect of ablating all members but one, per left-out member.
+        public var leaveOneOut: [Component: Double]
+        /// Σ of the single effects.
+        public var sumOfSingles: Double { singles.values.reduce(0, +) }
+        /// joint / Σ singles: > 1 super-additive (redundant members), nil when Σ = 0.
+        public var ratio: Double? { sumOfSingles != 0 ? joint / sumOfSingles : nil }
+    }
+
+    /// Effect of a hook set under `metric`, oriented so that larger = more damage.
+    private func effect(_ batch: TokenBatch, _ hooks: [(Component, ComponentHook)], metric: Metric,
+                        base: Evaluation) throws -> Double {
+        let e = try evaluate(batch, hooks: hooks, logProbs: metric == .kl)
+        if metric == .kl {
+            return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
+        }
+        return metric.higherIsBetter ? base.value(metric) - e.value(metric) : e.value(metric) - base.value(metric)
+    }
+
+    /// Ablates `components` together, each alone, and all but each one (1 + 2k + 1 passes).
+    public func jointAblation(_ batch: TokenBatch, ablation: Ablation, components: [Component], metric: Metric = .accuracy,
+                              shouldStop: () -> Bool = { false }) throws -> JointAblation {
+        guard !components.isEmpty else { throw GCError("no components to ablate together") }
+        guard Set(components).count == components.count else { throw GCError("a component is named twice") }
+        let base = try evaluate(batch, logProbs: metric == .kl)
+        let hooks = try components.map { ($0, try ablationHook($0, ablation)) }
+        let joint = try effect(batch, hooks, metric: metric, base: base)
+        var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
+        for (i, c) in components.enumerated() {
+            if shouldStop() { throw GCError.interrupted }
+            singles[c] = try effect(batch, [hooks[i]], metric: metric, base: base)
+            if components.count > 1 {
+                var rest = hooks
+                rest.remove(at: i)
+                loo[c] = try effect(batch, rest, metric: metric, base: base)
+            }
+        }
+        return JointAblation(metric: metric, base: metric == .kl ? 0 : base.value(metric), joint: joint, singles: singles,
+                             leaveOneOut: loo)
+    }
+
+    /// The pairwise interaction matrix: I[i][j] = effect(i and j together) − effect(i) −
+    /// effect(j) for i ≠ j (0 on the diagonal), and each single effect (n + n(n−1)/2 passes).
+    public func pairwiseInteractions(_ batch: TokenBatch, ablation: Ablation, components: [Component]? = nil,
+                                     metric: Metric = .accuracy,
+                                     shouldStop: () -> Bool = { false }) throws -> (singles: [Double], matrix: [[Double]]) {
+        let comps = components ?? config.components
+        let base = try evaluate(batch, logProbs: metric == .kl)
+        let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
+        var singles: [Double] = []
+        for h in hooks {
+            if shouldStop() { throw GCError.interrupted }
+            singles.append(try effect(batch, [h], metric: metric, base: base))
+        }
+        var matrix = [[Double]](repeating: [Double](repeating: 0, count: comps.count), count: comps.count)
+        for i in 0..<comps.count {
+            for j in (i + 1)..<max(i + 1, comps.count) {
+                if shouldStop() { throw GCError.interrupted }
+                let v = try effect(batch, [hooks[i], hooks[j]], metric: metric, base: base) - singles[i] - singles[j]
+                matrix[i][j] = v
+                matrix[j][i] = v
+            }
+        }
+        return (singles, matrix)
+    }
+
     /// Activation patching: run the corrupted inputs (the clean rows with `corrupted`'s
     /// tokens up to SEP), patch one component's output from the clean run, and score what
     /// it recovers on the clean targets under `metric`: metric(patched) − metric(corrupted)

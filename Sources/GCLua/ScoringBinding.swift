@@ -201,6 +201,35 @@ enum ScoringBinding {
         return try (0..<n).map { _ in try task.batch(size: size, lengths: length, rng: &rng) }
     }
 
+    /// The ablation options shared by joint and interactions: {ablation=, means=,
+    /// per_position=, source=, metric=}; finishes the options table.
+    static func ablationAndMetric(_ c: LuaCall, _ o: LuaOptions, _ i: Int32, model m: Transformer, batch b: TokenBatch,
+                                  components comps: [Component]) throws -> (GCCore.Ablation, Transformer.Metric) {
+        let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
+        let perPosition = try o.boolean("per_position") ?? false
+        let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
+        var means: ComponentMeans? = nil
+        if o.push("means") != LUA_TNIL {
+            guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(i, "option 'means': means expected") }
+            means = mb.value
+        }
+        c.state.pop()
+        var source: TokenBatch? = nil
+        if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L), for: m) }
+        c.state.pop()
+        try o.finish()
+        switch kind {
+        case "zero": return (.zero, metric)
+        case "resample":
+            guard let src = source, src.rows.map(\.count) == b.rows.map(\.count) else {
+                throw c.argError(i, "option 'source': a batch of the same row lengths is needed for resample ablation")
+            }
+            return (.resample(try c.arg(i) { try m.componentOutputs(src, components: comps) }), metric)
+        default:
+            return (.mean(try c.arg(i) { try means ?? m.componentMeans(b, perPosition: perPosition, components: comps) }), metric)
+        }
+    }
+
     static func scoreFunctions() -> [(String, LuaFunction)] {
         [
             ("gradient", { c in
@@ -310,6 +339,56 @@ enum ScoringBinding {
                 pushBools(r.baseCorrect); c.state.setField(-2, "base")
                 for (comp, v) in r.correct.sorted(by: { $0.key < $1.key }) { pushBools(v); c.state.setField(-2, comp.description) }
                 return 4 }),
+            ("joint", { c in
+                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+                let names = try c.stringList(3)
+                let comps = try names.enumerated().map { k, name -> Component in
+                    guard let comp = Component(name) else { throw c.argError(3, "unknown component '\(name)' at index \(k + 1)") }
+                    try c.arg(3) { try m.checkComponent(comp) }
+                    return comp
+                }
+                let o = try c.options(4)
+                let (ablation, metric) = try ablationAndMetric(c, o, 4, model: m, batch: b, components: comps)
+                let r = try c.arg(3) { try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, shouldStop: stop) }
+                let s = c.state
+                s.newTable(hash: 8)
+                s.push(r.metric.rawValue); s.setField(-2, "metric")
+                s.push(r.base); s.setField(-2, "base")
+                s.push(r.joint); s.setField(-2, "joint")
+                s.push(r.sumOfSingles); s.setField(-2, "sum")
+                if let ratio = r.ratio { s.push(ratio); s.setField(-2, "ratio") }
+                s.pushComponentTable(r.singles); s.setField(-2, "singles")
+                s.pushComponentTable(r.leaveOneOut); s.setField(-2, "leave_one_out")
+                s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
+                return 1 }),
+            ("interactions", { c in
+                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+                let o = try c.options(3)
+                var comps = m.config.components
+                if o.push("components") != LUA_TNIL {
+                    let names = try c.stringList(lua_gettop(c.L))
+                    comps = try names.map { name in
+                        guard let comp = Component(name) else { c.state.pop(); throw c.argError(3, "option 'components': unknown component '\(name)'") }
+                        return comp
+                    }
+                }
+                c.state.pop()
+                let (ablation, metric) = try ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+                let r = try c.arg(3) { try m.pairwiseInteractions(b, ablation: ablation, components: comps, metric: metric, shouldStop: stop) }
+                let s = c.state
+                s.newTable(hash: 3)
+                s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
+                s.newTable(hash: comps.count)
+                for (i, comp) in comps.enumerated() { s.push(r.singles[i]); s.setField(-2, comp.description) }
+                s.setField(-2, "singles")
+                s.newTable(hash: comps.count)
+                for (i, a) in comps.enumerated() {
+                    s.newTable(hash: comps.count)
+                    for (j, bb) in comps.enumerated() { s.push(r.matrix[i][j]); s.setField(-2, bb.description) }
+                    s.setField(-2, a.description)
+                }
+                s.setField(-2, "matrix")
+                return 1 }),
             ("patching", { c in
                 let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
                 let o = try c.options(4)

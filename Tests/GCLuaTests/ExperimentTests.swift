@@ -143,3 +143,37 @@ struct ZSliceDefectTests {
         #expect(out == ["true", "true", "true", "true", "true", "true", "false", "true", "16"])
     }
 }
+
+/// Joint and interaction ablation (issue 9): the primitives behind v3's redundancy claim.
+@Suite("Joint and pairwise ablation")
+struct JointAblationTests {
+    @Test func jointEffectsAgreeWithAblatingByHand() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = gc.model{n_layers = 2, d_model = 32, n_heads = 2, d_head = 16, d_mlp = 64, seed = 5}
+            m:train(gc.task.reverse(), {steps = 500, lengths = {2, 3}, lr = 3e-3, quiet = true, target = false, eval_every = 0})
+            local set = gc.task.reverse():batch{size = 64, length = 3, seed = 1}
+            local mu = gc.means(m, set)
+            local base = m:accuracy(set)
+            local trio = {'L0.H0', 'L1.H1', 'L1.MLP'}
+            local j = gc.score.joint(m, set, trio, {means = mu})
+            local function drop(list) return base - m:accuracy(set, {ablate = list, means = mu}) end
+            local ok = math.abs(j.joint - drop(trio)) < 1e-12 and math.abs(j.base - base) < 1e-12
+            local sum = 0
+            for _, c in ipairs(trio) do
+              ok = ok and math.abs(j.singles[c] - drop{c}) < 1e-12
+              sum = sum + j.singles[c]
+            end
+            ok = ok and math.abs(j.sum - sum) < 1e-12 and (j.ratio == nil or math.abs(j.ratio - j.joint / sum) < 1e-12)
+            ok = ok and math.abs(j.leave_one_out['L0.H0'] - drop{'L1.H1', 'L1.MLP'}) < 1e-12
+            local I = gc.score.interactions(m, set, {means = mu})
+            local pair = drop{'L0.H0', 'L1.MLP'} - drop{'L0.H0'} - drop{'L1.MLP'}
+            ok = ok and math.abs(I.matrix['L0.H0']['L1.MLP'] - pair) < 1e-12 and I.matrix['L1.MLP']['L0.H0'] == I.matrix['L0.H0']['L1.MLP']
+                    and I.matrix['L0.H1']['L0.H1'] == 0 and #I.components == 6
+            local ok2, msg2 = pcall(gc.score.joint, m, set, {'L0.H0', 'L0.H0'})
+            local ok3, msg3 = pcall(gc.score.joint, m, set, {'L9.H0'})
+            return ok, ok2, msg2:match('named twice') ~= nil, ok3, msg3:match("bad argument #3 to 'joint'") ~= nil
+            """)
+        #expect(out == ["true", "false", "true", "false", "true"])
+    }
+}

@@ -30,7 +30,7 @@ return {
       "model:hook", "hook:remove", "model:clear_hooks", "hook_names", "model:run_with_cache", "model:run_with_hooks",
       "means", "means:get",
     } },
-    { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching" } },
+    { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching", "score.joint", "score.interactions" } },
     { title = "Statistics and the gap", names = {
       "stats.spearman", "stats.kendall", "stats.pearson", "stats.ranks", "stats.permutation", "stats.bootstrap",
       "gap", "classify",
@@ -672,6 +672,39 @@ local Cz = gcgap.score.causal(m, ood.set, {ablation = "zero"})]=],
       example = [=[local T = gcgap.score.taylor(m, task, {length = ood.length, seed = 42})
 print(gcgap.stats.spearman(T, C))]=],
       cost = "`batches` forward and backward passes over `batch` samples." },
+    { name = "score.joint",
+      sig = "gcgap.score.joint(m, set, components [, opts])",
+      returns = "{base, joint, singles, sum, ratio, leave_one_out, components, metric}",
+      text = "Ablates `components` together, each alone, and all but each one: `joint` is the effect of the whole set, `sum` the sum of the single effects, and `ratio` = joint / sum (> 1: super-additive, the members cover for one another; nil when the sum is 0). " ..
+        "Paper v3 reports that ablating the Bloats together does about 14 times the damage of their single ablations. " ..
+        "Effects are oriented as in gcgap.score.causal (larger = more damage) under `metric`.",
+      opts = {
+        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
+        { "per_position", "false", "one mean per position" },
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
+        { "means", "nil", "means from gcgap.means (another set's μ)" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+      },
+      example = [=[local cl = gcgap.classify(gcgap.gap(G, C))
+local j = gcgap.score.joint(m, ood.set, cl.bloats)
+print(j.joint, j.sum, j.ratio)]=],
+      cost = "2 + 2k forward passes over the set for k components." },
+    { name = "score.interactions",
+      sig = "gcgap.score.interactions(m, set [, opts])",
+      returns = "{components, singles, matrix}",
+      text = "The pairwise interaction matrix: matrix[a][b] = effect of ablating a and b together − effect(a) − effect(b), 0 on the diagonal; negative entries mean redundancy (together they do less than the sum), positive ones synergy. " ..
+        "`singles` holds each component's effect alone.",
+      opts = {
+        { "components", "the 20 components", "the components to pair" },
+        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
+        { "per_position", "false", "one mean per position" },
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
+        { "means", "nil", "means from gcgap.means" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+      },
+      example = [=[local I = gcgap.score.interactions(m, ood.set)
+print(I.matrix["L1.H0"]["L1.H1"])]=],
+      cost = "1 + n + n(n−1)/2 forward passes over the set (211 for 20 components)." },
     { name = "score.patching",
       sig = "gcgap.score.patching(m, clean, corrupted [, opts])",
       returns = "scores, clean_value, corrupted_value",
@@ -788,7 +821,7 @@ print(tr.steps, tr.accuracy)]=],
       sig = "E.analyse(m, task, seed, p [, opts])",
       returns = "record",
       text = "The whole measurement of one trained model as preset `p` says: OOD length, G (raw and per-param), C, ρ, Δ, classes, a bootstrap over the evaluation set, and pruning. " ..
-        "The record is a plain table: task, seed, preset, components, ood = {length, accuracies}, valid (false, with a `note`, when there is no OOD length or G or C is constant; the record then stops after ood, or has no rho, delta and classes), G = {raw, per_param}, base_accuracy, C, rho, delta, classes (each {raw, per_param}), bootstrap = {resamples, rho_interval, hero_stability, bloat_stability} (with fixed sets, zslice_defect off and bootstrap > 0), pruning = {baseline = {ood, id}, raw = {heroes, bloats}, per_param}, seconds. " ..
+        "The record is a plain table: task, seed, preset, components, ood = {length, accuracies}, valid (false, with a `note`, when there is no OOD length or G or C is constant; the record then stops after ood, or has no rho, delta and classes), G = {raw, per_param}, base_accuracy, C, rho, delta, classes (each {raw, per_param}), bootstrap = {resamples, rho_interval, hero_stability, bloat_stability} (with fixed sets, zslice_defect off and bootstrap > 0), pruning = {baseline = {ood, id}, raw = {heroes, bloats}, per_param}, samples (per-sample exact match strings, with keep_samples), joint = {raw = {heroes, bloats}, per_param} and interactions = {components, singles, matrix} (with interactions), seconds. " ..
         "`opts.status(text)` is called at each stage.",
       opts = { { "status", "nil", "function(text) called with the stage's name" } },
       example = [=[local E = require "gcgap.experiment"

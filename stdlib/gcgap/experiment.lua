@@ -33,6 +33,8 @@ E.presets = {
     id_size = 200,
     zslice_defect = false, whole_wv = false,
     bootstrap = 200,                             -- resamples of the evaluation set
+    keep_samples = true,                         -- per-sample results in the record (cross-run bootstraps)
+    interactions = true,                         -- joint Hero/Bloat ablations and the pairwise matrix
   },
 }
 E.presets["paper-code"] = setmetatable({
@@ -281,6 +283,17 @@ function E.analyse(m, task, seed, p, opts)
   local base, each = samples.base, samples
   rec.base_accuracy = b0
   rec.C = C
+  -- per-sample exact match under each ablation, for a bootstrap over samples across runs
+  -- (a string of 0 and 1 per component; "base": nothing ablated)
+  if p.keep_samples then
+    local function bits(list)
+      local t = {}
+      for i, v in ipairs(list) do t[i] = v and "1" or "0" end
+      return table.concat(t)
+    end
+    rec.samples = { base = bits(base) }
+    for _, c in ipairs(comps) do rec.samples[c] = bits(each[c]) end
+  end
   -- ρ, Δ, classes (both normalisations)
   rec.rho, rec.delta, rec.classes = {}, {}, {}
   for _, norm in ipairs{ "raw", "per_param" } do
@@ -346,6 +359,28 @@ function E.analyse(m, task, seed, p, opts)
       rec.pruning[norm] = { heroes = E.prune(m, first_two(heroes), means, ood.set, id_set),
                             bloats = E.prune(m, first_two(bloats), means, ood.set, id_set) }
     end
+  end
+  -- joint ablation of every Hero and every Bloat (v3: the Bloats together do far more damage
+  -- than the sum of their single ablations), and the pairwise interaction matrix
+  if p.interactions then
+    status("joint ablations")
+    rec.joint = {}
+    for _, norm in ipairs{ "raw", "per_param" } do
+      local cl = rec.classes[norm]
+      if cl then
+        rec.joint[norm] = {}
+        for _, kind in ipairs{ "heroes", "bloats" } do
+          if #cl[kind] >= 2 then
+            local j = gc.score.joint(m, ood.set, cl[kind], { means = means })
+            rec.joint[norm][kind] = { components = j.components, joint = j.joint, sum = j.sum, ratio = j.ratio,
+                                      singles = j.singles, leave_one_out = j.leave_one_out }
+          end
+        end
+      end
+    end
+    status("interactions")
+    local I = gc.score.interactions(m, ood.set, { means = means })
+    rec.interactions = { components = I.components, singles = I.singles, matrix = I.matrix }
   end
   rec.seconds = gc.clock() - t0
   return rec
