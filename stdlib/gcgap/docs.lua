@@ -40,7 +40,7 @@ return {
       "experiment.gap_and_classes", "experiment.prune", "experiment.cache_key", "experiment.write_file",
     } },
     { title = "Reports (report = require \"gcgap.report\")", names = {
-      "report.summary", "report.markdown", "report.csv", "report.by_task", "report.frequencies",
+      "verdict.rows", "verdict.noise", "verdict.markdown", "report.summary", "report.markdown", "report.csv", "report.by_task", "report.frequencies",
       "report.svg_rho", "report.svg_scatter", "report.svg_layers", "report.svg_pruning",
     } },
     { title = "Files and utilities", names = {
@@ -886,15 +886,43 @@ print(r.ood, r.id)]=],
         "Each entry is {task, runs, valid, invalid_seeds, raw = {mean, std, min, max, n, heroes, bloats, negative}, per_param = {...}}; std is the sample standard deviation (nil with fewer than 2 runs).",
       example = [=[local report = require "gcgap.report"
 for _, s in ipairs(report.summary(records)) do print(s.task, s.raw.mean, s.raw.std, s.raw.n) end]=] },
+    { name = "verdict.rows",
+      sig = "V.rows(records [, opts])",
+      returns = "rows, noise",
+      text = "The paper's claims, answered: one row per claim of each version (v1, v2, v3) with the paper's figure, our statistic, a 95% interval, a test where one fits, and a word (reproduced, not reproduced, inconclusive) with its reason. " ..
+        "Intervals for mean ρ come from a two-level bootstrap (seeds, and the evaluation samples within each seed, from the records' per-sample results); the rest from a bootstrap over runs; task gaps use a permutation test and Hero-vs-Bloat pruning a paired sign-flip test.",
+      opts = {
+        { "resamples", "1000", "bootstrap and permutation draws" },
+        { "seed", "1", "fixes the draws" },
+      },
+      example = [=[local V = require "gcgap.verdict"
+for _, r in ipairs(V.rows(records)) do print(r.version, r.claim, r.word) end]=],
+      cost = "a few seconds for 60 runs at 1000 resamples (in Lua)." },
+    { name = "verdict.noise",
+      sig = "V.noise(records [, opts])",
+      returns = "{[task] = {[norm] = {n, mean, interval, sd_both, sd_seeds, sd_samples}}}",
+      text = "Where the noise in each task's mean ρ comes from: the spread of the bootstrap mean when seeds are resampled, when the samples within each seed are, and both. " ..
+        "Takes the options of V.rows.",
+      example = [=[local z = (require "gcgap.verdict").noise(records).sort.raw
+print(z.sd_seeds, z.sd_samples)]=] },
+    { name = "verdict.markdown",
+      sig = "V.markdown(records [, opts])",
+      returns = "string",
+      text = "The Verdict section of a report (Markdown): the rows of V.rows, the noise table, and, when there are more runs than the paper's ten seeds, each verdict recomputed on the paper's ten seeds alone and which ones change. " ..
+        "Takes the options of V.rows.",
+      example = [=[io.write((require "gcgap.verdict").markdown(records))]=] },
     { name = "report.markdown",
       sig = "report.markdown(records [, opts])",
       returns = "string",
       text = "The reproduction's report as Markdown text, from run records. " ..
-        "It has Table 1 (ρ per task and normalisation beside the paper's figures), the most frequent Heroes and Bloats, pruning, seed-by-seed tables with bootstrap intervals, and optionally the decomposition and figures. " ..
-        "Some of its prose states the default protocol (50 batches of 64, |Δ| ≥ 6, an ID set of 200 samples) whatever the records' preset was.",
+        "It has the Verdict (gcgap.verdict, with 10 or more seeds per task), Table 1 (ρ per task and normalisation beside each version's figures), the most frequent Heroes and Bloats, pruning (means over the runs that have Heroes or Bloats, with n), seed-by-seed tables with bootstrap intervals (in runs.csv past 40 runs), and optionally the decomposition and figures. " ..
+        "With fewer than 10 seeds per task it says it is preliminary and sets no totals beside the paper's.",
       opts = {
         { "title", '"The Gradient-Causal Gap, reproduced by gcgap"', "the heading" },
         { "preset", '"?"', "the preset's name, for the text" },
+        { "p", "nil", "the preset table, whose settings the text states (batches, threshold, ID set size)" },
+        { "verdict", "true", "false leaves the Verdict section out" },
+        { "resamples", "1000", "the verdict's bootstrap draws" },
         { "seconds", "nil", "time taken, for the text" },
         { "decomposition", "nil", "rows {label =, summary = {task = report.summary entry}}" },
         { "figures", "nil", "list of {file =, caption =} to link" },

@@ -34,7 +34,8 @@ function H.public()
   end
   walk("", gc, 0)
   out["pretty.format"], out["pretty.print"] = gc.pretty.format, gc.pretty.print
-  for modname, short in pairs { ["gcgap.experiment"] = "experiment", ["gcgap.report"] = "report", ["gcgap.json"] = "json" } do
+  for modname, short in pairs { ["gcgap.experiment"] = "experiment", ["gcgap.report"] = "report", ["gcgap.json"] = "json",
+                                 ["gcgap.verdict"] = "verdict" } do
     local mod = require(modname)
     for k, v in pairs(mod) do
       if type(k) == "string" and type(v) == "function" then out[short .. "." .. k] = v end

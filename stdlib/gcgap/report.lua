@@ -8,9 +8,10 @@ local M = {}
 
 -- The paper's figures (docs/protocol.md), to print beside ours.
 M.paper = {
-  reverse = { rho_v1 = "0.726 ± 0.121, range [0.47, 0.88]", rho_v2 = "0.59", counts_v1 = "7 / 17",
+  reverse = { rho_v1 = "0.726 ± 0.121, range [0.47, 0.88]", rho_v2 = "0.59", rho_v3 = "0.72", counts_v1 = "7 / 17",
               prune_heroes = "−35.0 pts (seed 2020)", prune_bloats = "−27.0 pts (seed 2020)", seed = 2020 },
   sort = { rho_v1 = "0.318 ± 0.241, range [−0.11, 0.73]", rho_v2 = "0.07 (four seeds negative, min −0.34)",
+           rho_v3 = "0.27 (worst seed −0.18)",
            counts_v1 = "33 / 36", prune_heroes = "−32.0 pts (seed 456)", prune_bloats = "+3.5 pts (seed 456)", seed = 456 },
 }
 
@@ -99,12 +100,15 @@ end
 
 --- One CSV line per run.
 function M.csv(records)
-  local lines = { "task,seed,preset,valid,train_steps,ood_length,base_accuracy,rho_raw,rho_per_param,heroes_raw,bloats_raw,heroes_per_param,bloats_per_param" }
+  local lines = { "task,seed,preset,valid,train_steps,ood_length,base_accuracy,rho_raw,rho_per_param,heroes_raw,bloats_raw,heroes_per_param,bloats_per_param,rho_raw_lo,rho_raw_hi,rho_per_param_lo,rho_per_param_hi,bloat_joint_ratio_raw" }
   for _, r in ipairs(records) do
     local function cls(norm, k) return r.classes and r.classes[norm] and table.concat(r.classes[norm][k], " ") or "" end
+    local function iv(norm, i) local b = r.bootstrap and r.bootstrap.rho_interval[norm]; return b and b[i] or "" end
     lines[#lines + 1] = table.concat({ r.task, r.seed, r.preset, tostring(r.valid), r.train and r.train.steps or "",
       r.ood.length or "", r.base_accuracy or "", r.rho and r.rho.raw or "", r.rho and r.rho.per_param or "",
-      cls("raw", "heroes"), cls("raw", "bloats"), cls("per_param", "heroes"), cls("per_param", "bloats") }, ",")
+      cls("raw", "heroes"), cls("raw", "bloats"), cls("per_param", "heroes"), cls("per_param", "bloats"),
+      iv("raw", 1), iv("raw", 2), iv("per_param", 1), iv("per_param", 2),
+      r.joint and r.joint.raw and r.joint.raw.bloats and r.joint.raw.bloats.ratio or "" }, ",")
   end
   return table.concat(lines, "\n") .. "\n"
 end
@@ -276,12 +280,25 @@ function M.markdown(records, opts)
   local out = {}
   local function w(s) out[#out + 1] = s or "" end
   local summary = M.summary(records)
+  local p = opts.p or {}
+  local seeds_per_task = 0
+  for _, x in ipairs(summary) do seeds_per_task = math.max(seeds_per_task, x.runs) end
+  local preliminary = seeds_per_task < 10
   w("# " .. (opts.title or "The Gradient-Causal Gap, reproduced by gcgap"))
   w()
-  w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with average ranks, classes at |Δ| ≥ 6 (strict > for paper-code), and pruning.",
-    opts.preset or "?", #records, "50 batches of 64"))
+  w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s batches of %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with %s ranks, classes at |Δ| %s %s, and pruning.",
+    opts.preset or "?", #records, tostring(p.grad and p.grad.batches or 50), tostring(p.grad and p.grad.batch or 64),
+    p.ranks or "average", p.strict and ">" or "≥", tostring(p.threshold or 6)))
   if opts.seconds then w(string.format("This report took %.0f s to produce (cached models and runs are reused).", opts.seconds)) end
   w()
+  if preliminary then
+    w(string.format("**Preliminary: %d seed(s) per task.** The paper's figures come from 10 seeds per task; totals over fewer seeds are not comparable with them and are not set beside them here.", seeds_per_task))
+    w()
+  end
+  if opts.verdict ~= false and not preliminary then
+    local V = require "gcgap.verdict"
+    w(V.markdown(records, { resamples = opts.resamples or 1000 }))
+  end
   w("## Table 1: the gap, per task")
   w()
   w("| task | G | valid runs | mean ρ ± std | range | runs with ρ < 0 | Heroes / Bloats | the paper |")
@@ -290,7 +307,8 @@ function M.markdown(records, opts)
     for _, norm in ipairs(NORMS) do
       local x = s[norm]
       local paper = M.paper[s.task]
-      local ref = paper and (norm == "raw" and (paper.rho_v1 .. "; H/B " .. paper.counts_v1) or paper.rho_v2) or "–"
+      local ref = paper and (norm == "raw" and ("v1: " .. paper.rho_v1 .. (preliminary and "" or ("; H/B " .. paper.counts_v1)) .. "; v3: " .. paper.rho_v3)
+                             or ("v2: " .. paper.rho_v2)) or "–"
       w(string.format("| %s | %s | %d of %d | %s ± %s | [%s, %s] | %d | %d / %d | %s |", s.task, M.norm_label[norm], x.n, s.runs,
         fmt(x.mean), fmt(x.std), fmt(x.min, 2), fmt(x.max, 2), x.negative, x.heroes, x.bloats, ref))
     end
@@ -316,7 +334,8 @@ function M.markdown(records, opts)
   w()
   w("## Tables 2 and 6: pruning (the two Heroes, then the two Bloats, ablated together)")
   w()
-  w("Accuracy change in points against the unablated model, OOD and ID (ID: 200 samples of lengths 3..7 with the OOD set's means). Mean over valid runs, and the paper's seed alone.")
+  w(string.format("Accuracy change in points against the unablated model, OOD and ID (ID: %s samples of the training lengths with the OOD set's means). Mean over the valid runs that have Heroes (Bloats), with their number n: a run without any is left out, not counted as 0. The paper's figures (v1) are for one seed.",
+    tostring(p.id_size or 200)))
   w()
   w("The public code prunes in the seed with the most Heroes + Bloats (its model retrained: with a fixed seed, the same model here); that seed is given too.")
   w()
@@ -338,8 +357,10 @@ function M.markdown(records, opts)
       for _, r in ipairs(groups[task]) do
         if r.valid and r.pruning and r.pruning[norm] then
           for _, kind in ipairs{ "heroes", "bloats" } do
-            for _, set in ipairs{ "ood", "id" } do
-              table.insert(acc[kind][set], 100 * (r.pruning[norm][kind][set] - r.pruning.baseline[set]))
+            if #r.pruning[norm][kind].components > 0 then
+              for _, set in ipairs{ "ood", "id" } do
+                table.insert(acc[kind][set], 100 * (r.pruning[norm][kind][set] - r.pruning.baseline[set]))
+              end
             end
           end
           if M.paper[task] and r.seed == M.paper[task].seed then
@@ -348,7 +369,7 @@ function M.markdown(records, opts)
           end
         end
       end
-      local function m(l) local v = mean_std(l); return v and string.format("%+.1f", v) or "–" end
+      local function m(l) local v = mean_std(l); return v and string.format("%+.1f (n=%d)", v, #l) or "– (n=0)" end
       local paper = M.paper[task]
       w(string.format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", task, M.norm_label[norm], m(acc.heroes.ood), m(acc.heroes.id),
         m(acc.bloats.ood), m(acc.bloats.id), seedline, mostline, paper and (paper.prune_heroes .. " / " .. paper.prune_bloats) or "–"))
@@ -357,6 +378,11 @@ function M.markdown(records, opts)
   w()
   w("## Tables 4 and 5: seed by seed")
   w()
+  if #records > 40 then
+    w(string.format("%d runs: the seed-by-seed table is `runs.csv` (one line per run, with the bootstrap intervals and classes).", #records))
+    w()
+  end
+  if #records <= 40 then
   w("| task | seed | train steps | OOD N | base acc | ρ raw [95% bootstrap] | ρ per-param [95%] | Heroes (raw) | Bloats (raw) | Heroes (per-param) | Bloats (per-param) |")
   w("|---|---|---|---|---|---|---|---|---|---|---|")
   for _, r in ipairs(records) do
@@ -387,6 +413,7 @@ function M.markdown(records, opts)
   w()
   w("Percentages after a class member: how often it stays in its class when the OOD evaluation set is resampled (bootstrap over samples); the interval after ρ comes from the same resamples.")
   w()
+  end
   if opts.decomposition then
     w("## What each measurement choice does to ρ (same trained models)")
     w()
@@ -413,8 +440,13 @@ function M.markdown(records, opts)
   for _, s in ipairs(summary) do
     local p = M.paper[s.task]
     if p and s.raw.mean then
-      w(string.format("- %s: mean ρ %.2f with raw G (paper v1: %s) and %.2f with per-param G (paper v2: %s); %d Heroes and %d Bloats with raw G over %d valid runs (paper v1: %s over 10 seeds).",
-        s.task, s.raw.mean, p.rho_v1, s.per_param.mean or 0 / 0, p.rho_v2, s.raw.heroes, s.raw.bloats, s.raw.n, p.counts_v1))
+      if preliminary then
+        w(string.format("- %s: mean ρ %.2f with raw G and %.2f with per-param G over %d valid run(s) (preliminary: too few seeds to compare with the paper's 10-seed figures).",
+          s.task, s.raw.mean, s.per_param.mean or 0 / 0, s.raw.n))
+      else
+        w(string.format("- %s: mean ρ %.2f with raw G (paper v1: %s; v3: %s) and %.2f with per-param G (paper v2: %s); %d Heroes and %d Bloats with raw G over %d valid runs (paper v1: %s over 10 seeds).",
+          s.task, s.raw.mean, p.rho_v1, p.rho_v3, s.per_param.mean or 0 / 0, p.rho_v2, s.raw.heroes, s.raw.bloats, s.raw.n, p.counts_v1))
+      end
     end
   end
   w()
