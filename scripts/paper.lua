@@ -213,15 +213,27 @@ end
 local n_layers = 4
 for _, task in ipairs(opts.tasks) do
   for _, norm in ipairs{ "raw", "per_param" } do
-    figure(string.format("fig1-%s-%s.svg", task, norm), string.format("Figure 1: %s, %s against C", task, R.norm_label[norm]),
+    figure(string.format("fig1-%s-%s.svg", task, norm),
+      string.format("Figure 1: %s, rank of %s against rank of C, every component of every valid run, Heroes and Bloats marked", task, R.norm_label[norm]),
       R.svg_scatter(records, task, norm, string.format("%s: %s against C", task, R.norm_label[norm])))
   end
 end
 for _, norm in ipairs{ "raw", "per_param" } do
   figure("fig2-layers-" .. norm .. ".svg", "Figure 2: Heroes and Bloats per layer, " .. R.norm_label[norm], R.svg_layers(records, norm, n_layers))
-  figure("fig3-pruning-" .. norm .. ".svg", "Figure 3: pruning, " .. R.norm_label[norm], R.svg_pruning(records, norm))
 end
-figure("fig4-rho.svg", "Figure 4: ρ per seed and task", R.svg_rho(records))
+for _, norm in ipairs{ "raw", "per_param" } do
+  figure("fig3-pruning-" .. norm .. ".svg", "Figure 3: pruning, " .. R.norm_label[norm] .. ": OOD accuracy change per run, mean and n",
+    R.svg_pruning(records, norm))
+end
+figure("fig4-rho.svg", "Figure 4: ρ per run with its bootstrap interval, per task and G, beside the paper's v1, v2 and v3 means",
+  R.svg_rho(records))
+figure("fig5-joint.svg", "Figure 5: all raw-G Bloats of a run ablated together against the sum of their single effects, with y = x and v3's y = 14x",
+  R.svg_joint(records))
+for _, task in ipairs(opts.tasks) do
+  figure(string.format("fig6-interactions-%s.svg", task),
+    string.format("Figure 6: %s, pairwise interactions (joint effect − the two single effects), mean over the valid runs", task),
+    R.svg_interactions(records, task))
+end
 
 E.write_file(opts.out .. "/runs.csv", R.csv(records))
 E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, summary = R.summary(records),

@@ -101,8 +101,9 @@ extension Transformer {
         public var leaveOneOut: [Component: Double]
         /// Σ of the single effects.
         public var sumOfSingles: Double { singles.values.reduce(0, +) }
-        /// joint / Σ singles: > 1 super-additive (redundant members), nil when Σ = 0.
-        public var ratio: Double? { sumOfSingles != 0 ? joint / sumOfSingles : nil }
+        /// joint / Σ singles: > 1 super-additive (redundant members); nil when Σ ≤ 0 (the
+        /// members alone do no net damage, and a ratio would mean nothing).
+        public var ratio: Double? { sumOfSingles > 0 ? joint / sumOfSingles : nil }
     }
 
     /// Effect of a hook set under `metric`, oriented so that larger = more damage.

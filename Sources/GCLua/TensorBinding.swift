@@ -230,7 +230,15 @@ enum TensorBinding {
                 lua_pushnil(c.L)
                 while lua_next(c.L, 2) != 0 {
                     defer { c.state.pop() }
-                    guard let name = c.state.string(at: -2) else { c.state.pop(); throw c.argError(2, "tensor names (string keys) expected") }
+                    guard lua_type(c.L, -2) == LUA_TSTRING else { c.state.pop(); throw c.argError(2, "tensor names (string keys) expected") }
+                    var len = 0
+                    let raw = lua_tolstring(c.L, -2, &len)!
+                    guard let name = String(validating: UnsafeRawBufferPointer(start: raw, count: len), as: UTF8.self) else {
+                        c.state.pop(); throw c.argError(2, "tensor names must be UTF-8 text (a safetensors header is JSON)")
+                    }
+                    guard name != "__metadata__", !name.isEmpty else {
+                        c.state.pop(); throw c.argError(2, "'\(name)' cannot be a tensor name (reserved by the safetensors format)")
+                    }
                     guard let t = c.state.object(at: -1, GCTypes.tensor) else {
                         let got = c.state.typeName(at: -1); c.state.pop(2)
                         throw c.argError(2, "'\(name)': tensor expected, got \(got)")
