@@ -132,6 +132,7 @@ extension Transformer {
         try checkComponent(head)
         let zc = Component.headZ(layer: l, head: h), dh = config.dHead
         guard means.values[zc] != nil else { throw GCError("no mean for \(zc)") }
+        guard means.width(zc) == dh else { throw GCError("the mean of \(zc) has width \(means.width(zc)), this model's d_head is \(dh)") }
         return (.attention(layer: l), { out in
             for s in 0..<(out.offsets.count - 1) {
                 for t in out.offsets[s]..<out.offsets[s + 1] {

@@ -247,6 +247,11 @@ struct ReadingTests {
             ("return json.decode('[1-2, 3]')", "bad number '1-2'"),
             ("return json.decode('\"\\\\udc00\"')", "lone surrogate"),
             ("return gc.tensor{0/0}", "finite number expected"),
+            // found by the API fuzzer
+            ("return gc.save_tensors(os.tmpname(), {['\\255'] = gc.tensor{1}})", "tensor names must be UTF-8"),
+            ("return gc.save_tensors(os.tmpname(), {__metadata__ = gc.tensor{1}})", "reserved by the safetensors format"),
+            ("local b = task:batch{size = 2, length = 3}; return gc.score.causal(m, b, {means = gc.means(m, b), per_position = true, zslice_defect = true})", "needs gcgap.means(m, set, {z = true})"),
+            ("local b = task:batch{size = 2, length = 3}; local big = gc.model{n_layers = 1, n_heads = 2, d_model = 8, d_head = 8, d_mlp = 16, seed = 1}; return gc.score.causal(m, b, {means = gc.means(big, b, {z = true}), zslice_defect = true})", "width"),
         ]
         for (code, expected) in cases {
             let msg = luaError(lua, code)
