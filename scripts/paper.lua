@@ -171,9 +171,10 @@ local decomposition
 if opts.decomposition then
   local variants = {
     { label = "this protocol (" .. preset.name .. ")", records = records },
-    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0 }) },
-    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, zslice_defect = true }) },
-    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, whole_wv = true }) },
+    -- (ρ only: no bootstrap, per-sample results or interaction matrices for these)
+    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false }) },
+    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false, zslice_defect = true }) },
+    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false, whole_wv = true }) },
   }
   decomposition = {}
   for vi, v in ipairs(variants) do
