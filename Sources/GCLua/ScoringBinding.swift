@@ -201,13 +201,19 @@ enum ScoringBinding {
         return try (0..<n).map { _ in try task.batch(size: size, lengths: length, rng: &rng) }
     }
 
+    /// The `metric` option (exact match by default).
+    static func metricOption(_ o: LuaOptions) throws -> Transformer.Metric {
+        guard let name = try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) else { return .accuracy }
+        return Transformer.Metric(rawValue: name) ?? .accuracy
+    }
+
     /// The ablation options shared by joint and interactions: {ablation=, means=,
     /// per_position=, source=, metric=}; finishes the options table.
     static func ablationAndMetric(_ c: LuaCall, _ o: LuaOptions, _ i: Int32, model m: Transformer, batch b: TokenBatch,
                                   components comps: [Component]) throws -> (GCCore.Ablation, Transformer.Metric) {
         let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
         let perPosition = try o.boolean("per_position") ?? false
-        let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
+        let metric = try metricOption(o)
         var means: ComponentMeans? = nil
         if o.push("means") != LUA_TNIL {
             guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(i, "option 'means': means expected") }
@@ -263,7 +269,7 @@ enum ScoringBinding {
                 let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
                 let perPosition = try o.boolean("per_position") ?? false
                 let defect = try o.boolean("zslice_defect") ?? false
-                let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
+                let metric = try metricOption(o)
                 var means: ComponentMeans? = nil
                 if o.push("means") != LUA_TNIL {
                     guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(3, "option 'means': means expected") }
@@ -392,7 +398,7 @@ enum ScoringBinding {
             ("patching", { c in
                 let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
                 let o = try c.options(4)
-                let metric = Transformer.Metric(rawValue: try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) ?? "accuracy")!
+                let metric = try metricOption(o)
                 try o.finish()
                 let r = try c.arg(3) { try m.patchingScores(clean: clean, corrupted: corrupted, metric: metric, shouldStop: stop) }
                 c.state.pushComponentTable(r.scores)

@@ -76,20 +76,17 @@ struct CommandLineTests {
     }
 
     /// SIGINT during native training stops it between steps with "interrupted!" (exit 1).
-    @Test func ctrlCStopsNativeTraining() throws {
+    /// Runs `script` (which writes a line once its loop starts), sends SIGINT after `wait`
+    /// seconds, and returns the exit status and stderr (recording an issue if it hangs).
+    func interrupt(_ script: String, after wait: useconds_t) throws -> (status: Int32, stderr: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: gcgapBinary)
-        p.arguments = ["-e", """
-            local m = gcgap.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}
-            io.stdout:write("training\\n"); io.stdout:flush()
-            m:train(gcgap.task.reverse(), {steps = 10000000, quiet = true, target = false})
-            print("not reached")
-            """]
+        p.arguments = ["-e", script]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
-        _ = out.fileHandleForReading.availableData // "training": the native loop is running
-        usleep(500_000)
+        _ = out.fileHandleForReading.availableData // the loop is running
+        usleep(wait)
         kill(p.processIdentifier, SIGINT)
         let deadline = Date().addingTimeInterval(10)
         while p.isRunning && Date() < deadline { usleep(20_000) }
@@ -99,36 +96,30 @@ struct CommandLineTests {
         }
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 1)
-        #expect(e.hasPrefix("gcgap: interrupted!"), "stderr: \(e)")
+        return (p.terminationStatus, e)
+    }
+
+    @Test func ctrlCStopsNativeTraining() throws {
+        let r = try interrupt("""
+            local m = gcgap.model{n_layers = 1, d_model = 16, n_heads = 2, d_head = 8, d_mlp = 32, seed = 1}
+            io.stdout:write("training\\n"); io.stdout:flush()
+            m:train(gcgap.task.reverse(), {steps = 10000000, quiet = true, target = false})
+            print("not reached")
+            """, after: 500_000)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("gcgap: interrupted!"), "stderr: \(r.stderr)")
     }
 
     /// SIGINT stops a Lua loop that runs inside a coroutine (the handler cannot name the
     /// coroutine's thread; the count hook every thread inherits notices the flag).
     @Test func ctrlCStopsALoopInsideACoroutine() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: gcgapBinary)
-        p.arguments = ["-e", """
+        let r = try interrupt("""
             io.stdout:write("looping\\n"); io.stdout:flush()
             coroutine.wrap(function() local i = 0; while true do i = i + 1 end end)()
             print("not reached")
-            """]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        _ = out.fileHandleForReading.availableData
-        usleep(300_000)
-        kill(p.processIdentifier, SIGINT)
-        let deadline = Date().addingTimeInterval(10)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            Issue.record("gcgap did not stop within 10 s of SIGINT")
-        }
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 1)
-        #expect(e.contains("interrupted!"), "stderr: \(e)")
+            """, after: 300_000)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("interrupted!"), "stderr: \(r.stderr)")
     }
 
     /// A write that fails (here the file-size limit, as a full disk would) is an error with
