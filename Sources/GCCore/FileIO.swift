@@ -119,6 +119,15 @@ public enum FileIO {
         try bytes.withUnsafeBytes { try writeAtomically($0, to: path) }
     }
 
+    /// The name in a directory entry, read in place: `readdir`'s record is only as long as
+    /// its name, so copying the 256-byte `d_name` field would read past it (AddressSanitizer
+    /// caught exactly that).
+    static func direntName(_ entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
+        let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+        let p = (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self)
+        return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
+    }
+
     /// `.NAME.gcgap-PID.tmp`: the temporary file of a write of NAME by process PID.
     static func temporaryName(_ name: [UInt8], pid: pid_t) -> [UInt8] {
         Array(".".utf8) + name + Array(".gcgap-\(pid).tmp".utf8)
@@ -130,9 +139,7 @@ public enum FileIO {
         guard let dir = folder.withCString({ opendir($0) }) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let entryName: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.prefix { $0 != 0 })
-            }
+            let entryName = direntName(entry)
             guard entryName.count > prefix.count + suffix.count, entryName.starts(with: prefix),
                   Array(entryName.suffix(suffix.count)) == suffix else { continue }
             let digits = entryName[prefix.count..<(entryName.count - suffix.count)]
@@ -150,7 +157,7 @@ public enum FileIO {
         defer { closedir(dir) }
         var out: [[UInt8]] = []
         while let entry = readdir(dir) {
-            let name: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            let name = direntName(entry)
             if name != [46] && name != [46, 46] { out.append(name) }
         }
         return out.sorted { $0.lexicographicallyPrecedes($1) }

@@ -374,3 +374,28 @@ struct TrainingCheckpointTests {
         #expect(out == ["true", "true", "true", "true", "false", "true", "false", "true"])
     }
 }
+
+/// gcgap.dir reads each name in place (AddressSanitizer caught the 256-byte copy of
+/// `d_name` reading past short readdir records): every name comes back exactly.
+@Suite("Folder listings")
+struct FolderListingTests {
+    @Test func namesOfEveryLengthComeBackExactly() throws {
+        let lua = try gcgapState()
+        let dir = try temporaryFolder()
+        let out = try lua.evaluate("""
+            local names = {}
+            for n = 1, 40 do
+              local name = string.rep('a', n) .. '\\255'
+              gc.write_file('\(dir)/' .. name, 'x')
+              names[#names + 1] = name
+            end
+            gc.write_file('\(dir)/' .. 'b', 'y')                  -- replaces a stale-temporary scan each time
+            table.sort(names); names[#names + 1] = 'b'
+            local got = gc.dir('\(dir)')
+            local same = #got == #names
+            for i = 1, #names do same = same and got[i] == names[i] end
+            return same, #got
+            """)
+        #expect(out == ["true", "41"])
+    }
+}

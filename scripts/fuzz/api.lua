@@ -602,6 +602,10 @@ end
 G.range01 = function(ctx)
   return pick { "{0,1}", "{0.2,0.75}", "{1,0}", "{0/0,1}", "{}", "{'a'}", "{0,1,2}", "{-1/0,1/0}", "5" }
 end
+G.tensorlist = function(ctx)
+  return pick { "{T1, T1}", "{T2, T2, T2}", "{T1, T2}", "{}", "{T1, 1}", "{TE, TE}", "{T3}", "{TN, TN}" }
+end
+
 G.ablate = function(ctx)
   if chance(0.5) then return pick(COMPS) end
   return pick { "{'L0.H0'}", "{'L0.H0','L0.MLP'}", "{}", "{1}", "{'L0.H0', 5}", "{'L9.MLP'}", "{'L0.H0','L0.H0'}", "{'L0.H0.z','L0.ATTN'}",
@@ -686,6 +690,15 @@ local SIG = {
   ["gcgap.stats.bootstrap"] = { "!seqpair", "!opts:bootstrap" },
   ["S.pretty.format"] = { "any", "opts:pretty" }, ["S.json.encode"] = { "any", "str" }, ["S.json.decode"] = { "json" },
   ["S.experiment.preset"] = { "choice:default|paper-code|x", "table" }, ["S.experiment.cache_key"] = { "task", "int", "preset" },
+  -- everything that writes takes its path from path_w (under the fuzzer's temporary prefix), so
+  -- a run never writes into the folder it was started from
+  ["gcgap.write_file"] = { "!path_w", "str" }, ["gcgap.mkdir"] = { "!path_w" }, ["gcgap.dir"] = { "path_r" },
+  ["gcgap.load_npy"] = { "path_r" }, ["METH.tensor.save_npy"] = { "self", "!path_w" },
+  ["gcgap.stack"] = { "tensorlist", "int" }, ["gcgap.blas"] = {}, ["gcgap.help"] = { "any" }, ["gcgap.hook_names"] = { "model" },
+  ["gcgap.score.joint"] = { "model", "batch", "ablate", "opts:causal" },
+  ["gcgap.score.interactions"] = { "model", "batch", "opts:causal" },
+  ["METH.tensor.slice"] = { "self", "dimarg", "int", "int" }, ["METH.tensor.index"] = { "self", "dimarg", "table" },
+  ["METH.model.run_with_cache"] = { "self", "batch", "table" }, ["METH.model.run_with_hooks"] = { "self", "batch", "table" },
   ["S.experiment.write_file"] = { "!path_w", "str" }, ["S.experiment.train"] = { "etask", "int", "!preset", "!opts:etrain" },
   ["S.experiment.gap_and_classes"] = { "!scorepair", "preset" }, ["S.experiment.prune"] = { "model", "ablate", "means", "batch", "batch" },
   ["S.experiment.analyse"] = { "model", "etask", "int", "!preset", "opts:eanalyse" },
