@@ -239,7 +239,7 @@ end
 E.write_file(opts.out .. "/runs.csv", R.csv(records))
 E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, summary = R.summary(records),
   decomposition = decomposition }, " "))
-E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition,
+E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition, resamples = 400,
   figures = figures, seconds = gc.clock() - t0 }))
 print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))
 end

@@ -428,7 +428,7 @@ function V.markdown(records, opts)
   local rows, noise = V.rows(records, opts)
   local out = { "## Verdict", "",
     "One row per claim of each version of the paper (v1 workshop text, v2 project page, v3 arXiv 2602.01442v3). " ..
-    "Intervals are 95%: for ρ a two-level bootstrap (seeds, and the evaluation samples within each seed), for the rest a bootstrap over runs; " ..
+    string.format("Intervals are 95%%, from %d resamples: for ρ a two-level bootstrap (seeds, and the evaluation samples within each seed), for the rest a bootstrap over runs; ", opts.resamples or 1000) ..
     "“reproduced” means our interval agrees with the claim, “not reproduced” that it excludes it, “inconclusive” neither.", "" }
   local ten = {}
   local paper_seeds = { [42] = true, [123] = true, [456] = true, [789] = true, [1010] = true, [2020] = true,
