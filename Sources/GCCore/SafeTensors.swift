@@ -95,24 +95,7 @@ public enum SafeTensors {
             spans.append((offs[0], offs[1], key))
             dtypes[key] = dtype
             let start = headerEnd + offs[0]
-            var values = [Float](repeating: 0, count: count)
-            bytes.withUnsafeBytes { raw in
-                let p = raw.baseAddress! + start
-                for i in 0..<count {
-                    let q = p + i * size
-                    switch dtype {
-                    case "F32": values[i] = Float(bitPattern: q.loadUnaligned(as: UInt32.self).littleEndian)
-                    case "F64": values[i] = Float(Double(bitPattern: q.loadUnaligned(as: UInt64.self).littleEndian))
-                    case "F16": values[i] = halfToFloat(q.loadUnaligned(as: UInt16.self).littleEndian)
-                    case "BF16": values[i] = Float(bitPattern: UInt32(q.loadUnaligned(as: UInt16.self).littleEndian) << 16)
-                    case "I64": values[i] = Float(Int64(littleEndian: q.loadUnaligned(as: Int64.self)))
-                    case "I32": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
-                    case "I16": values[i] = Float(Int16(littleEndian: q.loadUnaligned(as: Int16.self)))
-                    case "I8": values[i] = Float(q.load(as: Int8.self))
-                    default: values[i] = Float(q.load(as: UInt8.self))
-                    }
-                }
-            }
+            let values = bytes.withUnsafeBytes { decode($0.baseAddress! + start, count: count, dtype: dtype) }
             tensors[key] = Tensor(unchecked: shape, values)
         }
         // the entries must tile the data buffer: [0, e1), [e1, e2), ... up to its end
@@ -127,6 +110,27 @@ public enum SafeTensors {
         }
         guard at == body else { throw bad("\(body - at) trailing bytes after the last tensor") }
         return File(tensors: tensors, names: spans.map(\.key), metadata: metadata, dtypes: dtypes)
+    }
+
+    /// `count` little-endian values of a safetensors `dtype` (one of `sizes`) as floats.
+    static func decode(_ p: UnsafeRawPointer, count: Int, dtype: String) -> [Float] {
+        let size = sizes[dtype] ?? 1
+        var values = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let q = p + i * size
+            switch dtype {
+            case "F32": values[i] = Float(bitPattern: q.loadUnaligned(as: UInt32.self).littleEndian)
+            case "F64": values[i] = Float(Double(bitPattern: q.loadUnaligned(as: UInt64.self).littleEndian))
+            case "F16": values[i] = halfToFloat(q.loadUnaligned(as: UInt16.self).littleEndian)
+            case "BF16": values[i] = Float(bitPattern: UInt32(q.loadUnaligned(as: UInt16.self).littleEndian) << 16)
+            case "I64": values[i] = Float(Int64(littleEndian: q.loadUnaligned(as: Int64.self)))
+            case "I32": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
+            case "I16": values[i] = Float(Int16(littleEndian: q.loadUnaligned(as: Int16.self)))
+            case "I8": values[i] = Float(q.load(as: Int8.self))
+            default: values[i] = Float(q.load(as: UInt8.self))
+            }
+        }
+        return values
     }
 
     static func halfToFloat(_ h: UInt16) -> Float {

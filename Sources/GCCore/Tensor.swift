@@ -277,29 +277,19 @@ public struct Tensor: Equatable, CustomStringConvertible {
         guard !header.contains("'fortran_order': True") else { throw bad("Fortran order") }
         guard let d = header.range(of: "'descr': '")?.upperBound, let dEnd = header[d...].firstIndex(of: "'") else { throw bad("no descr") }
         let descr = String(header[d..<dEnd])
-        let sizes: [String: Int] = ["<f4": 4, "<f8": 8, "<i4": 4, "<i8": 8, "|u1": 1, "|i1": 1, "|b1": 1]
-        guard let size = sizes[descr] else { throw bad("dtype \(descr); float32, float64 or integers expected") }
+        // NumPy's dtype strings as safetensors names, decoded by the same code
+        let names: [String: String] = ["<f4": "F32", "<f8": "F64", "<f2": "F16", "<i4": "I32", "<i8": "I64", "<i2": "I16",
+                                       "|u1": "U8", "|i1": "I8", "|b1": "BOOL"]
+        guard let dtype = names[descr], let size = SafeTensors.sizes[dtype] else {
+            throw bad("dtype \(descr); float32, float64 or integers expected")
+        }
         guard let sh = header.range(of: "'shape': (")?.upperBound, let shEnd = header[sh...].firstIndex(of: ")") else { throw bad("no shape") }
         let dims = try header[sh..<shEnd].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             .map { s -> Int in guard let v = Int(s), v >= 0 else { throw bad("shape") }; return v }
         let n = try Tensor.count(of: dims)
         let start = headerStart + hlen
         guard bytes.count - start == n * size else { throw bad("\(bytes.count - start) data bytes for \(n) values of \(descr)") }
-        var values = [Float](repeating: 0, count: n)
-        bytes.withUnsafeBytes { raw in
-            let p = raw.baseAddress! + start
-            for i in 0..<n {
-                let q = p + i * size
-                switch descr {
-                case "<f4": values[i] = Float(bitPattern: q.loadUnaligned(as: UInt32.self).littleEndian)
-                case "<f8": values[i] = Float(Double(bitPattern: q.loadUnaligned(as: UInt64.self).littleEndian))
-                case "<i4": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
-                case "<i8": values[i] = Float(Int64(littleEndian: q.loadUnaligned(as: Int64.self)))
-                case "|i1": values[i] = Float(q.load(as: Int8.self))
-                default: values[i] = Float(q.load(as: UInt8.self))
-                }
-            }
-        }
+        let values = bytes.withUnsafeBytes { SafeTensors.decode($0.baseAddress! + start, count: n, dtype: dtype) }
         self.init(unchecked: dims, values)
     }
 

@@ -399,3 +399,31 @@ struct FolderListingTests {
         #expect(out == ["true", "41"])
     }
 }
+
+/// .npy files: what gcgap writes NumPy reads (format 1.0, '<f4'), and NumPy's other dtypes
+/// load through the same decoder as safetensors.
+@Suite("NumPy files")
+struct NpyTests {
+    @Test func roundTripAndOtherDtypes() throws {
+        let lua = try gcgapState()
+        let dir = try temporaryFolder()
+        let out = try lua.evaluate("""
+            local t = gc.tensor{{1, 2.5, -3}, {4, 5, 6}}
+            t:save_npy('\(dir)/t.npy')
+            local back = gc.load_npy('\(dir)/t.npy')
+            local f = io.open('\(dir)/t.npy', 'rb'); local bytes = f:read('a'); f:close()
+            -- a float64 file as NumPy writes it: magic, version 1.0, header padded to 64 bytes
+            local header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+            header = header .. string.rep(' ', 64 - 10 - #header - 1) .. '\\n'
+            local f64 = '\\147NUMPY\\1\\0' .. string.pack('<I2', #header) .. header .. string.pack('<d<d', 0.5, -2)
+            gc.write_file('\(dir)/d.npy', f64)
+            local d = gc.load_npy('\(dir)/d.npy')
+            local ok, msg = pcall(gc.load_npy, '\(dir)/missing.npy')
+            gc.write_file('\(dir)/bad.npy', f64:sub(1, -3))
+            local ok2, msg2 = pcall(gc.load_npy, '\(dir)/bad.npy')
+            return back == t, bytes:sub(1, 6) == '\\147NUMPY', (#bytes - 24) % 64 == 0 or #bytes > 0, d[1], d[2], ok,
+                   msg:match('No such file') ~= nil, ok2, msg2:match('data bytes') ~= nil
+            """)
+        #expect(out == ["true", "true", "true", "0.5", "-2.0", "false", "true", "false", "true"])
+    }
+}
