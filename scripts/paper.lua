@@ -172,9 +172,9 @@ if opts.decomposition then
   local variants = {
     { label = "this protocol (" .. preset.name .. ")", records = records },
     -- (ρ only: no bootstrap, per-sample results or interaction matrices for these)
-    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false }) },
-    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false, zslice_defect = true }) },
-    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, interactions = false, whole_wv = true }) },
+    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false }) },
+    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, zslice_defect = true }) },
+    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, whole_wv = true }) },
   }
   decomposition = {}
   for vi, v in ipairs(variants) do
