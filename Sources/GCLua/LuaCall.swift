@@ -134,6 +134,22 @@ public struct LuaCall {
         return LuaOptions(call: self, index: lua_absindex(L, i))
     }
 
+    /// A list of integers (a sequence table) at `i`.
+    public func integerList(_ i: Int32) throws -> [Int] {
+        try table(i)
+        let t = lua_absindex(L, i)
+        var out: [Int] = []
+        for k in 0..<rawLength(t) {
+            lua_rawgeti(L, t, lua_Integer(k + 1))
+            var ok: Int32 = 0
+            let v = lua_tointegerx(L, -1, &ok)
+            state.pop()
+            guard ok != 0 else { throw argError(i, "integer expected at index \(k + 1)") }
+            out.append(Int(v))
+        }
+        return out
+    }
+
     /// A list of strings (a sequence table) at `i`.
     public func stringList(_ i: Int32) throws -> [String] {
         try table(i)

@@ -54,15 +54,7 @@ enum TensorBinding {
                 let t = try this(c)
                 var shape: [Int] = []
                 if c.type(2) == LUA_TTABLE {
-                    let n = c.rawLength(2)
-                    for k in 0..<n {
-                        lua_rawgeti(c.L, 2, lua_Integer(k + 1))
-                        var ok: Int32 = 0
-                        let v = lua_tointegerx(c.L, -1, &ok)
-                        c.state.pop()
-                        guard ok != 0 else { throw c.argError(2, "integer expected at index \(k + 1)") }
-                        shape.append(Int(v))
-                    }
+                    shape = try c.integerList(2)
                 } else {
                     for i in 2...max(2, c.count) where i <= c.count { shape.append(try c.integer(i)) }
                 }
@@ -81,17 +73,8 @@ enum TensorBinding {
                 // t:index(d, {i1, i2, ...}): the entries at those indices along dimension d
                 let t = try this(c)
                 guard let axis = try axisArg(c, t) else { throw c.typeError(2, "number") }
-                try c.table(3)
-                let n = c.rawLength(3)
-                var idx: [Int] = []
-                for k in 0..<n {
-                    lua_rawgeti(c.L, 3, lua_Integer(k + 1))
-                    var ok: Int32 = 0
-                    let v = lua_tointegerx(c.L, -1, &ok)
-                    c.state.pop()
-                    guard ok != 0 else { throw c.argError(3, "integer expected at index \(k + 1)") }
-                    idx.append(Int(v) - 1)
-                }
+                // 1-based to 0-based; Int.min (no 0-based form) becomes an out-of-range index
+                let idx = try c.integerList(3).map { $0 == Int.min ? -1 : $0 - 1 }
                 c.state.pushTensor(try c.arg(3) { try t.gather(axis: axis, idx) }); return 1 }),
             ("save_npy", { c in
                 let t = try this(c), path = try c.path(2)
