@@ -52,7 +52,8 @@ func layernormForward(_ out: FPtr, _ mean: FPtr, _ rstd: FPtr, _ inp: CFPtr,
     }
 }
 
-func layernormBackward(_ dinp: FPtr, _ dw: FPtr, _ db: FPtr, _ dout: CFPtr, _ inp: CFPtr,
+/// dinp += d(LN)/d(inp)ᵀ·dout; dw and db (when given) accumulate the weight's and bias's gradients.
+func layernormBackward(_ dinp: FPtr, _ dw: FPtr?, _ db: FPtr?, _ dout: CFPtr, _ inp: CFPtr,
                        _ w: CFPtr, _ mean: CFPtr, _ rstd: CFPtr, _ T: Int, _ D: Int) {
     let invD = 1 / Float(D)
     for t in 0..<T {
@@ -61,12 +62,19 @@ func layernormBackward(_ dinp: FPtr, _ dw: FPtr, _ db: FPtr, _ dout: CFPtr, _ in
         let (sumWG, sumWGX) = vLayernormSums(w, g, x, m, D)
         let dnormMean = sumWG * invD
         let dnormNormMean = sumWGX * s * invD
-        for i in 0..<D {
-            let xhat = (x[i] - m) * s
-            let dnorm = w[i] * g[i]
-            db[i] += g[i]
-            dw[i] += xhat * g[i]
-            dx[i] += (dnorm - dnormMean - xhat * dnormNormMean) * s
+        if let dw = dw, let db = db {
+            for i in 0..<D {
+                let xhat = (x[i] - m) * s
+                let dnorm = w[i] * g[i]
+                db[i] += g[i]
+                dw[i] += xhat * g[i]
+                dx[i] += (dnorm - dnormMean - xhat * dnormNormMean) * s
+            }
+        } else {
+            for i in 0..<D {
+                let xhat = (x[i] - m) * s
+                dx[i] += (w[i] * g[i] - dnormMean - xhat * dnormNormMean) * s
+            }
         }
     }
 }

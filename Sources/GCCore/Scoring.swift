@@ -72,20 +72,35 @@ extension Transformer {
                              metric: Metric = .accuracy, sets: [Component: TokenBatch] = [:],
                              hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
                              shouldStop: () -> Bool = { false }) throws -> CausalScores {
-        let kl = metric == .kl
+        try causalScores(batch, ablation: ablation, components: components, metrics: [metric], sets: sets,
+                         hookFor: hookFor, shouldStop: shouldStop)[0]
+    }
+
+    /// C under several metrics from the same passes (one forward pass per component).
+    public func causalScores(_ batch: TokenBatch, ablation: Ablation, components: [Component]? = nil,
+                             metrics: [Metric], sets: [Component: TokenBatch] = [:],
+                             hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
+                             shouldStop: () -> Bool = { false }) throws -> [CausalScores] {
+        guard !metrics.isEmpty else { throw GCError("no metric to score by") }
+        let kl = metrics.contains(.kl)
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let baseEval = try evaluate(batch, logProbs: kl)
-        var ablated: [Component: Double] = [:], correct: [Component: [Bool]] = [:]
+        var results = metrics.map { m in
+            CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
+        }
         for comp in components ?? config.components {
             if shouldStop() { throw GCError.interrupted }
             let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
             let e = try evaluate(sets[comp] ?? batch, hooks: [hook], logProbs: kl)
-            ablated[comp] = kl ? Transformer.meanKL(baseEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
-                               : e.value(metric)
-            correct[comp] = e.correct
+            for k in results.indices {
+                let m = results[k].metric
+                results[k].ablated[comp] = m == .kl
+                    ? Transformer.meanKL(baseEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
+                    : e.value(m)
+                results[k].correct[comp] = e.correct
+            }
         }
-        return CausalScores(metric: metric, base: kl ? 0 : baseEval.value(metric), ablated: ablated,
-                            correct: correct, baseCorrect: baseEval.correct)
+        return results
     }
 
     /// The effect of ablating a set of components together against their single effects:

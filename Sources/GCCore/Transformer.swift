@@ -248,7 +248,7 @@ public final class Transformer {
     // MARK: Forward
 
     /// Runs the model on a plan; logits for `plan.logitRows` land in the workspace.
-    func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = []) throws {
+    func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = [], gates: GateState? = nil) throws {
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
         try beginPass()
@@ -350,14 +350,16 @@ public final class Transformer {
             // attention output Σ_h z_h W_O[h] + b_O; resid_mid = resid + that
             let mid = a.residMid.pointer
             let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
-            var anyReplaced = false
-            if headsHooked {
+            let headsGated = gates?.gatesHead(in: l, heads: H) ?? false
+            var anyReplaced = headsGated
+            if headsHooked || headsGated {
                 // per-head outputs for the hooks; their sum is used only when a hook
                 // replaced one, so that observing never changes a single bit of the result
                 let out = ws.headOut.pointer, sum = ws.headSum.pointer
                 ws.headSum.zero(T * D)
                 for h in 0..<H {
                     BLAS.gemmNN(T, D, dh, a.z.pointer + h * dh, HD, p + b.wo + h * dh * D, D, 0, out, D)
+                    gates?.blend(.head(layer: l, head: h), out, tokens: T, width: D, offsets: plan.seqs.offsets)
                     let before = ws.replaced.count
                     try runHooks(.head(layer: l, head: h), out)
                     if ws.replaced.count != before { anyReplaced = true }
@@ -397,6 +399,7 @@ public final class Transformer {
             try runSite(.mlpPost, l, a.hact.pointer, width: M)
             let mlpOut = ws.mlpOut.pointer
             matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, T, M, D)
+            gates?.blend(.mlp(layer: l), mlpOut, tokens: T, width: D, offsets: plan.seqs.offsets)
             try runHooks(.mlp(layer: l), mlpOut)
             for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
             try runSite(.residPost, l, next)
@@ -417,53 +420,77 @@ public final class Transformer {
     // MARK: Backward
 
     /// Backward pass from d(loss)/d(logits) in `ws.dlogits`; accumulates into `gradients`.
-    func backward(_ plan: Plan) {
+    /// With `weights` false only the activations' gradients are computed (for the gate
+    /// estimators); `gates` records the gated components' directional derivatives and
+    /// scales what flows into each by 1 − α.
+    func backward(_ plan: Plan, weights: Bool = true, gates: GateState? = nil) {
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
         let p = parameters.pointer, g = gradients.pointer
         let dresid = ws.dresid.pointer, dx = ws.dx.pointer
         // unembedding and final LayerNorm
         ws.dxfRows.zero(R * D)
-        matmulBackward(ws.dxfRows.pointer, g + layout.wU, g + layout.bU, ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
+        matmulBackward(ws.dxfRows.pointer, weights ? g + layout.wU : nil, weights ? g + layout.bU : nil,
+                       ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
         ws.dx.zero(T * D)
         for (r, t) in plan.logitRows.enumerated() {
             let src = ws.dxfRows.pointer + r * D, dst = dx + t * D
             for i in 0..<D { dst[i] += src[i] }
         }
         ws.dresid.zero(T * D)
-        layernormBackward(dresid, g + layout.lnfw, g + layout.lnfb, dx, ws.resid[c.nLayers].pointer, p + layout.lnfw,
-                          ws.lnfMean.pointer, ws.lnfRstd.pointer, T, D)
+        layernormBackward(dresid, weights ? g + layout.lnfw : nil, weights ? g + layout.lnfb : nil, dx,
+                          ws.resid[c.nLayers].pointer, p + layout.lnfw, ws.lnfMean.pointer, ws.lnfRstd.pointer, T, D)
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
             let b = layout.blocks[l], a = ws.layers[l]
             // MLP (skipped when its output was replaced: a constant has no gradient)
-            if !ws.replaced.contains(.mlp(layer: l)) {
+            // a gated MLP: record ∂f/∂out, and pass (1 − α)·∂f/∂out into the MLP
+            var dmlp = CFPtr(dresid)
+            let mlpAlpha = gates?.alpha[.mlp(layer: l)] ?? 0
+            if let gs = gates, gs.alpha[.mlp(layer: l)] != nil {
+                gs.collect(.mlp(layer: l), dresid, tokens: T, width: D)
+                if mlpAlpha != 0 {
+                    let scaled = ws.dscaled.pointer
+                    for i in 0..<(T * D) { scaled[i] = (1 - mlpAlpha) * dresid[i] }
+                    dmlp = CFPtr(scaled)
+                }
+            }
+            if !ws.replaced.contains(.mlp(layer: l)) && mlpAlpha != 1 {
                 let dh_ = ws.dhidden.pointer
                 ws.dhidden.zero(T * M)
-                matmulBackward(dh_, g + b.wout, g + b.bout, dresid, a.hact.pointer, p + b.wout, T, M, D)
+                matmulBackward(dh_, weights ? g + b.wout : nil, weights ? g + b.bout : nil, dmlp, a.hact.pointer, p + b.wout, T, M, D)
                 switch c.activation {
                 case .gelu: geluBackward(dh_, a.hpre.pointer, a.cdf.pointer, dh_, T * M)
                 case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
                 }
                 ws.dx.zero(T * D)
-                matmulBackward(dx, g + b.win, g + b.bin, dh_, a.x2.pointer, p + b.win, T, D, M)
-                layernormBackward(dresid, g + b.ln2w, g + b.ln2b, dx, a.residMid.pointer, p + b.ln2w,
+                matmulBackward(dx, weights ? g + b.win : nil, weights ? g + b.bin : nil, dh_, a.x2.pointer, p + b.win, T, D, M)
+                layernormBackward(dresid, weights ? g + b.ln2w : nil, weights ? g + b.ln2b : nil, dx, a.residMid.pointer, p + b.ln2w,
                                   a.ln2Mean.pointer, a.ln2Rstd.pointer, T, D)
             }
             // attention output (a replaced one is a constant: nothing flows into the heads)
             if ws.replaced.contains(.attention(layer: l)) { continue }
-            for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } }
+            if weights { for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } } }
             let dz = ws.dz.pointer
             BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
-            let replacedHeads = (0..<H).filter { ws.replaced.contains(.head(layer: l, head: $0)) }
-            if replacedHeads.isEmpty {
-                BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D)
+            // each head's share of the gradient: 0 when replaced, 1 − α when gated
+            var headScale = [Float](repeating: 1, count: H)
+            for h in 0..<H {
+                if ws.replaced.contains(.head(layer: l, head: h)) { headScale[h] = 0 }
+                if let gs = gates, let alpha = gs.alpha[.head(layer: l, head: h)] {
+                    gs.collect(.head(layer: l, head: h), dresid, tokens: T, width: D)
+                    headScale[h] *= 1 - alpha
+                }
+            }
+            if headScale.allSatisfy({ $0 == 1 }) {
+                if weights { BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D) }
             } else {
                 let zm = ws.zMasked.pointer
                 zm.update(from: a.z.pointer, count: T * HD)
-                for h in replacedHeads {
-                    for t in 0..<T { for e in 0..<dh { zm[t * HD + h * dh + e] = 0; dz[t * HD + h * dh + e] = 0 } }
+                for h in 0..<H where headScale[h] != 1 {
+                    let s = headScale[h]
+                    for t in 0..<T { for e in 0..<dh { zm[t * HD + h * dh + e] *= s; dz[t * HD + h * dh + e] *= s } }
                 }
-                BLAS.gemmTN(HD, D, T, zm, HD, dresid, D, 1, g + b.wo, D)
+                if weights { BLAS.gemmTN(HD, D, T, zm, HD, dresid, D, 1, g + b.wo, D) }
             }
             for h in 0..<H where ws.replaced.contains(.headZ(layer: l, head: h)) {
                 for t in 0..<T { for e in 0..<dh { dz[t * HD + h * dh + e] = 0 } }
@@ -471,10 +498,11 @@ public final class Transformer {
             ws.dqkv.zero(T * 3 * HD)
             attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
             ws.dx.zero(T * D)
-            matmulBackward(dx, g + b.wqkv, g + b.bqkv, ws.dqkv.pointer, a.x1.pointer, p + b.wqkv, T, D, 3 * HD)
-            layernormBackward(dresid, g + b.ln1w, g + b.ln1b, dx, ws.resid[l].pointer, p + b.ln1w,
+            matmulBackward(dx, weights ? g + b.wqkv : nil, weights ? g + b.bqkv : nil, ws.dqkv.pointer, a.x1.pointer, p + b.wqkv, T, D, 3 * HD)
+            layernormBackward(dresid, weights ? g + b.ln1w : nil, weights ? g + b.ln1b : nil, dx, ws.resid[l].pointer, p + b.ln1w,
                               a.ln1Mean.pointer, a.ln1Rstd.pointer, T, D)
         }
+        guard weights else { return }
         plan.tokens.withUnsafeBufferPointer { tok in
             plan.positions.withUnsafeBufferPointer { pos in
                 embedBackward(g + layout.wE, g + layout.wPos, dresid, tok.baseAddress!,
@@ -675,7 +703,7 @@ final class Workspace {
     let xfRows = FloatBuffer(), logits = FloatBuffer(), headOut = FloatBuffer(), headSum = FloatBuffer(), mlpOut = FloatBuffer()
     let zHead = FloatBuffer(), attnOut = FloatBuffer()
     let dresid = FloatBuffer(), dx = FloatBuffer(), dz = FloatBuffer(), zMasked = FloatBuffer()
-    let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer()
+    let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer(), dscaled = FloatBuffer()
     let attnScratch = FloatBuffer()
     var replaced: Set<Component> = []
 
@@ -705,7 +733,7 @@ final class Workspace {
         xf.reserve(T * D); lnfMean.reserve(T); lnfRstd.reserve(T)
         xfRows.reserve(R * D); logits.reserve(R * V); headOut.reserve(T * D); headSum.reserve(T * D); mlpOut.reserve(T * D)
         zHead.reserve(T * c.dHead); attnOut.reserve(T * D)
-        dresid.reserve(T * D); dx.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
+        dresid.reserve(T * D); dx.reserve(T * D); dscaled.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
         dqkv.reserve(T * 3 * HD); dhidden.reserve(T * M); dlogits.reserve(R * V); dxfRows.reserve(R * D)
         attnScratch.reserve(max(T, 1))
     }

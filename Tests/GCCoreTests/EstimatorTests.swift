@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+@testable import GCCore
+
+/// The estimator ladder's first-order estimators are the derivatives they claim to be
+/// (central finite differences of the gated forward pass), integrated gradients add up to
+/// the joint ablation (completeness), and Shapley values add up to the effect of ablating
+/// everything (efficiency).
+@Suite("Estimators: gate gradients, attribution patching, integrated gradients, Shapley")
+struct EstimatorTests {
+    let model: Transformer
+    let batch: TokenBatch
+    let means: ComponentMeans
+
+    init() throws {
+        model = try randomModel(tinyConfig(positions: .learned), seed: 11)
+        batch = try AlgorithmicTask.reverse().batch(size: 6, lengths: 3...5, seed: 4, stream: "estimators")
+        means = try model.componentMeans(batch)
+    }
+
+    /// Central difference of f along one component's gate, in Double arithmetic of Float passes.
+    func centralDifference(_ c: Component, _ baseline: Ablation, _ metric: Transformer.Metric,
+                           reference: [Float]?, at alpha: Float = 0, h: Float = 1e-2) throws -> Double {
+        let up = try model.gatedMetric(batch, baseline: baseline, alpha: [c: alpha + h], metric: metric, reference: reference)
+        let down = try model.gatedMetric(batch, baseline: baseline, alpha: [c: alpha - h], metric: metric, reference: reference)
+        return (up - down) / Double(2 * h)
+    }
+
+    /// |a − b| ≤ 2e-2·max(|a|, |b|) + 1e-4: finite differences in Float with h = 1e-2.
+    func expectNear(_ a: Double, _ b: Double, _ what: String) {
+        #expect(abs(a - b) <= 2e-2 * max(abs(a), abs(b)) + 1e-4, "\(what): estimate \(a), finite difference \(b)")
+    }
+
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff])
+    func attributionPatchingIsTheDerivativeTowardTheMean(metric: Transformer.Metric) throws {
+        let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        #expect(est.differentiated == metric)
+        for c in model.config.components {
+            let fd = try centralDifference(c, .mean(means), metric, reference: nil)
+            expectNear(est.attribution[c]!, Transformer.damage(fd, metric), "\(metric) \(c)")
+        }
+    }
+
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff])
+    func gateGradientIsTheDerivativeOfAMultiplicativeGate(metric: Transformer.Metric) throws {
+        // out = g·a with g = 1 − α on the path to zero: −∂f/∂g = ∂f/∂α
+        let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        for c in model.config.components {
+            let fd = try centralDifference(c, .zero, metric, reference: nil)
+            expectNear(est.gate[c]!, Transformer.damage(fd, metric), "\(metric) \(c)")
+        }
+    }
+
+    @Test func klIsFlatAtTheCleanRunAndCurvedAwayFromIt() throws {
+        let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [.kl])[0]
+        for c in model.config.components {
+            #expect(abs(est.attribution[c]!) < 1e-5 && abs(est.gate[c]!) < 1e-5, "\(c): \(est.attribution[c]!)")
+        }
+        // away from the clean run the KL's gradient is the finite difference's
+        let reference = try model.evaluate(batch, logProbs: true).targetLogProbs
+        let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 1, metrics: [.kl])[0]
+        // one midpoint step: the derivative at α = ½ for every component at once; check one
+        // component's against the joint path's finite difference is not separable, so check
+        // a single-component path instead
+        let c = Component.mlp(layer: 0)
+        let single = try model.integratedGradients(batch, baseline: .mean(means), steps: 1, metrics: [.kl], components: [c])[0]
+        let fd = try centralDifference(c, .mean(means), .kl, reference: reference, at: 0.5)
+        expectNear(single.scores[c]!, fd, "KL at α = ½")
+        #expect(ig.scores.count == model.config.components.count)
+    }
+
+    @Test func integratedGradientsAreCompleteAndConvergeWithSteps() throws {
+        var errors: [Double] = []
+        for steps in [2, 8, 32] {
+            let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: steps, metrics: [.loss, .accuracy])
+            #expect(ig[1].differentiated == .loss && ig[1].scores == ig[0].scores)
+            errors.append(abs(ig[0].completenessError))
+            // the total is the exact effect of ablating every component at once
+            let all = try model.jointAblation(batch, ablation: .mean(means), components: model.config.components, metric: .loss)
+            #expect(abs(ig[0].total - all.joint) <= 1e-5 * max(1, abs(all.joint)), "total \(ig[0].total) vs joint ablation \(all.joint)")
+        }
+        #expect(errors[2] < errors[0], "completeness error should fall with steps: \(errors)")
+        #expect(errors[2] <= 0.02 * abs(try model.integratedGradients(batch, baseline: .mean(means), steps: 32, metrics: [.loss])[0].total) + 1e-4)
+    }
+
+    @Test func integratedGradientsOfOneComponentConvergeToItsExactAblation() throws {
+        let c = Component.head(layer: 1, head: 0)
+        let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 32, metrics: [.loss], components: [c])[0]
+        let exact = try model.causalScores(batch, ablation: .mean(means), components: [c], metric: .loss).scores[c]!
+        #expect(abs(ig.total - exact) <= 1e-5 * max(1, abs(exact)))
+        #expect(abs(ig.scores[c]! - exact) <= 1e-2 * abs(exact) + 1e-4, "IG \(ig.scores[c]!) vs exact \(exact)")
+    }
+
+    @Test func shapleyValuesAddUpToTheWholeAblationAndAreSeeded() throws {
+        let metrics: [Transformer.Metric] = [.accuracy, .loss, .kl]
+        let a = try model.shapleyValues(batch, ablation: .mean(means), permutations: 3, seed: 7, metrics: metrics)
+        let b = try model.shapleyValues(batch, ablation: .mean(means), permutations: 3, seed: 7, metrics: metrics)
+        for (x, y) in zip(a, b) { #expect(x.scores == y.scores) }
+        let all = try model.jointAblation(batch, ablation: .mean(means), components: model.config.components, metric: .loss)
+        #expect(abs(a[1].total - all.joint) < 1e-9)
+        for s in a {
+            #expect(abs(s.scores.values.reduce(0, +) - s.total) <= 1e-9 * max(1, abs(s.total)), "\(s.metric)")
+            #expect(s.standardErrors.count == model.config.components.count)
+        }
+        // one component: its Shapley value is its ablation effect
+        let c = Component.mlp(layer: 1)
+        let one = try model.shapleyValues(batch, ablation: .mean(means), permutations: 1, seed: 1, metrics: [.loss], components: [c])[0]
+        let exact = try model.causalScores(batch, ablation: .mean(means), components: [c], metric: .loss).scores[c]!
+        #expect(abs(one.scores[c]! - exact) < 1e-12)
+    }
+
+    @Test func causalScoresOfSeveralMetricsAreEachMetricsOwn() throws {
+        let metrics = Transformer.Metric.allCases
+        let together = try model.causalScores(batch, ablation: .zero, metrics: metrics)
+        for (k, m) in metrics.enumerated() {
+            let alone = try model.causalScores(batch, ablation: .zero, metric: m)
+            #expect(together[k].scores == alone.scores && together[k].base == alone.base, "\(m)")
+        }
+    }
+
+    @Test func gatesLeaveTheModelsCleanRunUnchanged() throws {
+        // α = 0 everywhere computes the clean run (up to the order of the heads' sum)
+        let clean = try model.evaluate(batch).loss
+        let gated = try model.gatedMetric(batch, baseline: .mean(means), alpha: Dictionary(uniqueKeysWithValues: model.config.components.map { ($0, 0) }), metric: .loss)
+        #expect(abs(clean - gated) < 1e-5)
+        // α = 1 for one component is its mean ablation
+        let c = Component.head(layer: 0, head: 1)
+        let ablated = try model.evaluate(batch, hooks: [(c, model.ablationHook(c, .mean(means)))]).loss
+        let one = try model.gatedMetric(batch, baseline: .mean(means), alpha: [c: 1], metric: .loss)
+        #expect(abs(ablated - one) < 1e-5)
+    }
+
+    @Test func badEstimatorArgumentsAreErrors() throws {
+        #expect(throws: GCError.self) { try model.integratedGradients(batch, baseline: .zero, steps: 0, metrics: [.loss]) }
+        #expect(throws: GCError.self) { try model.shapleyValues(batch, ablation: .zero, permutations: 0, seed: 1, metrics: [.loss]) }
+        #expect(throws: GCError.self) { try model.firstOrderEstimates(batch, baseline: .zero, metrics: [.loss], components: [.attention(layer: 0)]) }
+        #expect(throws: GCError.self) { try model.firstOrderEstimates(batch, baseline: .zero, metrics: [.loss], components: [.mlp(layer: 9)]) }
+        let other = try AlgorithmicTask.reverse().batch(size: 2, lengths: 3...3, seed: 1, stream: "x")
+        let outputs = try model.componentOutputs(other, components: model.config.components)
+        #expect(throws: GCError.self) { try model.firstOrderEstimates(batch, baseline: .resample(outputs), metrics: [.loss]) }
+    }
+}
+
+/// The estimators against PyTorch (TransformerLens 3.9.0 hooks with scalar gates) on the
+/// committed fixture made by `Tests/Fixtures/make_estimator_reference.py`: the reference
+/// model and batch of `ReferenceFixtureTests`, means over the batch's positions.
+/// The fixture stores raw derivatives and changes of f; gcgap orients them as damage.
+/// Tolerance: |gcgap − torch| ≤ 1e-3·max(|gcgap|, |torch|) + 1e-5 (float32 sums in other orders).
+@Suite("Estimators match PyTorch on the committed fixture")
+struct EstimatorFixtureTests {
+    let reference: SafeTensors.File
+    let model: Transformer
+    let batch: TokenBatch
+    let means: ComponentMeans
+
+    init() throws {
+        let dir = ReferenceFixtureTests.dir
+        reference = try SafeTensors.read(path: dir + "/reference_estimators.safetensors")
+        let outputs = try SafeTensors.read(path: dir + "/reference_outputs.safetensors")
+        model = try Transformer.load(path: dir + "/reference_model.safetensors")
+        let rows = outputs.tensors["rows"]!, lengths = outputs.tensors["row_lengths"]!
+        let width = rows.shape[1]
+        batch = try TokenBatch(rows: (0..<rows.shape[0]).map { i in
+            (0..<Int(lengths.data[i])).map { Int32(rows.data[i * width + $0]) }
+        })
+        means = try model.componentMeans(batch)
+    }
+
+    /// Raw changes of f from damage-oriented scores, in the fixture's component order.
+    func raw(_ scores: [Component: Double], _ metric: Transformer.Metric, negate: Bool = false) -> [Float] {
+        model.config.components.map { c in
+            let v = metric.higherIsBetter ? -scores[c]! : scores[c]!
+            return Float(negate ? -v : v)
+        }
+    }
+
+    func expectClose(_ ours: [Float], _ name: String) {
+        let theirs = reference.tensors[name]!.data
+        let c = closeness(ours, theirs, rtol: 1e-3, atol: 1e-5)
+        #expect(c <= 1, "\(name): worst ratio \(c); ours \(ours), torch \(theirs)")
+    }
+
+    @Test func meansAreTheFixturesMeans() {
+        let ours = model.config.components.flatMap { means.values[$0]! }
+        expectClose(ours, "means")
+    }
+
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    func gateGradientsAndAttributionPatching(metric: Transformer.Metric) throws {
+        let e = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        // gate: the fixture stores ∂f/∂g; gcgap's estimate of zero ablation is −∂f/∂g as damage
+        expectClose(raw(e.gate, metric, negate: true), "gate.\(metric.rawValue)")
+        expectClose(raw(e.attribution, metric), "attrib.\(metric.rawValue)")
+    }
+
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    func integratedGradientsWithFourSteps(metric: Transformer.Metric) throws {
+        let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 4, metrics: [metric])[0]
+        expectClose(raw(ig.scores, metric), "ig.\(metric.rawValue)")
+        let total = Float(metric.higherIsBetter ? -ig.total : ig.total)
+        expectClose([total], "ig_total.\(metric.rawValue)")
+    }
+
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    func exactMeanAblation(metric: Transformer.Metric) throws {
+        let c = try model.causalScores(batch, ablation: .mean(means), metric: metric)
+        expectClose(raw(c.scores, metric), "exact.\(metric.rawValue)")
+        if metric != .kl { expectClose([Float(c.base)], "clean.\(metric.rawValue)") }
+    }
+}
