@@ -101,6 +101,12 @@ final class GateState {
 }
 
 extension Component {
+    /// True for an MLP's output.
+    public var isMLP: Bool {
+        if case .mlp = self { return true }
+        return false
+    }
+
     /// True for the scored components: heads (result_h) and MLPs.
     public var isScoredComponent: Bool {
         switch self {

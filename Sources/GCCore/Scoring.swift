@@ -84,14 +84,32 @@ extension Transformer {
         guard !metrics.isEmpty else { throw GCError("no metric to score by") }
         let kl = metrics.contains(.kl)
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
-        let baseEval = try evaluate(batch, logProbs: kl)
+        let comps = components ?? config.components
+        // the fast route: one clean pass, then each ablated pass resumes at its component's
+        // layer from the clean activations below it (the same bits as a full pass). Taken
+        // when nothing else hooks the model and every ablation runs on `batch`.
+        let resumable = hookFor == nil && hookCount == 0 && comps.allSatisfy { sets[$0] == nil && $0.isScoredComponent }
+        let plan = try targetPlan(batch)
+        try forward(plan)
+        let baseEval = evaluation(plan, batch, logProbs: kl)
         var results = metrics.map { m in
             CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
         }
-        for comp in components ?? config.components {
+        // deepest layer first, a layer's MLP before its heads: a resumed pass overwrites only
+        // the activations at and above where it starts, which later ones do not read
+        let order = resumable ? comps.sorted { a, b in
+            a.layer != b.layer ? a.layer > b.layer : (a.isMLP && !b.isMLP) || (a.isMLP == b.isMLP && a < b)
+        } : comps
+        for comp in order {
             if shouldStop() { throw GCError.interrupted }
             let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
-            let e = try evaluate(sets[comp] ?? batch, hooks: [hook], logProbs: kl)
+            let e: Evaluation
+            if resumable {
+                try forward(plan, hooks: [hook], resume: (comp.layer, comp.isMLP))
+                e = evaluation(plan, batch, logProbs: kl)
+            } else {
+                e = try evaluate(sets[comp] ?? batch, hooks: [hook], logProbs: kl)
+            }
             for k in results.indices {
                 let m = results[k].metric
                 results[k].ablated[comp] = m == .kl

@@ -248,7 +248,12 @@ public final class Transformer {
     // MARK: Forward
 
     /// Runs the model on a plan; logits for `plan.logitRows` land in the workspace.
-    func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = [], gates: GateState? = nil) throws {
+    /// `resume` restarts a pass in the middle of layer `layer`, from the activations the
+    /// last pass over the same plan left in the workspace: at the heads' outputs (z kept),
+    /// or, with `mlp`, at the MLP's output, which a hook must then replace. Layers below are
+    /// not recomputed, so the result is the full pass's, bit for bit (C's fast route).
+    func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = [], gates: GateState? = nil,
+                 resume: (layer: Int, mlp: Bool)? = nil) throws {
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
         try beginPass()
@@ -319,16 +324,22 @@ public final class Transformer {
             }
         }
 
-        plan.tokens.withUnsafeBufferPointer { tok in
-            plan.positions.withUnsafeBufferPointer { pos in
-                embedForward(ws.resid[0].pointer, tok.baseAddress!, c.positions == .learned ? pos.baseAddress! : nil,
-                             p + layout.wE, p + layout.wPos, T, D)
+        if resume == nil {
+            plan.tokens.withUnsafeBufferPointer { tok in
+                plan.positions.withUnsafeBufferPointer { pos in
+                    embedForward(ws.resid[0].pointer, tok.baseAddress!, c.positions == .learned ? pos.baseAddress! : nil,
+                                 p + layout.wE, p + layout.wPos, T, D)
+                }
             }
+            try runSite(.embed, -1, ws.resid[0].pointer)
         }
-        try runSite(.embed, -1, ws.resid[0].pointer)
-        for l in 0..<c.nLayers {
+        for l in (resume?.layer ?? 0)..<c.nLayers {
             let b = layout.blocks[l], a = ws.layers[l]
             let resid = ws.resid[l].pointer, next = ws.resid[l + 1].pointer
+            let resuming = resume?.layer == l, atMLP = resuming && resume!.mlp
+            let mid = a.residMid.pointer
+            let mlpOut = ws.mlpOut.pointer
+          if !resuming {
             try runSite(.residPre, l, resid)
             layernormForward(a.x1.pointer, a.ln1Mean.pointer, a.ln1Rstd.pointer, resid, p + b.ln1w, p + b.ln1b, T, D, c.lnEps)
             try runNormalized(.ln1, l, input: resid, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer,
@@ -347,8 +358,9 @@ public final class Transformer {
                     for t in 0..<T { (a.z.pointer + t * HD + h * dh).update(from: zh + t * dh, count: dh) }
                 }
             }
+          }
+          if !atMLP {
             // attention output Σ_h z_h W_O[h] + b_O; resid_mid = resid + that
-            let mid = a.residMid.pointer
             let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
             let headsGated = gates?.gatesHead(in: l, heads: H) ?? false
             var anyReplaced = headsGated
@@ -397,10 +409,13 @@ public final class Transformer {
             case .relu: reluForward(a.hact.pointer, a.hpre.pointer, T * M)
             }
             try runSite(.mlpPost, l, a.hact.pointer, width: M)
-            let mlpOut = ws.mlpOut.pointer
             matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, T, M, D)
             gates?.blend(.mlp(layer: l), mlpOut, tokens: T, width: D, offsets: plan.seqs.offsets)
+          }
             try runHooks(.mlp(layer: l), mlpOut)
+            if atMLP && !ws.replaced.contains(.mlp(layer: l)) {
+                throw GCError("internal: a pass resumed at L\(l).MLP needs a hook that replaces its output")
+            }
             for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
             try runSite(.residPost, l, next)
         }
@@ -470,8 +485,6 @@ public final class Transformer {
             // attention output (a replaced one is a constant: nothing flows into the heads)
             if ws.replaced.contains(.attention(layer: l)) { continue }
             if weights { for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } } }
-            let dz = ws.dz.pointer
-            BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
             // each head's share of the gradient: 0 when replaced, 1 − α when gated
             var headScale = [Float](repeating: 1, count: H)
             for h in 0..<H {
@@ -481,6 +494,10 @@ public final class Transformer {
                     headScale[h] *= 1 - alpha
                 }
             }
+            // without weight gradients nothing below the first layer's heads is wanted
+            if !weights && l == 0 { return }
+            let dz = ws.dz.pointer
+            BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
             if headScale.allSatisfy({ $0 == 1 }) {
                 if weights { BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D) }
             } else {
@@ -589,6 +606,11 @@ public final class Transformer {
     public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
         let plan = try targetPlan(b)
         try forward(plan, hooks: hooks)
+        return evaluation(plan, b, logProbs: logProbs)
+    }
+
+    /// The evaluation of the last forward pass over `plan`.
+    func evaluation(_ plan: Plan, _ b: TokenBatch, logProbs: Bool) -> Evaluation {
         var e = summarize(plan, b, gradient: false)
         if logProbs {
             let V = config.dVocab, R = plan.logitRows.count, lg = ws.logits.pointer

@@ -35,7 +35,7 @@ public enum GCGapModule {
         for (name, fn) in TaskBinding.functions(lua) { lua.setFunction(-1, name, fn) }
         lua.setField(m, "task")
         lua.newTable(hash: 4)
-        for (name, fn) in ScoringBinding.scoreFunctions() { lua.setFunction(-1, name, fn) }
+        for (name, fn) in ScoringBinding.scoreFunctions() + EstimatorBinding.functions() { lua.setFunction(-1, name, fn) }
         lua.setField(m, "score")
         lua.newTable(hash: 6)
         for (name, fn) in ScoringBinding.statsFunctions() { lua.setFunction(-1, name, fn) }

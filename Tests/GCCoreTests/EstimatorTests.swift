@@ -208,3 +208,36 @@ struct EstimatorFixtureTests {
         if metric != .kl { expectClose([Float(c.base)], "clean.\(metric.rawValue)") }
     }
 }
+
+/// C's fast route (each ablated pass resumes at its component's layer from the clean
+/// activations) gives exactly the full passes' numbers.
+@Suite("C by resumed passes equals C by full passes, bit for bit")
+struct ResumedAblationTests {
+    @Test(arguments: ["mean", "zero", "resample"])
+    func sameBitsAsFullPasses(kind: String) throws {
+        let model = try randomModel(tinyConfig(positions: .learned), seed: 5)
+        let task = AlgorithmicTask.sort()
+        let batch = try task.batch(size: 9, lengths: 4...4, seed: 2, stream: "c")
+        let ablation: Ablation
+        switch kind {
+        case "zero": ablation = .zero
+        case "resample": ablation = .resample(try model.componentOutputs(try task.batch(size: 9, lengths: 4...4, seed: 3, stream: "c"),
+                                                                       components: model.config.components))
+        default: ablation = .mean(try model.componentMeans(batch))
+        }
+        let metrics = Transformer.Metric.allCases
+        let fast = try model.causalScores(batch, ablation: ablation, metrics: metrics)
+        // a hookFor makes every ablation a full pass with the same hook
+        let full = try model.causalScores(batch, ablation: ablation, metrics: metrics,
+                                          hookFor: { c in (c, try model.ablationHook(c, ablation)) })
+        for (a, b) in zip(fast, full) {
+            #expect(a.ablated == b.ablated && a.base == b.base, "\(a.metric)")
+            #expect(a.correct == b.correct)
+        }
+        // and a persistent hook on the model turns the fast route off without changing results
+        let id = try model.addHook(.site(.residPre, layer: 0, head: -1)) { _ in false }
+        defer { model.removeHook(id) }
+        let hooked = try model.causalScores(batch, ablation: ablation, metrics: metrics)
+        for (a, b) in zip(hooked, full) { #expect(a.ablated == b.ablated, "\(a.metric)") }
+    }
+}
