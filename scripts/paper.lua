@@ -172,9 +172,9 @@ if opts.decomposition then
   local variants = {
     { label = "this protocol (" .. preset.name .. ")", records = records },
     -- (ρ only: no bootstrap, per-sample results or interaction matrices for these)
-    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false }) },
-    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, zslice_defect = true }) },
-    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, whole_wv = true }) },
+    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false }) },
+    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false, zslice_defect = true }) },
+    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false, whole_wv = true }) },
   }
   decomposition = {}
   for vi, v in ipairs(variants) do
@@ -236,9 +236,15 @@ for _, task in ipairs(opts.tasks) do
     R.svg_interactions(records, task))
 end
 
+local LD = require "gcgap.ladder"
+if #LD.summary(records, { resamples = 200 }) > 0 then
+  figure("fig7-ladder.svg", "Figure 7: the estimator ladder, ρ of each estimate with exact mean-ablation C under each metric, per task",
+    LD.svg(records))
+end
+
 E.write_file(opts.out .. "/runs.csv", R.csv(records))
 E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, summary = R.summary(records),
-  decomposition = decomposition }, " "))
+  decomposition = decomposition, ladder = LD.summary(records) }, " "))
 E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition, resamples = 400,
   figures = figures, seconds = gc.clock() - t0 }))
 print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))

@@ -19,29 +19,45 @@ extension Transformer {
     /// First-order Taylor importance |⟨∂L/∂W, W⟩| of each component's matrix (W_V[l,h] or
     /// W_out[l]), the mean over `batches`.
     public func taylorScores(_ batches: [TokenBatch], shouldStop: () -> Bool = { false }) throws -> [Component: Double] {
+        try gradientAndTaylorScores(batches, shouldStop: shouldStop).taylor
+    }
+
+    /// G (as `gradientScores`) and the Taylor importance (as `taylorScores`) from the same
+    /// backward passes.
+    public func gradientAndTaylorScores(_ batches: [TokenBatch], norm: GradientNorm = .raw, wholeWV: Bool = false,
+                                        shouldStop: () -> Bool = { false }) throws -> (gradient: [Component: Double], taylor: [Component: Double]) {
         guard !batches.isEmpty else { throw GCError("no batches to score") }
-        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD3 = 3 * H * dh, M = c.dMLP
-        var sum: [Component: Double] = [:]
-        let p = parameters.pointer, g = gradients.pointer
+        var sum: [Component: Double] = [:], taylor: [Component: Double] = [:]
         for b in batches {
             if shouldStop() { throw GCError.interrupted }
             try lossAndGradient(b)
-            for l in 0..<c.nLayers {
-                let blk = layout.blocks[l]
-                for h in 0..<H {
-                    var s = 0.0
-                    for d in 0..<D { for e in 0..<dh {
-                        let i = blk.wqkv + d * HD3 + 2 * H * dh + h * dh + e
-                        s += Double(g[i]) * Double(p[i])
-                    } }
-                    sum[.head(layer: l, head: h), default: 0] += abs(s)
-                }
-                var s = 0.0
-                for i in 0..<(M * D) { s += Double(g[blk.wout + i]) * Double(p[blk.wout + i]) }
-                sum[.mlp(layer: l), default: 0] += abs(s)
-            }
+            for (c, v) in componentGradientNorms(norm, wholeWV: wholeWV) { sum[c, default: 0] += v }
+            for (c, v) in componentTaylor() { taylor[c, default: 0] += v }
         }
-        return sum.mapValues { $0 / Double(batches.count) }
+        let n = Double(batches.count)
+        return (sum.mapValues { $0 / n }, taylor.mapValues { $0 / n })
+    }
+
+    /// |⟨∂L/∂W, W⟩| per component from the last backward pass.
+    func componentTaylor() -> [Component: Double] {
+        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD3 = 3 * H * dh, M = c.dMLP
+        let p = parameters.pointer, g = gradients.pointer
+        var out: [Component: Double] = [:]
+        for l in 0..<c.nLayers {
+            let blk = layout.blocks[l]
+            for h in 0..<H {
+                var s = 0.0
+                for d in 0..<D { for e in 0..<dh {
+                    let i = blk.wqkv + d * HD3 + 2 * H * dh + h * dh + e
+                    s += Double(g[i]) * Double(p[i])
+                } }
+                out[.head(layer: l, head: h)] = abs(s)
+            }
+            var s = 0.0
+            for i in 0..<(M * D) { s += Double(g[blk.wout + i]) * Double(p[blk.wout + i]) }
+            out[.mlp(layer: l)] = abs(s)
+        }
+        return out
     }
 
     /// The outcome of ablating each component in turn, under one metric.

@@ -246,7 +246,7 @@ enum ScoringBinding {
                 let batches = try gradientBatches(c, o, model: m, task: task)
                 try o.finish()
                 // one pass gives both: per-param = raw / sqrt(entries), batch by batch
-                let raw = try m.gradientScores(batches, norm: .raw, wholeWV: whole, shouldStop: stop)
+                let (raw, taylor) = try m.gradientAndTaylorScores(batches, norm: .raw, wholeWV: whole, shouldStop: stop)
                 let cfg = m.config
                 let perParam = Dictionary(uniqueKeysWithValues: raw.map { comp, v -> (Component, Double) in
                     let entries: Int
@@ -255,7 +255,8 @@ enum ScoringBinding {
                 })
                 c.state.pushComponentTable(norm == "raw" ? raw : perParam)
                 c.state.pushComponentTable(norm == "raw" ? perParam : raw)
-                return 2 }),
+                c.state.pushComponentTable(taylor)
+                return 3 }),
             ("taylor", { c in
                 let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
                 let o = try c.options(3)

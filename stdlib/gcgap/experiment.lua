@@ -36,6 +36,7 @@ E.presets = {
     keep_samples = true,                         -- per-sample results in the record (cross-run bootstraps)
     joint = true,                                -- joint Hero/Bloat ablations (2 + 2k passes each)
     interactions = false,                        -- the 20×20 pairwise matrix (211 passes, ~30 s a run)
+    ladder = { steps = 16, shapley = 0 },        -- estimator ladder (false: off); shapley = permutations
   },
 }
 E.presets["paper-code"] = setmetatable({
@@ -264,9 +265,10 @@ function E.analyse(m, task, seed, p, opts)
   local N = ood.length
   -- G
   status("G: " .. p.grad.batches .. " batches at length " .. N)
-  local G, Gp = gc.score.gradient(m, task, { length = N, batches = p.grad.batches, batch = p.grad.batch, seed = seed,
-                                             whole_wv = p.whole_wv })
+  local G, Gp, taylor = gc.score.gradient(m, task, { length = N, batches = p.grad.batches, batch = p.grad.batch, seed = seed,
+                                                     whole_wv = p.whole_wv })
   rec.G = { raw = G, per_param = Gp }
+  rec.taylor = taylor
   -- C
   status("C: " .. #rec.components .. " ablations")
   local means = means_for(m, task, seed, p, N, ood.set)
@@ -379,6 +381,18 @@ function E.analyse(m, task, seed, p, opts)
         end
       end
     end
+  end
+  -- the estimator ladder: every estimator and exact ablation variant under four metrics
+  if p.ladder then
+    status("estimator ladder")
+    local source = task:batch{ size = p.set_size, length = N, seed = seed, stream = "resample-" .. N }
+    local L = gc.score.ladder(m, ood.set, { means = means, source = source, steps = p.ladder.steps,
+                                            shapley = p.ladder.shapley, seed = seed })
+    L.G = rec.G
+    L.taylor = taylor
+    rec.ladder = L
+    rec.ladder.rho = require("gcgap.ladder").rhos(L)
+    rec.ladder.G, rec.ladder.taylor = nil, nil
   end
   if p.interactions then
     status("interactions")

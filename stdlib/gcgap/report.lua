@@ -994,6 +994,8 @@ function M.markdown(records, opts)
   w("Percentages after a class member: how often it stays in its class when the OOD evaluation set is resampled (bootstrap over samples); the interval after ρ comes from the same resamples.")
   w()
   end
+  local LD = require "gcgap.ladder"
+  if #LD.summary(records, { resamples = 200 }) > 0 then w(LD.markdown(records)) end
   if opts.decomposition then
     w("## What each measurement choice does to ρ (same trained models)")
     w()
