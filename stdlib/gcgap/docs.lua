@@ -31,6 +31,10 @@ return {
       "means", "means:get",
     } },
     { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching", "score.joint", "score.interactions" } },
+    { title = "The estimator ladder (ladder = require \"gcgap.ladder\")", names = {
+      "score.gate", "score.attribution", "score.integrated", "score.shapley", "score.ladder",
+      "ladder.rhos", "ladder.table", "ladder.summary", "ladder.markdown", "ladder.svg",
+    } },
     { title = "Statistics and the gap", names = {
       "stats.spearman", "stats.kendall", "stats.pearson", "stats.ranks", "stats.permutation", "stats.bootstrap",
       "gap", "classify",
@@ -620,10 +624,10 @@ if ood.length then print(ood.length, ood.set) else print(gcgap.pretty.format(ood
       cost = "one forward pass over `size` samples per length tried." },
     { name = "score.gradient",
       sig = "gcgap.score.gradient(m, task, opts)",
-      returns = "G, G_other (two tables {component = number})",
+      returns = "G, G_other, taylor (three tables {component = number})",
       text = "Gradient importance G: per component, the mean over `batches` fresh batches at the OOD length of ‖∂L/∂W_V[l,h]‖_F (a head) or ‖∂L/∂W_out[l]‖_F (an MLP). " ..
         "Returns both normalisations, the one asked for with `norm` first: raw (paper v1) and per-param, the norm divided by √(entries of the matrix) (paper v2). " ..
-        "`length` is required; batches come from stream \"grad-N\" of `seed`. Ctrl-C stops it.",
+        "`length` is required; batches come from stream \"grad-N\" of `seed`. The third value is gradient × weight (as gcgap.score.taylor) from the same backward passes. Ctrl-C stops it.",
       opts = {
         { "norm", '"raw"', '"raw" or "per-param": which one is returned first' },
         { "whole_wv", "false", "the public code's appendix defect: every head gets the whole W_V's norm (and per-param divides by the whole matrix's entries)" },
@@ -672,6 +676,119 @@ local Cz = gcgap.score.causal(m, ood.set, {ablation = "zero"})]=],
       example = [=[local T = gcgap.score.taylor(m, task, {length = ood.length, seed = 42})
 print(gcgap.stats.spearman(T, C))]=],
       cost = "`batches` forward and backward passes over `batch` samples." },
+    { name = "score.gate",
+      sig = "gcgap.score.gate(m, set [, opts])",
+      returns = "scores, value, differentiated",
+      text = "Gate gradient: per component, −∂f/∂g at g = 1 for a scalar gate on its output (out = g·a), the first-order estimate of the effect of zero ablation, oriented like gcgap.score.causal (larger = more damage). " ..
+        "`value` is the metric f at the unablated run and `differentiated` the metric actually differentiated: exact match and token accuracy have no gradient, so their estimate is the loss's. " ..
+        "For \"kl\" every estimate is 0: the KL to the unablated prediction is flat there.",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
+        { "components", "the 20 components", "heads and MLPs to score" },
+      },
+      example = [=[local g = gcgap.score.gate(m, ood.set, {metric = "logit_diff"})
+print(gcgap.stats.spearman(g, gcgap.score.causal(m, ood.set, {metric = "logit_diff", ablation = "zero"})))]=],
+      cost = "1 forward pass and 1 backward pass (activations only)." },
+    { name = "score.attribution",
+      sig = "gcgap.score.attribution(m, set [, opts])",
+      returns = "scores, value, differentiated",
+      text = "Attribution patching with the ablation's own baseline: per component, Σ over positions of (b − a)·∂f/∂a, the first-order estimate of replacing its output a by b (its mean, for mean ablation, the paper's C), oriented as damage. " ..
+        "Returns as gcgap.score.gate. Checked against finite differences and against PyTorch (Tests/Fixtures/make_estimator_reference.py).",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
+        { "ablation", '"mean"', '"mean", "zero" or "resample": the baseline b' },
+        { "means", "nil", "means from gcgap.means" },
+        { "per_position", "false", "one mean per position" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+        { "components", "the 20 components", "heads and MLPs to score" },
+      },
+      example = [=[local ap = gcgap.score.attribution(m, ood.set, {metric = "loss"})
+local C = gcgap.score.causal(m, ood.set, {metric = "loss"})
+print(gcgap.stats.spearman(ap, C))]=],
+      cost = "1 forward pass and 1 backward pass (activations only), plus one forward pass for the means." },
+    { name = "score.integrated",
+      sig = "gcgap.score.integrated(m, set [, opts])",
+      returns = "scores, {sum, total, error, steps, differentiated}",
+      text = "Integrated gradients along the joint path from the unablated run to the ablated one: every component's output moves together, out_i = a_i + α(b_i − a_i) for α from 0 to 1, and component i gets ∫ ∂f/∂α_i dα (midpoint rule, `steps` points), oriented as damage. " ..
+        "The scores add up to the effect of ablating every component at once (`total`, measured exactly); `error` = sum − total is the completeness error, which shrinks with more steps. " ..
+        "With one component in `components` the path is its own, and its score converges to its exact ablation effect.",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
+        { "steps", "16", "points on the path" },
+        { "ablation", '"mean"', '"mean", "zero" or "resample": the baseline b' },
+        { "means", "nil", "means from gcgap.means" },
+        { "per_position", "false", "one mean per position" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+        { "components", "the 20 components", "the components that move" },
+      },
+      example = [=[local ig, info = gcgap.score.integrated(m, ood.set, {metric = "loss", steps = 32})
+print(info.sum, info.total, info.error)]=],
+      cost = "`steps` forward and backward passes, and 2 more forward passes. Ctrl-C stops it." },
+    { name = "score.shapley",
+      sig = "gcgap.score.shapley(m, set [, opts])",
+      returns = "scores, {se, total, permutations}",
+      text = "Shapley values of the ablation game, by sampling: for each of `permutations` random orders (stream \"shapley\" of `seed`) the components are ablated one by one, and each is credited with the effect it adds. " ..
+        "`scores` are the mean credits (oriented as damage; they add up to `total`, the effect of ablating all of them) and `se` their standard errors over permutations. Exact match is scored directly (no gradient is involved).",
+      opts = {
+        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
+        { "permutations", "10", "random orders" },
+        { "seed", "the model's seed", "fixes the orders" },
+        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
+        { "means", "nil", "means from gcgap.means" },
+        { "per_position", "false", "one mean per position" },
+        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+        { "components", "the 20 components", "the players" },
+      },
+      example = [=[local phi, info = gcgap.score.shapley(m, ood.set, {permutations = 20, metric = "loss"})
+print(phi["L0.MLP"], info.se["L0.MLP"], info.total)]=],
+      cost = "`permutations` × (number of components) forward passes: costly (400 passes for 20 permutations). Ctrl-C stops it." },
+    { name = "score.ladder",
+      sig = "gcgap.score.ladder(m, set [, opts])",
+      returns = "table",
+      text = "The whole estimator ladder in one call: under each metric of `metrics`, the gate gradient, attribution patching and integrated gradients toward the means, exact C by mean, zero and (with `source`) resample ablation, and optionally Shapley values. " ..
+        "Returns {metrics, components, steps, base[metric], differentiated[metric], gate[metric], attribution[metric], integrated[metric], completeness[metric] = {sum, total, error, steps}, exact[ablation][metric], shapley[metric], shapley_se[metric], seconds}, every score table keyed by component and oriented as damage. " ..
+        "Each exact pass serves every metric, and each backward pass every component. gcgap.ladder.rhos turns it into ρ with exact mean-ablation C.",
+      opts = {
+        { "metrics", '{"accuracy", "loss", "logit_diff", "kl"}', "the metrics" },
+        { "steps", "16", "integrated gradients' points" },
+        { "shapley", "0", "Shapley permutations (0: none)" },
+        { "seed", "the model's seed", "fixes Shapley's orders" },
+        { "means", "nil", "means from gcgap.means (the baseline and mean ablation)" },
+        { "per_position", "false", "one mean per position" },
+        { "source", "nil", "a batch of the same row lengths: adds exact resample ablation" },
+        { "components", "the 20 components", "heads and MLPs to score" },
+      },
+      example = [=[local ladder = require "gcgap.ladder"
+local r = gcgap.score.ladder(m, ood.set, {source = task:batch{size = 200, length = ood.length, seed = 7}})
+print(ladder.table(ladder.rhos(r)))]=],
+      cost = "About 15 s for a protocol model on a 200-sample set: 21 forward passes per ablation kind, 1 + 16 forward passes, and one activation-only backward pass per distinct differentiated metric at each of those 17 points." },
+    { name = "ladder.rhos",
+      sig = "ladder.rhos(r)",
+      returns = "table rho[row][metric]",
+      text = "Spearman ρ of every estimate in a gcgap.score.ladder result with exact mean-ablation C under the same metric. Rows: G_raw, G_per_param and taylor (when r.G = {raw=, per_param=} and r.taylor are set), gate, attribution, integrated, shapley, exact_zero, exact_resample. " ..
+        "Also metric_choice[metric] (ρ of mean-ablation C under the metric with the paper's exact-match C) and completeness[metric] (IG's error relative to the joint effect). KL's gate and attribution are left out: they are 0 by construction.",
+      example = [=[local rho = ladder.rhos(r)
+print(rho.attribution.loss, rho.integrated.loss)]=] },
+    { name = "ladder.table",
+      sig = "ladder.table(rho)",
+      returns = "string",
+      text = "One model's panel (from ladder.rhos) as a Markdown table: rows are estimates, columns metrics.",
+      example = [=[print(ladder.table(ladder.rhos(r)))]=] },
+    { name = "ladder.summary",
+      sig = "ladder.summary(records [, opts])",
+      returns = "list of per-task summaries",
+      text = "Across run records that carry `ladder.rho` (the experiment pipeline's, preset field `ladder`): per task, each row's mean ρ per metric with a 95% bootstrap interval over runs (opts.resamples, default 1000), the metric-choice ρ, IG's median completeness error and the ladder's median time.",
+      example = [=[for _, s in ipairs(ladder.summary(records)) do print(s.task, s.rows.attribution.loss.mean) end]=] },
+    { name = "ladder.markdown",
+      sig = "ladder.markdown(records [, opts])",
+      returns = "string",
+      text = "The report section: per task, the panel across runs with intervals and each estimate's cost, and where agreement breaks (quantity, non-linearity, interaction, the choice of ablation and metric), each conclusion drawn from the numbers it states.",
+      example = [=[gcgap.write_file("report/ladder.md", ladder.markdown(records))]=] },
+    { name = "ladder.svg",
+      sig = "ladder.svg(records [, title])",
+      returns = "string (SVG)",
+      text = "The panel as a figure: per task a grid of estimates × metrics, each cell coloured by its mean ρ and labelled with it and its interval.",
+      example = [=[gcgap.write_file("report/fig7-ladder.svg", ladder.svg(records))]=] },
     { name = "score.joint",
       sig = "gcgap.score.joint(m, set, components [, opts])",
       returns = "{base, joint, singles, sum, ratio, leave_one_out, components, metric}",
