@@ -226,10 +226,11 @@ extension Transformer {
         guard permutations >= 1 && permutations <= 1_000_000 else { throw GCError("permutations must be in 1..1000000, got \(permutations)") }
         let comps = try checkedComponents(components)
         let kl = metrics.contains(.kl)
-        let base = try evaluate(batch, logProbs: kl)
+        let clean = try CleanRun(self, batch, logProbs: kl)
+        let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         func effects(_ active: [(Component, ComponentHook)]) throws -> [Double] {
-            let e = try evaluate(batch, hooks: active, logProbs: kl)
+            let e = try evaluate(clean, hooks: active, logProbs: kl)
             return metrics.map { m in
                 if m == .kl { return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab) }
                 return Transformer.damage(e.value(m) - base.value(m), m)

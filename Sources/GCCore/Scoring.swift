@@ -101,31 +101,17 @@ extension Transformer {
         let kl = metrics.contains(.kl)
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let comps = components ?? config.components
-        // the fast route: one clean pass, then each ablated pass resumes at its component's
-        // layer from the clean activations below it (the same bits as a full pass). Taken
-        // when nothing else hooks the model and every ablation runs on `batch`.
-        let resumable = hookFor == nil && hookCount == 0 && comps.allSatisfy { sets[$0] == nil && $0.isScoredComponent }
-        let plan = try targetPlan(batch)
-        try forward(plan)
-        let baseEval = evaluation(plan, batch, logProbs: kl)
+        // ablations on `batch` resume from the clean run at their layer (the same bits)
+        let clean = try CleanRun(self, batch, logProbs: kl)
+        let baseEval = clean.evaluation
         var results = metrics.map { m in
             CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
         }
-        // deepest layer first, a layer's MLP before its heads: a resumed pass overwrites only
-        // the activations at and above where it starts, which later ones do not read
-        let order = resumable ? comps.sorted { a, b in
-            a.layer != b.layer ? a.layer > b.layer : (a.isMLP && !b.isMLP) || (a.isMLP == b.isMLP && a < b)
-        } : comps
-        for comp in order {
+        for comp in comps {
             if shouldStop() { throw GCError.interrupted }
             let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
-            let e: Evaluation
-            if resumable {
-                try forward(plan, hooks: [hook], resume: (comp.layer, comp.isMLP))
-                e = evaluation(plan, batch, logProbs: kl)
-            } else {
-                e = try evaluate(sets[comp] ?? batch, hooks: [hook], logProbs: kl)
-            }
+            let e = try sets[comp].map { try evaluate($0, hooks: [hook], logProbs: kl) }
+                ?? evaluate(clean, hooks: [hook], logProbs: kl)
             for k in results.indices {
                 let m = results[k].metric
                 results[k].ablated[comp] = m == .kl
@@ -156,9 +142,9 @@ extension Transformer {
     }
 
     /// Effect of a hook set under `metric`, oriented so that larger = more damage.
-    private func effect(_ batch: TokenBatch, _ hooks: [(Component, ComponentHook)], metric: Metric,
+    private func effect(_ clean: CleanRun, _ hooks: [(Component, ComponentHook)], metric: Metric,
                         base: Evaluation) throws -> Double {
-        let e = try evaluate(batch, hooks: hooks, logProbs: metric == .kl)
+        let e = try evaluate(clean, hooks: hooks, logProbs: metric == .kl)
         if metric == .kl {
             return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
         }
@@ -170,17 +156,18 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> JointAblation {
         guard !components.isEmpty else { throw GCError("no components to ablate together") }
         guard Set(components).count == components.count else { throw GCError("a component is named twice") }
-        let base = try evaluate(batch, logProbs: metric == .kl)
+        let clean = try CleanRun(self, batch, logProbs: metric == .kl)
+        let base = clean.evaluation
         let hooks = try components.map { ($0, try ablationHook($0, ablation)) }
-        let joint = try effect(batch, hooks, metric: metric, base: base)
+        let joint = try effect(clean, hooks, metric: metric, base: base)
         var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
         for (i, c) in components.enumerated() {
             if shouldStop() { throw GCError.interrupted }
-            singles[c] = try effect(batch, [hooks[i]], metric: metric, base: base)
+            singles[c] = try effect(clean, [hooks[i]], metric: metric, base: base)
             if components.count > 1 {
                 var rest = hooks
                 rest.remove(at: i)
-                loo[c] = try effect(batch, rest, metric: metric, base: base)
+                loo[c] = try effect(clean, rest, metric: metric, base: base)
             }
         }
         return JointAblation(metric: metric, base: metric == .kl ? 0 : base.value(metric), joint: joint, singles: singles,
@@ -193,18 +180,19 @@ extension Transformer {
                                      metric: Metric = .accuracy,
                                      shouldStop: () -> Bool = { false }) throws -> (singles: [Double], matrix: [[Double]]) {
         let comps = components ?? config.components
-        let base = try evaluate(batch, logProbs: metric == .kl)
+        let clean = try CleanRun(self, batch, logProbs: metric == .kl)
+        let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         var singles: [Double] = []
         for h in hooks {
             if shouldStop() { throw GCError.interrupted }
-            singles.append(try effect(batch, [h], metric: metric, base: base))
+            singles.append(try effect(clean, [h], metric: metric, base: base))
         }
         var matrix = [[Double]](repeating: [Double](repeating: 0, count: comps.count), count: comps.count)
         for i in 0..<comps.count {
             for j in (i + 1)..<max(i + 1, comps.count) {
                 if shouldStop() { throw GCError.interrupted }
-                let v = try effect(batch, [hooks[i], hooks[j]], metric: metric, base: base) - singles[i] - singles[j]
+                let v = try effect(clean, [hooks[i], hooks[j]], metric: metric, base: base) - singles[i] - singles[j]
                 matrix[i][j] = v
                 matrix[j][i] = v
             }

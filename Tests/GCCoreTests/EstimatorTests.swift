@@ -209,9 +209,9 @@ struct EstimatorFixtureTests {
     }
 }
 
-/// C's fast route (each ablated pass resumes at its component's layer from the clean
-/// activations) gives exactly the full passes' numbers.
-@Suite("C by resumed passes equals C by full passes, bit for bit")
+/// C's fast route (each ablated pass resumes at its first ablated layer from the clean
+/// run's activations) gives exactly the numbers of full passes.
+@Suite("Ablations resumed from the clean run equal full passes, bit for bit")
 struct ResumedAblationTests {
     @Test(arguments: ["mean", "zero", "resample"])
     func sameBitsAsFullPasses(kind: String) throws {
@@ -225,19 +225,24 @@ struct ResumedAblationTests {
                                                                        components: model.config.components))
         default: ablation = .mean(try model.componentMeans(batch))
         }
-        let metrics = Transformer.Metric.allCases
-        let fast = try model.causalScores(batch, ablation: ablation, metrics: metrics)
-        // a hookFor makes every ablation a full pass with the same hook
-        let full = try model.causalScores(batch, ablation: ablation, metrics: metrics,
-                                          hookFor: { c in (c, try model.ablationHook(c, ablation)) })
-        for (a, b) in zip(fast, full) {
-            #expect(a.ablated == b.ablated && a.base == b.base, "\(a.metric)")
-            #expect(a.correct == b.correct)
+        let comps = model.config.components
+        let fast = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .logitDiff])
+        for c in comps {
+            let full = try model.evaluate(batch, hooks: [(c, model.ablationHook(c, ablation))])
+            #expect(fast[1].ablated[c] == full.loss && fast[2].ablated[c] == full.logitDiff, "\(c)")
+            #expect(fast[0].ablated[c] == full.accuracy && fast[0].correct[c] == full.correct, "\(c)")
         }
-        // and a persistent hook on the model turns the fast route off without changing results
+        // groups resume at their lowest layer: L1.H0 with L0.MLP resumes at L0's MLP
+        for group in [[Component.head(layer: 1, head: 0), .mlp(layer: 0)], [.mlp(layer: 1)], comps] {
+            let joint = try model.jointAblation(batch, ablation: ablation, components: group, metric: .loss)
+            let base = try model.evaluate(batch).loss
+            let full = try model.evaluate(batch, hooks: group.map { ($0, try model.ablationHook($0, ablation)) }).loss
+            #expect(joint.joint == full - base, "\(group)")
+        }
+        // a persistent hook on the model turns the fast route off without changing results
         let id = try model.addHook(.site(.residPre, layer: 0, head: -1)) { _ in false }
         defer { model.removeHook(id) }
-        let hooked = try model.causalScores(batch, ablation: ablation, metrics: metrics)
-        for (a, b) in zip(hooked, full) { #expect(a.ablated == b.ablated, "\(a.metric)") }
+        let hooked = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .logitDiff])
+        for (a, b) in zip(hooked, fast) { #expect(a.ablated == b.ablated, "\(a.metric)") }
     }
 }
