@@ -92,7 +92,7 @@ extension Transformer {
         var out: [Metric: (Double, [Component: Double], [Component: Double])] = [:]
         for metric in metrics {
             let f = metricGradient(plan, metric, reference: reference)
-            backward(plan, weights: false, gates: gates)
+            backward(plan, scope: .activations, gates: gates)
             out[metric] = (f, gates.towardBaseline, gates.alongOutput)
         }
         return out

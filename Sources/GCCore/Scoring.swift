@@ -10,7 +10,7 @@ extension Transformer {
         var sum: [Component: Double] = [:]
         for b in batches {
             if shouldStop() { throw GCError.interrupted }
-            try lossAndGradient(b)
+            try lossAndGradient(b, scope: .scoredWeights)
             for (c, v) in componentGradientNorms(norm, wholeWV: wholeWV) { sum[c, default: 0] += v }
         }
         return sum.mapValues { $0 / Double(batches.count) }
@@ -30,7 +30,8 @@ extension Transformer {
         var sum: [Component: Double] = [:], taylor: [Component: Double] = [:]
         for b in batches {
             if shouldStop() { throw GCError.interrupted }
-            try lossAndGradient(b)
+            // only the scored matrices' gradients (W_V, W_out) are computed
+            try lossAndGradient(b, scope: .scoredWeights)
             for (c, v) in componentGradientNorms(norm, wholeWV: wholeWV) { sum[c, default: 0] += v }
             for (c, v) in componentTaylor() { taylor[c, default: 0] += v }
         }
@@ -151,8 +152,10 @@ extension Transformer {
         return metric.higherIsBetter ? base.value(metric) - e.value(metric) : e.value(metric) - base.value(metric)
     }
 
-    /// Ablates `components` together, each alone, and all but each one (1 + 2k + 1 passes).
+    /// Ablates `components` together, each alone, and (with `leaveOneOut`) all but each one
+    /// (1 + k + 1 passes, and k more for leave-one-out).
     public func jointAblation(_ batch: TokenBatch, ablation: Ablation, components: [Component], metric: Metric = .accuracy,
+                              leaveOneOut: Bool = true,
                               shouldStop: () -> Bool = { false }) throws -> JointAblation {
         guard !components.isEmpty else { throw GCError("no components to ablate together") }
         guard Set(components).count == components.count else { throw GCError("a component is named twice") }
@@ -164,7 +167,7 @@ extension Transformer {
         for (i, c) in components.enumerated() {
             if shouldStop() { throw GCError.interrupted }
             singles[c] = try effect(clean, [hooks[i]], metric: metric, base: base)
-            if components.count > 1 {
+            if leaveOneOut && components.count > 1 {
                 var rest = hooks
                 rest.remove(at: i)
                 loo[c] = try effect(clean, rest, metric: metric, base: base)

@@ -435,10 +435,11 @@ public final class Transformer {
     // MARK: Backward
 
     /// Backward pass from d(loss)/d(logits) in `ws.dlogits`; accumulates into `gradients`.
-    /// With `weights` false only the activations' gradients are computed (for the gate
-    /// estimators); `gates` records the gated components' directional derivatives and
-    /// scales what flows into each by 1 − α.
-    func backward(_ plan: Plan, weights: Bool = true, gates: GateState? = nil) {
+    /// `scope` says which weight gradients are computed: all of them (training), only the
+    /// scored matrices W_V and W_out (G), or none (the gate estimators). `gates` records the
+    /// gated components' directional derivatives and scales what flows into each by 1 − α.
+    func backward(_ plan: Plan, scope: GradientScope = .all, gates: GateState? = nil) {
+        let weights = scope == .all, scored = scope != .activations
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
         let p = parameters.pointer, g = gradients.pointer
@@ -472,7 +473,7 @@ public final class Transformer {
             if !ws.replaced.contains(.mlp(layer: l)) && mlpAlpha != 1 {
                 let dh_ = ws.dhidden.pointer
                 ws.dhidden.zero(T * M)
-                matmulBackward(dh_, weights ? g + b.wout : nil, weights ? g + b.bout : nil, dmlp, a.hact.pointer, p + b.wout, T, M, D)
+                matmulBackward(dh_, scored ? g + b.wout : nil, weights ? g + b.bout : nil, dmlp, a.hact.pointer, p + b.wout, T, M, D)
                 switch c.activation {
                 case .gelu: geluBackward(dh_, a.hpre.pointer, a.cdf.pointer, dh_, T * M)
                 case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
@@ -495,7 +496,7 @@ public final class Transformer {
                 }
             }
             // without weight gradients nothing below the first layer's heads is wanted
-            if !weights && l == 0 { return }
+            if scope == .activations && l == 0 { return }
             let dz = ws.dz.pointer
             BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
             if headScale.allSatisfy({ $0 == 1 }) {
@@ -515,6 +516,11 @@ public final class Transformer {
             ws.dqkv.zero(T * 3 * HD)
             attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
             ws.dx.zero(T * D)
+            if scope == .scoredWeights {
+                // W_V only (the V columns of W_qkv); nothing below the first layer is wanted
+                BLAS.gemmTN(D, HD, T, a.x1.pointer, D, ws.dqkv.pointer + 2 * HD, 3 * HD, 1, g + b.wqkv + 2 * HD, 3 * HD)
+                if l == 0 { return }
+            }
             matmulBackward(dx, weights ? g + b.wqkv : nil, weights ? g + b.bqkv : nil, ws.dqkv.pointer, a.x1.pointer, p + b.wqkv, T, D, 3 * HD)
             layernormBackward(dresid, weights ? g + b.ln1w : nil, weights ? g + b.ln1b : nil, dx, ws.resid[l].pointer, p + b.ln1w,
                               a.ln1Mean.pointer, a.ln1Rstd.pointer, T, D)
@@ -629,9 +635,25 @@ public final class Transformer {
         return e
     }
 
+    /// Which weight gradients a backward pass computes.
+    enum GradientScope {
+        /// Every parameter's (training).
+        case all
+        /// Only the scored matrices, W_V[l,h] and W_out[l] (G and gradient × weight).
+        case scoredWeights
+        /// None: only the activations' gradients (the gate estimators).
+        case activations
+    }
+
     /// Loss and accuracy, and the gradient of the mean loss in `gradients` (overwritten).
     @discardableResult
     public func lossAndGradient(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = []) throws -> Evaluation {
+        try lossAndGradient(b, hooks: hooks, scope: .all)
+    }
+
+    /// As `lossAndGradient`, with only the weight gradients of `scope` computed (the others
+    /// are left at zero).
+    func lossAndGradient(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], scope: GradientScope) throws -> Evaluation {
         let plan = try targetPlan(b)
         guard !plan.targets.isEmpty else { throw GCError("the batch has no target positions (nothing after SEP)") }
         try forward(plan, hooks: hooks)
@@ -640,7 +662,7 @@ public final class Transformer {
         }
         let e = summarize(plan, b, gradient: true)
         gradients.zero(layout.count)
-        backward(plan)
+        backward(plan, scope: scope)
         return e
     }
 

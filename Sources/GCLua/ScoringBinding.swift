@@ -355,8 +355,11 @@ enum ScoringBinding {
                     return comp
                 }
                 let o = try c.options(4)
+                let leaveOneOut = try o.boolean("leave_one_out") ?? true
                 let (ablation, metric) = try ablationAndMetric(c, o, 4, model: m, batch: b, components: comps)
-                let r = try c.arg(3) { try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, shouldStop: stop) }
+                let r = try c.arg(3) {
+                    try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, leaveOneOut: leaveOneOut, shouldStop: stop)
+                }
                 let s = c.state
                 s.newTable(hash: 8)
                 s.push(r.metric.rawValue); s.setField(-2, "metric")

@@ -246,3 +246,24 @@ struct ResumedAblationTests {
         for (a, b) in zip(hooked, fast) { #expect(a.ablated == b.ablated, "\(a.metric)") }
     }
 }
+
+/// G computes only the gradients it reports (W_V and W_out), and they are the full
+/// backward pass's.
+@Suite("G from the scored matrices' gradients alone")
+struct ScopedGradientTests {
+    @Test func scoredWeightGradientsEqualTheFullBackwardPasses() throws {
+        let model = try randomModel(tinyConfig(positions: .learned), seed: 8)
+        let batch = try AlgorithmicTask.reverse().batch(size: 7, lengths: 3...6, seed: 1, stream: "g")
+        try model.lossAndGradient(batch)
+        let full = model.componentGradientNorms(.raw), fullTaylor = model.componentTaylor()
+        try model.lossAndGradient(batch, scope: .scoredWeights)
+        let scoped = model.componentGradientNorms(.raw), scopedTaylor = model.componentTaylor()
+        for c in model.config.components {
+            #expect(abs(full[c]! - scoped[c]!) <= 1e-6 * full[c]!, "\(c): \(full[c]!) vs \(scoped[c]!)")
+            #expect(abs(fullTaylor[c]! - scopedTaylor[c]!) <= 1e-5 * fullTaylor[c]! + 1e-9, "\(c)")
+        }
+        // and nothing else was computed
+        #expect(try model.gradient(named: "blocks.1.mlp.W_in").data.allSatisfy { $0 == 0 })
+        #expect(try model.gradient(named: "embed.W_E").data.allSatisfy { $0 == 0 })
+    }
+}

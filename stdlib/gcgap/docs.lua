@@ -801,11 +801,12 @@ print(rho.attribution.loss, rho.integrated.loss)]=] },
         { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
         { "means", "nil", "means from gcgap.means (another set's μ)" },
         { "source", "nil", 'for "resample": a batch of the same row lengths' },
+        { "leave_one_out", "true", "also ablate all members but each one (k more passes)" },
       },
       example = [=[local cl = gcgap.classify(gcgap.gap(G, C))
 local j = gcgap.score.joint(m, ood.set, cl.bloats)
 print(j.joint, j.sum, j.ratio)]=],
-      cost = "2 + 2k forward passes over the set for k components." },
+      cost = "2 + k forward passes over the set for k components (2 + 2k with leave_one_out), each resumed at the first ablated layer." },
     { name = "score.interactions",
       sig = "gcgap.score.interactions(m, set [, opts])",
       returns = "{components, singles, matrix}",

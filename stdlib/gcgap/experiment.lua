@@ -34,7 +34,7 @@ E.presets = {
     zslice_defect = false, whole_wv = false,
     bootstrap = 200,                             -- resamples of the evaluation set
     keep_samples = true,                         -- per-sample results in the record (cross-run bootstraps)
-    joint = true,                                -- joint Hero/Bloat ablations (2 + 2k passes each)
+    joint = true,                                -- joint Hero/Bloat ablations (2 + k passes each)
     interactions = false,                        -- the 20×20 pairwise matrix (211 passes, ~30 s a run)
     ladder = { steps = 16, shapley = 0 },        -- estimator ladder (false: off); shapley = permutations
   },
@@ -374,9 +374,9 @@ function E.analyse(m, task, seed, p, opts)
         rec.joint[norm] = {}
         for _, kind in ipairs{ "heroes", "bloats" } do
           if #cl[kind] >= 2 then
-            local j = gc.score.joint(m, ood.set, cl[kind], { means = means })
+            local j = gc.score.joint(m, ood.set, cl[kind], { means = means, leave_one_out = false })
             rec.joint[norm][kind] = { components = j.components, joint = j.joint, sum = j.sum, ratio = j.ratio,
-                                      singles = j.singles, leave_one_out = j.leave_one_out }
+                                      singles = j.singles }
           end
         end
       end
