@@ -522,6 +522,11 @@ local OPTSPEC = {
   gradient = { norm = "choice:raw|per-param|per_param", whole_wv = "bool", length = "len", batches = "tiny", batch = "small8", seed = "seed", stream = "str" },
   taylor = { length = "len", batches = "tiny", batch = "small8", seed = "seed", stream = "str" },
   causal = { ablation = "choice:mean|zero|resample", per_position = "bool", zslice_defect = "bool", means = "means", source = "batch" },
+  estimator = { ablation = "choice:mean|zero|resample", per_position = "bool", means = "means", source = "batch",
+                metric = "choice:accuracy|token_accuracy|loss|logit_diff|kl|bogus", steps = "tiny", components = "table" },
+  shapley = { ablation = "choice:mean|zero|resample", means = "means", source = "batch", permutations = "tiny",
+              metric = "choice:accuracy|loss|kl", seed = "seed" },
+  ladder = { metrics = "table", steps = "tiny", shapley = "tiny", means = "means", source = "batch", seed = "seed" },
   means = { per_position = "bool" },
   gap = { ranks = "choice:average|ordinal" },
   classify = { threshold = "threshold", strict = "bool" },
@@ -538,6 +543,7 @@ local OPTSPEC = {
 local ALWAYS = {
   train = { "steps", "batch", "eval_size", "quiet" }, gradient = { "batches", "batch", "length" }, taylor = { "batches", "batch", "length" }, tasknew = { "target" },
   ood = { "size" }, permutation = { "permutations" }, bootstrap = { "resamples" }, etrain = { "quiet" }, erun = { "quiet" },
+  shapley = { "permutations" }, ladder = { "steps" },
 }
 
 local function bounded(valid, invalid)
@@ -697,6 +703,9 @@ local SIG = {
   ["gcgap.stack"] = { "tensorlist", "int" }, ["gcgap.blas"] = {}, ["gcgap.help"] = { "any" }, ["gcgap.hook_names"] = { "model" },
   ["gcgap.score.joint"] = { "model", "batch", "ablate", "opts:causal" },
   ["gcgap.score.interactions"] = { "model", "batch", "opts:causal" },
+  ["gcgap.score.gate"] = { "model", "batch", "opts:estimator" }, ["gcgap.score.attribution"] = { "model", "batch", "opts:estimator" },
+  ["gcgap.score.integrated"] = { "model", "batch", "opts:estimator" }, ["gcgap.score.shapley"] = { "model", "batch", "!opts:shapley" },
+  ["gcgap.score.ladder"] = { "model", "batch", "!opts:ladder" },
   ["METH.tensor.slice"] = { "self", "dimarg", "int", "int" }, ["METH.tensor.index"] = { "self", "dimarg", "table" },
   ["METH.model.run_with_cache"] = { "self", "batch", "table" }, ["METH.model.run_with_hooks"] = { "self", "batch", "table" },
   ["S.experiment.write_file"] = { "!path_w", "str" }, ["S.experiment.train"] = { "etask", "int", "!preset", "!opts:etrain" },

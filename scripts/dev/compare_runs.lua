@@ -1,0 +1,46 @@
+-- Compares two folders of run records (DIR/runs/*.json, as scripts/paper.lua writes them),
+-- value for value, ignoring wall-clock times (`seconds`). Exit 0 when every record in the
+-- first folder has an identical twin in the second.
+--   gcgap scripts/dev/compare_runs.lua report-a/runs report-b/runs
+local gc = require "gcgap"
+local json = require "gcgap.json"
+local a, b = arg[1], arg[2]
+if not (a and b) then io.stderr:write("usage: gcgap scripts/dev/compare_runs.lua DIR_A DIR_B\n"); os.exit(2) end
+
+local function read(path)
+  local f = assert(io.open(path))
+  local v = json.decode(f:read("a"))
+  f:close()
+  return v
+end
+
+-- the first difference between x and y, as a path, or nil
+local function diff(x, y, path)
+  if type(x) ~= type(y) then return path .. " (" .. type(x) .. " vs " .. type(y) .. ")" end
+  if type(x) ~= "table" then
+    if x ~= y and not (x ~= x and y ~= y) then return path .. " (" .. tostring(x) .. " vs " .. tostring(y) .. ")" end
+    return nil
+  end
+  for k, v in pairs(x) do
+    if k ~= "seconds" then
+      local d = diff(v, y[k], path .. "." .. tostring(k))
+      if d then return d end
+    end
+  end
+  for k in pairs(y) do
+    if k ~= "seconds" and x[k] == nil then return path .. "." .. tostring(k) .. " (missing in the first)" end
+  end
+  return nil
+end
+
+local n, bad = 0, 0
+for _, name in ipairs(gc.dir(a)) do
+  if name:match("%.json$") then
+    n = n + 1
+    local ok, other = pcall(read, b .. "/" .. name)
+    local d = ok and diff(read(a .. "/" .. name), other, name) or (name .. ": missing in " .. b)
+    if d then bad = bad + 1; print("differs: " .. d) end
+  end
+end
+print(string.format("%d records compared, %d identical, %d differ", n, n - bad, bad))
+os.exit(bad == 0 and n > 0 and 0 or 1)
