@@ -236,7 +236,7 @@ function L.markdown(records, opts)
   w("Each cell: Spearman ρ over the 20 components between the row's estimate and **exact mean-ablation C under the column's metric** (the paper's C is the column `accuracy`), the mean over runs with a 95% bootstrap interval over runs. Gradient estimators of exact match differentiate the loss. Estimates are oriented as damage (larger = more important).")
   w()
   for _, s in ipairs(summary) do
-    w(string.format("### %s (%d runs; ladder %.1f s per model, median)", s.task, s.runs, s.median_seconds or 0 / 0))
+    w(string.format("### %s (%d run%s; ladder %.1f s per model, median)", s.task, s.runs, s.runs == 1 and "" or "s", s.median_seconds or 0 / 0))
     w()
     w("| estimate | cost | " .. table.concat(L.metrics, " | ") .. " |")
     w("|---|---|" .. string.rep("---|", #L.metrics))
@@ -313,8 +313,8 @@ function L.svg(records, title)
     esc("mean Spearman ρ over runs [95% bootstrap interval over runs]; blue < 0 < red; KL's first-order estimates are 0 by construction"))
   for k, s in ipairs(summary) do
     local x0 = labelW + (k - 1) * (#L.metrics * cw + gap)
-    add('<text x="%d" y="70" font-size="13" font-weight="bold" text-anchor="middle">%s (%d runs)</text>',
-      x0 + #L.metrics * cw // 2, esc(s.task), s.runs)
+    add('<text x="%d" y="70" font-size="13" font-weight="bold" text-anchor="middle">%s (%d run%s)</text>',
+      x0 + #L.metrics * cw // 2, esc(s.task), s.runs, s.runs == 1 and "" or "s")
     for j, metric in ipairs(L.metrics) do
       add('<text x="%d" y="86" font-size="11" text-anchor="middle">%s</text>', x0 + (j - 1) * cw + cw // 2, esc(metric))
     end
