@@ -5,6 +5,8 @@
 // Shapes: T packed tokens (all sequences of a batch, end to end), D = d_model,
 // H heads of size dh (HD = H*dh), M = d_mlp, V = d_vocab.
 
+import CKernels
+
 typealias FPtr = UnsafeMutablePointer<Float>
 typealias CFPtr = UnsafePointer<Float>
 
@@ -191,6 +193,12 @@ func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr
 /// tanh approximation). Φ comes from `vnormalCDF` (|erf error| < 1.6e-7). Keeps Φ(x) in
 /// `cdf` (when given) for the backward pass.
 func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
+    // CKernels' loop does the same operations (8 lanes with AVX2 when the CPU has it)
+    if BLAS.elementwiseKernels { gck_gelu_forward(out, inp, n, cdf) } else { geluForwardSwift(out, inp, n, cdf: cdf) }
+}
+
+/// The Swift form of `geluForward` (the reference the C kernel is tested against).
+func geluForwardSwift(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
     var i = 0
     while i + 8 <= n {
         let x = load8(inp + i)
@@ -212,6 +220,11 @@ func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
 /// dinp = dout · gelu'(inp), gelu'(x) = Φ(x) + x·φ(x), with Φ from the forward pass.
 /// May run in place (dinp == dout).
 func geluBackward(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: Int) {
+    if BLAS.elementwiseKernels { gck_gelu_backward(dinp, inp, cdf, dout, n) } else { geluBackwardSwift(dinp, inp, cdf, dout, n) }
+}
+
+/// The Swift form of `geluBackward` (the reference the C kernel is tested against).
+func geluBackwardSwift(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: Int) {
     let invSqrt2Pi: Float = 0.39894228040143268
     let c = V8(repeating: invSqrt2Pi), half = V8(repeating: -0.5)
     var i = 0
