@@ -11,9 +11,15 @@
 
 #define MR 6
 #define NR 16
+#ifndef KCMAX
 #define KCMAX 288
+#endif
+#ifndef MC
 #define MC 96
+#endif
+#ifndef NC
 #define NC 512
+#endif
 
 static atomic_int gemm_path = -1;
 
@@ -108,14 +114,15 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
     }
 }
 
-// mode 0: C = acc; 1: C += acc; 2: C = beta*C + acc. A full tile stores with vectors, an
+// mode 0: C = acc; 1: C += acc; 2: C = beta*C + acc; 3: C = bias[j] + acc (the same
+// additions as mode 1 on a C preset to the bias rows). A full tile stores with vectors, an
 // edge tile (mr < MR or nr < NR) through a scratch tile and the same operations in scalar.
 // A comes either packed (strip of MR rows, `a0` only, rs = 0) or straight from a row-major
 // matrix (rows a0 + i*rs, read along p; rows past mr repeat the last valid row and their
 // results are dropped). Either way, element (i, j) sums p = 0, 1, ... kc-1 in that order.
 __attribute__((target("avx2,fma")))
 static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,
-                       int mode, float beta, int mr, int nr) {
+                       int mode, float beta, const float *bias, int mr, int nr) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -149,6 +156,7 @@ static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float
             for (int h = 0; h < 2; h++) {
                 __m256 r = acc[2 * i + h];
                 if (mode == 1) r = _mm256_add_ps(_mm256_loadu_ps(row + 8 * h), r);
+                else if (mode == 3) r = _mm256_add_ps(_mm256_loadu_ps(bias + 8 * h), r);
                 else if (mode == 2) r = _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(row + 8 * h)), r);
                 _mm256_storeu_ps(row + 8 * h, r);
             }
@@ -161,6 +169,7 @@ static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float
             for (int j = 0; j < nr; j++) {
                 float r = tile[i * NR + j];
                 if (mode == 1) r = row[j] + r;
+                else if (mode == 3) r = bias[j] + r;
                 else if (mode == 2) r = beta * row[j] + r;
                 row[j] = r;
             }
@@ -170,7 +179,7 @@ static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float
 
 __attribute__((target("avx2,fma")))
 static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int lda,
-                      const float *b, int ldb, float beta, float *c, int ldc) {
+                      const float *b, int ldb, float beta, const float *bias, float *c, int ldc) {
     float *pa = bufA, *pb = bufB;
     int nkb = (k + KCMAX - 1) / KCMAX;          // depth split evenly: 773 -> 258+258+257
     int kcb = (k + nkb - 1) / nkb;
@@ -179,7 +188,7 @@ static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int l
         for (int pc = 0; pc < k; pc += kcb) {
             int kc = k - pc < kcb ? k - pc : kcb;
             packB(tB, b, ldb, pc, jc, kc, nc, pb);
-            int mode = pc > 0 ? 1 : beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+            int mode = pc > 0 ? 1 : bias ? 3 : beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = m - ic < MC ? m - ic : MC;
                 // A stored m x k (NN, NT) is read in place; A stored k x m (TN) is packed
@@ -190,7 +199,8 @@ static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int l
                         int mr = mc - ir < MR ? mc - ir : MR;
                         const float *ap = tA ? pa + (size_t)ir * kc : a + (size_t)(ic + ir) * lda + pc;
                         kernel6x16(kc, ap, tA ? 0 : (size_t)lda, pb + (size_t)jr * kc,
-                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mode, beta, mr, nr);
+                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mode, beta,
+                                   bias ? bias + jc + jr : NULL, mr, nr);
                     }
                 }
             }
@@ -211,7 +221,24 @@ int gck_sgemm(int transA, int transB, int m, int n, int k,
     }
 #if defined(__x86_64__) || defined(__i386__)
     if (!buffers()) return 0;
-    gemm_avx2(transA != 0, transB != 0, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    gemm_avx2(transA != 0, transB != 0, m, n, k, a, lda, b, ldb, beta, NULL, c, ldc);
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int gck_sgemm_bias(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   const float *bias, float *c, int ldc) {
+    if (gck_gemm_path() != 2) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) {
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = bias[j];
+        return 1;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    if (!buffers()) return 0;
+    gemm_avx2(0, 0, m, n, k, a, lda, b, ldb, 1.0f, bias, c, ldc);
     return 1;
 #else
     return 0;

@@ -78,6 +78,8 @@ func layernormBackward(_ dinp: FPtr, _ dw: FPtr, _ db: FPtr, _ dout: CFPtr, _ in
 /// out[T,N] = inp[T,K] · W[K,N] + bias[N]
 func matmulForward(_ out: FPtr, _ inp: CFPtr, _ w: CFPtr, _ bias: CFPtr?, _ T: Int, _ K: Int, _ N: Int) {
     if let bias = bias {
+        // the microkernel adds the bias in its epilogue (the same sums, no copy)
+        if BLAS.useMicrokernel, gck_sgemm_bias(Int32(T), Int32(N), Int32(K), inp, Int32(K), w, Int32(N), bias, out, Int32(N)) != 0 { return }
         for t in 0..<T { (out + t * N).update(from: bias, count: N) }
         BLAS.gemmNN(T, N, K, inp, K, w, N, 1, out, N)
     } else {
@@ -119,7 +121,18 @@ struct SeqLayout {
 }
 
 /// qkv[T, 3·HD] (columns: Q heads, K heads, V heads) -> z[T, HD], pattern (softmax, causal).
+/// CKernels' loop (the same operations; its dot products sum in another fixed order).
 func attentionForward(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayout, _ H: Int, _ dh: Int) {
+    let done = BLAS.elementwiseKernels && seqs.offsets.withUnsafeBufferPointer { off in
+        seqs.patternOffsets.withUnsafeBufferPointer { po in
+            gck_attention_forward(z, pattern, qkv, off.baseAddress!, po.baseAddress ?? off.baseAddress!, seqs.count, H, dh) != 0
+        }
+    }
+    if !done { attentionForwardSwift(z, pattern, qkv, seqs, H, dh) }
+}
+
+/// The Swift form of `attentionForward`.
+func attentionForwardSwift(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayout, _ H: Int, _ dh: Int) {
     let HD = H * dh, HD3 = 3 * HD
     let scale = 1 / Float(dh).squareRoot()
     for s in 0..<seqs.count {
@@ -151,9 +164,20 @@ func attentionForward(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayou
     }
 }
 
-/// dqkv += the gradient of attentionForward given dz.
+/// dqkv += the gradient of attentionForward given dz (CKernels' loop, as attentionForward).
 func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr,
                        _ seqs: SeqLayout, _ H: Int, _ dh: Int, _ scratch: FPtr) {
+    let done = BLAS.elementwiseKernels && seqs.offsets.withUnsafeBufferPointer { off in
+        seqs.patternOffsets.withUnsafeBufferPointer { po in
+            gck_attention_backward(dqkv, dz, qkv, pattern, off.baseAddress!, po.baseAddress ?? off.baseAddress!, seqs.count, H, dh) != 0
+        }
+    }
+    if !done { attentionBackwardSwift(dqkv, dz, qkv, pattern, seqs, H, dh, scratch) }
+}
+
+/// The Swift form of `attentionBackward`.
+func attentionBackwardSwift(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr,
+                            _ seqs: SeqLayout, _ H: Int, _ dh: Int, _ scratch: FPtr) {
     let HD = H * dh, HD3 = 3 * HD
     let scale = 1 / Float(dh).squareRoot()
     let dp = scratch

@@ -132,3 +132,74 @@ struct MicrokernelTests {
         }
     }
 }
+
+@Suite("CKernels attention, fused bias and portable paths", .serialized)
+struct CKernelsPathTests {
+    @Test func fusedBiasIsPresetPlusProduct() {
+        var rng = Rng(seed: 12, stream: "bias")
+        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (773, 384, 128), (386, 104, 128), (773, 128, 512), (50, 600, 300)] {
+            let a = randomData(m * k, &rng), b = randomData(k * n, &rng), bias = randomData(n, &rng)
+            var c1 = [Float](repeating: 0, count: m * n)
+            guard gck_sgemm_bias(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), bias, &c1, Int32(n)) == 1 else { return }
+            var c2 = [Float](repeating: 0, count: m * n)
+            for i in 0..<m { for j in 0..<n { c2[i * n + j] = bias[j] } }
+            _ = gck_sgemm(0, 0, Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), 1, &c2, Int32(n))
+            #expect(c1.map(\.bitPattern) == c2.map(\.bitPattern), "m=\(m) n=\(n) k=\(k)")
+        }
+    }
+
+    /// The C attention against the Swift loops (another summation order in the dot
+    /// products: within 1e-5 relative + 1e-6 absolute), and its AVX2 and portable paths
+    /// against each other (the same bits).
+    @Test func attentionMatchesSwift() {
+        var rng = Rng(seed: 13, stream: "attention")
+        let H = 4, dh = 32, HD = H * dh
+        let seqs = SeqLayout(lengths: [1, 3, 7, 8, 9, 16, 17, 5, 64], heads: H)
+        let T = seqs.tokens
+        let qkv = randomData(T * 3 * HD, &rng, scale: 2), dz = randomData(T * HD, &rng)
+        func run(_ c: Bool) -> (z: [Float], p: [Float], d: [Float]) {
+            var z = [Float](repeating: 0, count: T * HD), p = [Float](repeating: 0, count: seqs.patternCount)
+            var d = [Float](repeating: 0.25, count: T * 3 * HD), scratch = [Float](repeating: 0, count: T)
+            if c {
+                seqs.offsets.withUnsafeBufferPointer { off in
+                    seqs.patternOffsets.withUnsafeBufferPointer { po in
+                        _ = gck_attention_forward(&z, &p, qkv, off.baseAddress!, po.baseAddress!, seqs.count, H, dh)
+                        _ = gck_attention_backward(&d, dz, qkv, p, off.baseAddress!, po.baseAddress!, seqs.count, H, dh)
+                    }
+                }
+            } else {
+                attentionForwardSwift(&z, &p, qkv, seqs, H, dh)
+                attentionBackwardSwift(&d, dz, qkv, p, seqs, H, dh, &scratch)
+            }
+            return (z, p, d)
+        }
+        let c = run(true), s = run(false)
+        #expect(closeness(c.z, s.z, rtol: 1e-5, atol: 1e-6) <= 1)
+        #expect(closeness(c.p, s.p, rtol: 1e-5, atol: 1e-6) <= 1)
+        #expect(closeness(c.d, s.d, rtol: 1e-4, atol: 1e-5) <= 1)
+        gck_portable_only = 1
+        defer { gck_portable_only = 0 }
+        let g = run(true)
+        #expect(g.z.map(\.bitPattern) == c.z.map(\.bitPattern))
+        #expect(g.p.map(\.bitPattern) == c.p.map(\.bitPattern))
+        #expect(g.d.map(\.bitPattern) == c.d.map(\.bitPattern))
+    }
+
+    @Test func portableGeluAndAdamGiveTheAVX2Bits() {
+        var rng = Rng(seed: 14, stream: "portable")
+        let n = 1003
+        let x = randomData(n, &rng, scale: 5), g = randomData(n, &rng)
+        func run() -> [UInt32] {
+            var o = [Float](repeating: 0, count: n), cdf = o, d = o
+            gck_gelu_forward(&o, x, n, &cdf)
+            gck_gelu_backward(&d, x, cdf, g, n)
+            var p = x, m = [Float](repeating: 0, count: n), v = m
+            gck_adam(&p, g, &m, &v, n, 0.9, 0.999, 1e-8, 0.01, 1e-3, 0.03)
+            return (o + cdf + d + p + m + v).map(\.bitPattern)
+        }
+        let fast = run()
+        gck_portable_only = 1
+        defer { gck_portable_only = 0 }
+        #expect(run() == fast)
+    }
+}

@@ -36,6 +36,16 @@ int gck_sgemm(int transA, int transB, int m, int n, int k,
               const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc);
 
+/// C[m,n] = bias[n] (every row) + A[m,k]·B[k,n] (row-major, no transposition): the same
+/// additions as presetting C to the bias rows and calling gck_sgemm with beta = 1, without
+/// the copy. Returns 0 when the caller must fall back to BLAS.
+int gck_sgemm_bias(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   const float *bias, float *c, int ldc);
+
+/// Nonzero: the element-wise and attention kernels take their portable loops even on AVX2
+/// CPUs (for tests: both paths must give the same bits). Default 0.
+extern int gck_portable_only;
+
 /// GELU (erf form through Numerical Recipes' erfc, as GCCore's vnormalCDF): out = x·Φ(x),
 /// cdf = Φ(x) when cdf is non-null.
 void gck_gelu_forward(float *out, const float *inp, size_t n, float *cdf);
@@ -48,14 +58,14 @@ void gck_adam(float *params, const float *grads, float *m, float *v, size_t n,
 
 /// Causal self-attention over sequences packed end to end, as GCCore's attentionForward:
 /// qkv[T, 3·H·dh] -> z[T, H·dh] and the softmax patterns (H n×n matrices per sequence at
-/// patternOffsets[s]); offsets has nseq+1 entries. Dot products sum in a fixed order
-/// (8 partial sums), which differs from the Swift loop's in the last bits.
-void gck_attention_forward(float *z, float *pattern, const float *qkv, const long *offsets,
-                           const long *patternOffsets, long nseq, long H, long dh);
-/// dqkv += the gradient of gck_attention_forward given dz; scratch holds the longest n.
-void gck_attention_backward(float *dqkv, const float *dz, const float *qkv, const float *pattern,
-                            const long *offsets, const long *patternOffsets, long nseq, long H, long dh,
-                            float *scratch);
+/// patternOffsets[s]); offsets has nseq+1 entries. Dot products sum e = 0..dh-1 in order
+/// (the Swift loop keeps 16 partial sums), so the last bits differ from the Swift loop's.
+/// Returns 0 (having done nothing) when its scratch buffer cannot be allocated.
+int gck_attention_forward(float *z, float *pattern, const float *qkv, const long *offsets,
+                          const long *patternOffsets, long nseq, long H, long dh);
+/// dqkv += the gradient of gck_attention_forward given dz. Returns 0 as gck_attention_forward.
+int gck_attention_backward(float *dqkv, const float *dz, const float *qkv, const float *pattern,
+                           const long *offsets, const long *patternOffsets, long nseq, long H, long dh);
 
 #ifdef __cplusplus
 }
