@@ -18,9 +18,10 @@ import GCCore
 //   before  every CKernels kernel off: OpenBLAS products and the Swift loops
 //           (what GCGAP_KERNEL=openblas gives)
 //   after   the default: BLAS.kernelName's products and CKernels' GELU and Adam
-// With --torch PYTHON, scripts/bench/torch_step.py runs under that interpreter first (a
-// subprocess, 1 thread; PyTorch pads the batch, gcgap packs it) and the ratio
-// gcgap/PyTorch is printed; without it, or when it fails, the ratio is "not measured".
+// With --torch PYTHON, scripts/bench/torch_step.py runs under that interpreter before each
+// round (a subprocess, 1 thread, --steps steps; PyTorch pads the batch, gcgap packs it) and
+// the ratio gcgap ("after") / PyTorch is printed, the median over rounds of the round
+// medians' ratio; without --torch, or when it fails, the ratio is "not measured".
 // With --shapes, the GFLOP/s of OpenBLAS and of the microkernel on each matrix-product
 // shape of the step.
 
@@ -54,15 +55,19 @@ print("matrix products: \(BLAS.kernelName); element-wise kernels: \(BLAS.element
 let config = ModelConfig()
 print("model: \(config)")
 
-// PyTorch first, alone on the machine's cores.
-var torchMs: Double? = nil
+// PyTorch: one subprocess per round, run just before that round's gcgap steps, so that
+// load from other processes hits both alike; the ratio is the median over rounds of
+// (gcgap's round median / PyTorch's round median).
 var torchNote = "not measured (no --torch PYTHON given)"
-if let py = torchPython {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/bench/torch_step.py").path
+var torchRounds: [Double] = []
+let torchScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("scripts/bench/torch_step.py").path
+/// Runs torch_step.py once; its median ms per step, or nil (with `torchNote` saying why).
+func torchRound() -> Double? {
+    guard let py = torchPython else { return nil }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: py)
-    p.arguments = [script, "--steps", String(steps * rounds)]
+    p.arguments = [torchScript, "--steps", String(steps)]
     var penv = env; penv["OMP_NUM_THREADS"] = "1"; penv["MKL_NUM_THREADS"] = "1"
     p.environment = penv
     let out = Pipe(), err = Pipe()
@@ -73,16 +78,16 @@ if let py = torchPython {
         let edata = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
-        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("TORCH_STEP_MS") }) {
+        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("TORCH_STEP_MS") }),
+           let f = line.split(separator: " ").first(where: { $0.hasPrefix("median=") }), let ms = Double(f.dropFirst(7)) {
             print("pytorch: \(line)")
-            if let f = line.split(separator: " ").first(where: { $0.hasPrefix("median=") }) { torchMs = Double(f.dropFirst(7)) }
+            return ms
         }
-        if torchMs == nil {
-            torchNote = "not measured (\(py) \(script) exited \(p.terminationStatus): \(String(decoding: edata, as: UTF8.self).split(separator: "\n").last ?? ""))"
-        }
+        torchNote = "not measured (\(py) \(torchScript) exited \(p.terminationStatus): \(String(decoding: edata, as: UTF8.self).split(separator: "\n").last ?? ""))"
     } catch {
         torchNote = "not measured (cannot run \(py): \(error))"
     }
+    return nil
 }
 
 let task = AlgorithmicTask.reverse()
@@ -116,7 +121,10 @@ for threads in threadCounts {
         models.append(m); adams.append(adam)
     }
     var timing = [Timing](repeating: Timing(), count: configs.count)
+    var roundRatios: [(gcgap: Double, torch: Double)] = []
     for _ in 0..<rounds {
+        let torchMs = threads == 1 ? torchRound() : nil
+        let roundStart = timing.last!.step.count
         for (ci, (_, on)) in configs.enumerated() {
             BLAS.useKernels = on
             let m = models[ci], adam = adams[ci]
@@ -136,6 +144,10 @@ for threads in threadCounts {
                 timing[ci].fwd.append(now() - t0)
             }
         }
+        if let tm = torchMs {
+            torchRounds.append(tm)
+            roundRatios.append((median(Array(timing.last!.step[roundStart...])) * 1000, tm))
+        }
     }
     var stepMs: [String: Double] = [:]
     for (ci, (name, on)) in configs.enumerated() {
@@ -152,9 +164,12 @@ for threads in threadCounts {
         print(String(format: "threads %d speedup after/before: %.2fx (%.1f -> %.1f ms)", threads, b / a, b, a))
     }
     let a = stepMs["after"]!
-    if let tm = torchMs, threads == 1 {
-        print(String(format: "RATIO gcgap/pytorch = %.3f  (gcgap %.1f ms, pytorch %.1f ms, 1 thread, same run)", a / tm, a, tm))
-        if let b = stepMs["before"] { print(String(format: "RATIO before gcgap/pytorch = %.3f", b / tm)) }
+    if threads == 1 && !roundRatios.isEmpty {
+        let tm = median(torchRounds)
+        let ratios = roundRatios.map { $0.gcgap / $0.torch }
+        print(String(format: "RATIO gcgap/pytorch = %.3f  (median over %d rounds of round-median ratios; per round: %@; gcgap %.1f ms, pytorch %.1f ms, 1 thread, same run)",
+                     median(ratios), ratios.count, ratios.map { String(format: "%.3f", $0) }.joined(separator: " "), a, tm))
+        if let b = stepMs["before"] { print(String(format: "RATIO before gcgap/pytorch = %.3f  (medians: %.1f / %.1f ms)", b / tm, b, tm)) }
     } else if threads == 1 {
         print("RATIO gcgap/pytorch: \(torchNote)")
     }
