@@ -3,7 +3,9 @@
 // -ffp-contract=off, and the AVX2 loops use no FMA), so both give the bits of the Swift
 // loops they replace (GCCore's geluForward/geluBackward/vnormalCDF/vexp and Adam.update).
 #include "gckernels.h"
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

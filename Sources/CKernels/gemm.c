@@ -4,7 +4,9 @@
 // function of (m, n, k): its k-sum runs in panel order, p ascending within a panel, and
 // panels are added to C in order, so results are bit-identical run to run.
 #include "gckernels.h"
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
