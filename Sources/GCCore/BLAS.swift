@@ -21,8 +21,14 @@ public enum BLAS {
     /// The microkernel is single-threaded and sums in a fixed order (bit-identical run to run
     /// on one build); it sums in another order than OpenBLAS, so the last bits differ.
     public static var kernelName: String {
-        gck_gemm_path() == 2 ? "avx2 microkernel" : "OpenBLAS \(coreName)"
+        gck_gemm_path() != 2 ? "OpenBLAS \(coreName)"
+            : microkernelTN ? "avx2 microkernel" : "avx2 microkernel (NN, NT; TN by OpenBLAS \(coreName))"
     }
+    /// Whether the Aᵀ·B products (the weight gradients) take the microkernel too. Default
+    /// false: on the Zen 3 machine it was tuned on, OpenBLAS reaches about 90 GFLOP/s on the
+    /// step's TN shapes (128..512 × 128..512 × 773) and the microkernel about 80, while on
+    /// the NN and NT shapes the microkernel is the faster (about 93 against 82..88).
+    nonisolated(unsafe) public static var microkernelTN = false
     /// Turns the microkernel on (when the CPU has it) or off (OpenBLAS) for this process.
     public static var useMicrokernel: Bool {
         get { gck_gemm_path() == 2 }
@@ -79,7 +85,7 @@ public enum BLAS {
             if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
             return
         }
-        if gck_sgemm(1, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
+        if microkernelTN, gck_sgemm(1, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

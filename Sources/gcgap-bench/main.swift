@@ -6,7 +6,7 @@ import GCCore
 // gcgap-bench: speed figures of the native core on the PROTOCOL model and batch.
 //
 //   swift run -c release gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes]
-//                                    [--torch /path/to/python] [--no-before]
+//                                    [--torch /path/to/python] [--no-before] [--tn-both]
 //
 // Prints, per BLAS thread count: median ms per training step (forward, backward, Adam)
 // on batches of 64 reversal samples of lengths 3..7 (packed, no padding), the forward and
@@ -22,6 +22,8 @@ import GCCore
 // round (a subprocess, 1 thread, --steps steps; PyTorch pads the batch, gcgap packs it) and
 // the ratio gcgap ("after") / PyTorch is printed, the median over rounds of the round
 // medians' ratio; without --torch, or when it fails, the ratio is "not measured".
+// With --tn-both, a third configuration "after+TN" sends the TN products (weight gradients)
+// to the microkernel too (BLAS.microkernelTN), to compare both choices in one run.
 // With --shapes, the GFLOP/s of OpenBLAS and of the microkernel on each matrix-product
 // shape of the step.
 
@@ -31,8 +33,9 @@ var threadCounts = [1]
 var shapes = false
 var torchPython: String? = nil
 var before = true
+var tnBoth = false
 var args = CommandLine.arguments.dropFirst()
-let usage = "usage: gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes] [--torch PYTHON] [--no-before]"
+let usage = "usage: gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes] [--torch PYTHON] [--no-before] [--tn-both]"
 while let a = args.popFirst() {
     switch a {
     case "--steps": steps = Int(args.popFirst() ?? "") ?? steps
@@ -41,6 +44,7 @@ while let a = args.popFirst() {
     case "--shapes": shapes = true
     case "--torch": torchPython = args.popFirst()
     case "--no-before": before = false
+    case "--tn-both": tnBoth = true
     default: print(usage); exit(2)
     }
 }
@@ -111,10 +115,14 @@ struct Timing { var step: [Double] = [], fwd: [Double] = [], bwd: [Double] = [],
 
 for threads in threadCounts {
     BLAS.setThreads(threads)
-    let configs: [(String, Bool)] = before ? [("before", false), ("after", true)] : [("after", defaultKernels)]
+    // (name, kernels on, TN products through the microkernel); "after" is last (the ratio's)
+    var configs: [(String, Bool, Bool)] = before ? [("before", false, false)] : []
+    if tnBoth { configs.append(("after+TN", defaultKernels, true)) }
+    configs.append(("after", defaultKernels, false))
+    func apply(_ c: (String, Bool, Bool)) { BLAS.useKernels = c.1; BLAS.microkernelTN = c.2 }
     var models: [Transformer] = [], adams: [Adam] = []
-    for (_, on) in configs {
-        BLAS.useKernels = on
+    for cfg in configs {
+        apply(cfg)
         let m = try Transformer(config: config, seed: 42)
         let adam = Adam(parameterCount: m.parameterCount)
         for b in batches.prefix(3) { try m.lossAndGradient(b); adam.update(m.parameters.pointer, m.gradients.pointer) }
@@ -125,8 +133,8 @@ for threads in threadCounts {
     for _ in 0..<rounds {
         let torchMs = threads == 1 ? torchRound() : nil
         let roundStart = timing.last!.step.count
-        for (ci, (_, on)) in configs.enumerated() {
-            BLAS.useKernels = on
+        for (ci, cfg) in configs.enumerated() {
+            apply(cfg)
             let m = models[ci], adam = adams[ci]
             for i in 0..<steps {
                 let b = batches[i % batches.count]
@@ -150,8 +158,9 @@ for threads in threadCounts {
         }
     }
     var stepMs: [String: Double] = [:]
-    for (ci, (name, on)) in configs.enumerated() {
-        BLAS.useKernels = on
+    for (ci, cfg) in configs.enumerated() {
+        apply(cfg)
+        let name = cfg.0
         let t = timing[ci]
         let step = median(t.step), f = median(t.fwd), ad = median(t.adam)
         stepMs[name] = step * 1000
@@ -175,6 +184,7 @@ for threads in threadCounts {
     }
 }
 BLAS.useKernels = defaultKernels
+BLAS.microkernelTN = false
 
 if shapes {
     BLAS.setThreads(1)

@@ -96,8 +96,8 @@ struct MicrokernelTests {
 
     @Test func pathIsReported() {
         let name = BLAS.kernelName
-        #expect(name == "avx2 microkernel" || name.hasPrefix("OpenBLAS"))
-        #expect((gck_gemm_path() == 2) == (name == "avx2 microkernel"))
+        #expect(name.hasPrefix("avx2 microkernel") || name.hasPrefix("OpenBLAS"))
+        #expect((gck_gemm_path() == 2) == name.hasPrefix("avx2 microkernel"))
     }
 
     @Test func geluMatchesSwiftBitForBit() {

@@ -6,7 +6,8 @@
 //                       A and B panels, single-threaded, fixed summation order.
 //   none                any other CPU (or GCGAP_KERNEL=openblas in the environment): the
 //                       gemm entry point returns 0 and the caller uses OpenBLAS.
-// There is no AVX-512 path (it could not be tested on the machine it was written on);
+// GCCore sends NN and NT products here and, by default, TN products to OpenBLAS (faster on
+// the step's TN shapes on Zen 3; BLAS.microkernelTN). There is no AVX-512 path (it could not be tested on the machine it was written on);
 // AVX-512 CPUs take the AVX2 path.
 //
 // The element-wise kernels (GELU, Adam) have an AVX2 variant and a portable one that do
