@@ -3,6 +3,7 @@
 //
 // Layers, bottom to top:
 //   CBLAS, CLua, CReadline  system libraries (OpenBLAS, Lua 5.4, GNU readline), one shim header each
+//   CKernels                C kernels of the training step (sgemm microkernel, GELU, Adam)
 //   CLuaShim                C wrappers for Lua's macros, the error trampoline, SIGINT handling
 //   GCCore                  pure-Swift numeric core: tensors, the transformer, training, checkpoints,
 //                           tasks, scorers, statistics. Knows nothing of Lua.
@@ -30,15 +31,19 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CLuaShim", dependencies: ["CLua"], path: "Sources/CLuaShim"),
-        .target(name: "GCCore", dependencies: ["CBLAS"], path: "Sources/GCCore",
+        // hand-written kernels of the training step (AVX2 sgemm microkernel, GELU, Adam);
+        // no FMA contraction outside the explicit FMA of the microkernel
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "GCCore", dependencies: ["CBLAS", "CKernels"], path: "Sources/GCCore",
                 swiftSettings: swiftSettings),
         .target(name: "GCLua", dependencies: ["GCCore", "CLua", "CLuaShim"], path: "Sources/GCLua",
                 swiftSettings: swiftSettings),
         .executableTarget(name: "gcgap", dependencies: ["GCLua", "GCCore", "CLua", "CLuaShim", "CReadline"],
                           path: "Sources/gcgap", swiftSettings: swiftSettings),
-        .executableTarget(name: "gcgap-bench", dependencies: ["GCCore", "CBLAS"], path: "Sources/gcgap-bench",
+        .executableTarget(name: "gcgap-bench", dependencies: ["GCCore", "CBLAS", "CKernels"], path: "Sources/gcgap-bench",
                           swiftSettings: swiftSettings),
-        .testTarget(name: "GCCoreTests", dependencies: ["GCCore"], path: "Tests/GCCoreTests"),
+        .testTarget(name: "GCCoreTests", dependencies: ["GCCore", "CKernels"], path: "Tests/GCCoreTests"),
         .testTarget(name: "GCGapCLITests", dependencies: [], path: "Tests/GCGapCLITests"),
         .testTarget(name: "GCLuaTests", dependencies: ["GCLua", "GCCore", "CLua", "CLuaShim"],
                     path: "Tests/GCLuaTests"),

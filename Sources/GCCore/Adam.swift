@@ -1,3 +1,5 @@
+import CKernels
+
 /// Adam (Kingma & Ba), exactly as PyTorch's `torch.optim.Adam` (non-fused, no amsgrad):
 ///     m = β1·m + (1-β1)·g ;  v = β2·v + (1-β2)·g²
 ///     p -= (lr / (1-β1^t)) · m / (√v / √(1-β2^t) + eps)
@@ -9,6 +11,8 @@ public final class Adam {
     public var eps: Float
     public var weightDecay: Float
     public private(set) var step = 0
+    /// false: the plain Swift loop (the reference the C kernel is tested against).
+    var useKernel = true
     private let m: FloatBuffer
     private let v: FloatBuffer
     private let count: Int
@@ -42,6 +46,11 @@ public final class Adam {
         let stepSize = lr / bc1
         let bc2Sqrt = bc2.squareRoot()
         let mp = m.pointer, vp = v.pointer
+        if useKernel && BLAS.elementwiseKernels {
+            // CKernels' loop: the same operations in the same order, 8 lanes with AVX2
+            gck_adam(params, grads, mp, vp, count, beta1, beta2, eps, weightDecay, stepSize, bc2Sqrt)
+            return
+        }
         let (b1, b2, e, wd) = (beta1, beta2, eps, weightDecay)
         for i in 0..<count {
             var gi = grads[i]

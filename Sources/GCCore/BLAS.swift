@@ -1,4 +1,8 @@
 import CBLAS
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The BLAS calls of the core, row-major, with names that say what they compute.
 public enum BLAS {
@@ -10,6 +14,39 @@ public enum BLAS {
     /// Results are bit-for-bit reproducible for one build on one kernel family; another
     /// family sums in another order, and the last bits differ.
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    /// The path the step's matrix products take: "avx2 microkernel" (CKernels' register-
+    /// blocked 6x16 sgemm, on x86-64 CPUs with AVX2 and FMA: Intel Haswell and later, AMD
+    /// Zen and later; AVX-512 CPUs take it too) or "OpenBLAS <core>" (any other CPU, or
+    /// GCGAP_KERNEL=openblas in the environment, or `useMicrokernel = false`).
+    /// The microkernel is single-threaded and sums in a fixed order (bit-identical run to run
+    /// on one build); it sums in another order than OpenBLAS, so the last bits differ.
+    public static var kernelName: String {
+        gck_gemm_path() != 2 ? "OpenBLAS \(coreName)"
+            : microkernelTN ? "avx2 microkernel" : "avx2 microkernel (NN, NT; TN by OpenBLAS \(coreName))"
+    }
+    /// Whether the Aᵀ·B products (the weight gradients) take the microkernel too. Default
+    /// false: on the Zen 3 machine it was tuned on, OpenBLAS reaches about 90 GFLOP/s on the
+    /// step's TN shapes (128..512 × 128..512 × 773) and the microkernel about 80, while on
+    /// the NN and NT shapes the microkernel is the faster (about 93 against 82..88).
+    nonisolated(unsafe) public static var microkernelTN = false
+    /// Turns the microkernel on (when the CPU has it) or off (OpenBLAS) for this process.
+    public static var useMicrokernel: Bool {
+        get { gck_gemm_path() == 2 }
+        set { gck_set_gemm_path(newValue ? 2 : 0) }
+    }
+    /// Turns every CKernels kernel on or off for this process: the sgemm microkernel (as
+    /// `useMicrokernel`) and the element-wise loops (GELU, Adam; same bits either way).
+    /// Off is the code as it was before CKernels: OpenBLAS and the Swift loops.
+    /// GCGAP_KERNEL=openblas in the environment starts a process with everything off.
+    public static var useKernels: Bool {
+        get { useMicrokernel || elementwiseKernels }
+        set { useMicrokernel = newValue; elementwiseKernels = newValue }
+    }
+    /// Whether GELU and Adam go through CKernels' loops (default: yes, unless GCGAP_KERNEL=openblas).
+    nonisolated(unsafe) public static var elementwiseKernels: Bool = {
+        let e = getenv("GCGAP_KERNEL").map { String(cString: $0) }
+        return !(e == "openblas" || e == "blas" || e == "off")
+    }()
     /// OpenBLAS's build configuration line.
     public static var configuration: String { openblas_get_config().map { String(cString: $0) } ?? "?" }
 
@@ -20,6 +57,7 @@ public enum BLAS {
                        _ b: UnsafePointer<Float>, _ ldb: Int,
                        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         if m == 0 || n == 0 { return }
+        if gck_sgemm(0, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -31,6 +69,7 @@ public enum BLAS {
                        _ b: UnsafePointer<Float>, _ ldb: Int,
                        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         if m == 0 || n == 0 { return }
+        if gck_sgemm(0, 1, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
@@ -46,6 +85,7 @@ public enum BLAS {
             if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
             return
         }
+        if microkernelTN, gck_sgemm(1, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

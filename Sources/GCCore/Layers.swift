@@ -5,6 +5,8 @@
 // Shapes: T packed tokens (all sequences of a batch, end to end), D = d_model,
 // H heads of size dh (HD = H*dh), M = d_mlp, V = d_vocab.
 
+import CKernels
+
 typealias FPtr = UnsafeMutablePointer<Float>
 typealias CFPtr = UnsafePointer<Float>
 
@@ -84,6 +86,8 @@ func layernormBackward(_ dinp: FPtr, _ dw: FPtr?, _ db: FPtr?, _ dout: CFPtr, _ 
 /// out[T,N] = inp[T,K] · W[K,N] + bias[N]
 func matmulForward(_ out: FPtr, _ inp: CFPtr, _ w: CFPtr, _ bias: CFPtr?, _ T: Int, _ K: Int, _ N: Int) {
     if let bias = bias {
+        // the microkernel adds the bias in its epilogue (the same sums, no copy)
+        if BLAS.useMicrokernel, gck_sgemm_bias(Int32(T), Int32(N), Int32(K), inp, Int32(K), w, Int32(N), bias, out, Int32(N)) != 0 { return }
         for t in 0..<T { (out + t * N).update(from: bias, count: N) }
         BLAS.gemmNN(T, N, K, inp, K, w, N, 1, out, N)
     } else {
@@ -125,7 +129,18 @@ struct SeqLayout {
 }
 
 /// qkv[T, 3·HD] (columns: Q heads, K heads, V heads) -> z[T, HD], pattern (softmax, causal).
+/// CKernels' loop (the same operations; its dot products sum in another fixed order).
 func attentionForward(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayout, _ H: Int, _ dh: Int) {
+    let done = BLAS.elementwiseKernels && seqs.offsets.withUnsafeBufferPointer { off in
+        seqs.patternOffsets.withUnsafeBufferPointer { po in
+            gck_attention_forward(z, pattern, qkv, off.baseAddress!, po.baseAddress ?? off.baseAddress!, seqs.count, H, dh) != 0
+        }
+    }
+    if !done { attentionForwardSwift(z, pattern, qkv, seqs, H, dh) }
+}
+
+/// The Swift form of `attentionForward`.
+func attentionForwardSwift(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayout, _ H: Int, _ dh: Int) {
     let HD = H * dh, HD3 = 3 * HD
     let scale = 1 / Float(dh).squareRoot()
     for s in 0..<seqs.count {
@@ -157,9 +172,20 @@ func attentionForward(_ z: FPtr, _ pattern: FPtr, _ qkv: CFPtr, _ seqs: SeqLayou
     }
 }
 
-/// dqkv += the gradient of attentionForward given dz.
+/// dqkv += the gradient of attentionForward given dz (CKernels' loop, as attentionForward).
 func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr,
                        _ seqs: SeqLayout, _ H: Int, _ dh: Int, _ scratch: FPtr) {
+    let done = BLAS.elementwiseKernels && seqs.offsets.withUnsafeBufferPointer { off in
+        seqs.patternOffsets.withUnsafeBufferPointer { po in
+            gck_attention_backward(dqkv, dz, qkv, pattern, off.baseAddress!, po.baseAddress ?? off.baseAddress!, seqs.count, H, dh) != 0
+        }
+    }
+    if !done { attentionBackwardSwift(dqkv, dz, qkv, pattern, seqs, H, dh, scratch) }
+}
+
+/// The Swift form of `attentionBackward`.
+func attentionBackwardSwift(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr,
+                            _ seqs: SeqLayout, _ H: Int, _ dh: Int, _ scratch: FPtr) {
     let HD = H * dh, HD3 = 3 * HD
     let scale = 1 / Float(dh).squareRoot()
     let dp = scratch
@@ -199,6 +225,12 @@ func attentionBackward(_ dqkv: FPtr, _ dz: CFPtr, _ qkv: CFPtr, _ pattern: CFPtr
 /// tanh approximation). Φ comes from `vnormalCDF` (|erf error| < 1.6e-7). Keeps Φ(x) in
 /// `cdf` (when given) for the backward pass.
 func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
+    // CKernels' loop does the same operations (8 lanes with AVX2 when the CPU has it)
+    if BLAS.elementwiseKernels { gck_gelu_forward(out, inp, n, cdf) } else { geluForwardSwift(out, inp, n, cdf: cdf) }
+}
+
+/// The Swift form of `geluForward` (the reference the C kernel is tested against).
+func geluForwardSwift(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
     var i = 0
     while i + 8 <= n {
         let x = load8(inp + i)
@@ -220,6 +252,11 @@ func geluForward(_ out: FPtr, _ inp: CFPtr, _ n: Int, cdf: FPtr? = nil) {
 /// dinp = dout · gelu'(inp), gelu'(x) = Φ(x) + x·φ(x), with Φ from the forward pass.
 /// May run in place (dinp == dout).
 func geluBackward(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: Int) {
+    if BLAS.elementwiseKernels { gck_gelu_backward(dinp, inp, cdf, dout, n) } else { geluBackwardSwift(dinp, inp, cdf, dout, n) }
+}
+
+/// The Swift form of `geluBackward` (the reference the C kernel is tested against).
+func geluBackwardSwift(_ dinp: FPtr, _ inp: CFPtr, _ cdf: CFPtr, _ dout: CFPtr, _ n: Int) {
     let invSqrt2Pi: Float = 0.39894228040143268
     let c = V8(repeating: invSqrt2Pi), half = V8(repeating: -0.5)
     var i = 0

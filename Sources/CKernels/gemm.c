@@ -1,0 +1,248 @@
+// Single-threaded sgemm for the shapes of gcgap's training step (BLIS-style blocking:
+// NC columns of B packed per outer block, KC-deep panels, MC rows of A packed per inner
+// block, a 6x16 register tile of 12 ymm accumulators). Every C element is a fixed
+// function of (m, n, k): its k-sum runs in panel order, p ascending within a panel, and
+// panels are added to C in order, so results are bit-identical run to run.
+#include "gckernels.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 6
+#define NR 16
+#ifndef KCMAX
+#define KCMAX 288
+#endif
+#ifndef MC
+#define MC 96
+#endif
+#ifndef NC
+#define NC 512
+#endif
+
+static atomic_int gemm_path = -1;
+
+static int cpu_has_avx2_fma(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+static int detect(void) {
+    const char *e = getenv("GCGAP_KERNEL");
+    if (e && (strcmp(e, "openblas") == 0 || strcmp(e, "blas") == 0 || strcmp(e, "off") == 0)) return 0;
+    return cpu_has_avx2_fma() ? 2 : 0;
+}
+
+int gck_gemm_path(void) {
+    int p = atomic_load(&gemm_path);
+    if (p < 0) { p = detect(); atomic_store(&gemm_path, p); }
+    return p;
+}
+
+const char *gck_gemm_path_name(void) { return gck_gemm_path() == 2 ? "avx2 microkernel" : "none"; }
+
+void gck_set_gemm_path(int path) { atomic_store(&gemm_path, path == 2 && cpu_has_avx2_fma() ? 2 : 0); }
+
+#if defined(__x86_64__) || defined(__i386__)
+
+// Per-thread packing buffers, allocated at a thread's first product and kept (about
+// 700 KB per thread that multiplies).
+static _Thread_local float *bufA, *bufB;
+
+static int buffers(void) {
+    if (!bufA) bufA = aligned_alloc(64, sizeof(float) * MC * KCMAX);
+    if (!bufB) bufB = aligned_alloc(64, sizeof(float) * KCMAX * NC);
+    return bufA && bufB;
+}
+
+// A block rows [i0, i0+mc) x depth [p0, p0+kc) into strips of MR rows: strip s holds
+// element (i, p) at s*MR*kc + p*MR + i; rows past mc are zero.
+__attribute__((target("avx2")))
+static void packA(int tA, const float *a, int lda, int i0, int p0, int mc, int kc, float *pa) {
+    for (int ir = 0; ir < mc; ir += MR) {
+        int mr = mc - ir < MR ? mc - ir : MR;
+        float *dst = pa + (size_t)ir * kc;
+        if (tA) { // A stored k x m: a[p*lda + i]
+            for (int p = 0; p < kc; p++) {
+                const float *src = a + (size_t)(p0 + p) * lda + i0 + ir;
+                int i = 0;
+                for (; i < mr; i++) dst[p * MR + i] = src[i];
+                for (; i < MR; i++) dst[p * MR + i] = 0;
+            }
+        } else {  // a[i*lda + p]
+            for (int i = 0; i < MR; i++) {
+                if (i < mr) {
+                    const float *src = a + (size_t)(i0 + ir + i) * lda + p0;
+                    for (int p = 0; p < kc; p++) dst[p * MR + i] = src[p];
+                } else {
+                    for (int p = 0; p < kc; p++) dst[p * MR + i] = 0;
+                }
+            }
+        }
+    }
+}
+
+// B block depth [p0, p0+kc) x columns [j0, j0+nc) into strips of NR columns: strip s
+// holds (p, j) at s*NR*kc + p*NR + j; columns past nc are zero.
+__attribute__((target("avx2")))
+static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int nc, float *pb) {
+    for (int jr = 0; jr < nc; jr += NR) {
+        int nr = nc - jr < NR ? nc - jr : NR;
+        float *dst = pb + (size_t)jr * kc;
+        if (!tB) { // b[p*ldb + j]
+            for (int p = 0; p < kc; p++) {
+                const float *src = b + (size_t)(p0 + p) * ldb + j0 + jr;
+                int j = 0;
+                for (; j < nr; j++) dst[p * NR + j] = src[j];
+                for (; j < NR; j++) dst[p * NR + j] = 0;
+            }
+        } else {   // B stored n x k: b[j*ldb + p]
+            for (int j = 0; j < NR; j++) {
+                if (j < nr) {
+                    const float *src = b + (size_t)(j0 + jr + j) * ldb + p0;
+                    for (int p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+                } else {
+                    for (int p = 0; p < kc; p++) dst[p * NR + j] = 0;
+                }
+            }
+        }
+    }
+}
+
+// mode 0: C = acc; 1: C += acc; 2: C = beta*C + acc; 3: C = bias[j] + acc (the same
+// additions as mode 1 on a C preset to the bias rows). A full tile stores with vectors, an
+// edge tile (mr < MR or nr < NR) through a scratch tile and the same operations in scalar.
+// A comes either packed (strip of MR rows, `a0` only, rs = 0) or straight from a row-major
+// matrix (rows a0 + i*rs, read along p; rows past mr repeat the last valid row and their
+// results are dropped). Either way, element (i, j) sums p = 0, 1, ... kc-1 in that order.
+__attribute__((target("avx2,fma")))
+static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,
+                       int mode, float beta, const float *bias, int mr, int nr) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+#define STEP(A0, A1, A2, A3, A4, A5) do { \
+        __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8); __m256 a; \
+        a = _mm256_broadcast_ss(A0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01); \
+        a = _mm256_broadcast_ss(A1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11); \
+        a = _mm256_broadcast_ss(A2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21); \
+        a = _mm256_broadcast_ss(A3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31); \
+        a = _mm256_broadcast_ss(A4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41); \
+        a = _mm256_broadcast_ss(A5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51); \
+        B += NR; } while (0)
+    if (rs == 0) {
+        const float *A = a0;
+        for (int p = 0; p < kc; p++) { STEP(A + 0, A + 1, A + 2, A + 3, A + 4, A + 5); A += MR; }
+    } else {
+        const float *r0 = a0, *r1 = a0 + (mr > 1 ? 1 : 0) * rs, *r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;
+        const float *r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs, *r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;
+        const float *r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;
+        for (int p = 0; p < kc; p++) { STEP(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p); }
+    }
+#undef STEP
+    __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    if (mr == MR && nr == NR) {
+        __m256 vb = _mm256_set1_ps(beta);
+        for (int i = 0; i < MR; i++) {
+            float *row = C + (size_t)i * ldc;
+            for (int h = 0; h < 2; h++) {
+                __m256 r = acc[2 * i + h];
+                if (mode == 1) r = _mm256_add_ps(_mm256_loadu_ps(row + 8 * h), r);
+                else if (mode == 3) r = _mm256_add_ps(_mm256_loadu_ps(bias + 8 * h), r);
+                else if (mode == 2) r = _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(row + 8 * h)), r);
+                _mm256_storeu_ps(row + 8 * h, r);
+            }
+        }
+    } else {
+        float tile[MR * NR] __attribute__((aligned(32)));
+        for (int i = 0; i < 12; i++) _mm256_store_ps(tile + 8 * i, acc[i]);
+        for (int i = 0; i < mr; i++) {
+            float *row = C + (size_t)i * ldc;
+            for (int j = 0; j < nr; j++) {
+                float r = tile[i * NR + j];
+                if (mode == 1) r = row[j] + r;
+                else if (mode == 3) r = bias[j] + r;
+                else if (mode == 2) r = beta * row[j] + r;
+                row[j] = r;
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int lda,
+                      const float *b, int ldb, float beta, const float *bias, float *c, int ldc) {
+    float *pa = bufA, *pb = bufB;
+    int nkb = (k + KCMAX - 1) / KCMAX;          // depth split evenly: 773 -> 258+258+257
+    int kcb = (k + nkb - 1) / nkb;
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < k; pc += kcb) {
+            int kc = k - pc < kcb ? k - pc : kcb;
+            packB(tB, b, ldb, pc, jc, kc, nc, pb);
+            int mode = pc > 0 ? 1 : bias ? 3 : beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = m - ic < MC ? m - ic : MC;
+                // A stored m x k (NN, NT) is read in place; A stored k x m (TN) is packed
+                if (tA) packA(tA, a, lda, ic, pc, mc, kc, pa);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = nc - jr < NR ? nc - jr : NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = mc - ir < MR ? mc - ir : MR;
+                        const float *ap = tA ? pa + (size_t)ir * kc : a + (size_t)(ic + ir) * lda + pc;
+                        kernel6x16(kc, ap, tA ? 0 : (size_t)lda, pb + (size_t)jr * kc,
+                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mode, beta,
+                                   bias ? bias + jc + jr : NULL, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
+#endif
+
+int gck_sgemm(int transA, int transB, int m, int n, int k,
+              const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc) {
+    if (gck_gemm_path() != 2) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j];
+        return 1;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    if (!buffers()) return 0;
+    gemm_avx2(transA != 0, transB != 0, m, n, k, a, lda, b, ldb, beta, NULL, c, ldc);
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int gck_sgemm_bias(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   const float *bias, float *c, int ldc) {
+    if (gck_gemm_path() != 2) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) {
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = bias[j];
+        return 1;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    if (!buffers()) return 0;
+    gemm_avx2(0, 0, m, n, k, a, lda, b, ldb, 1.0f, bias, c, ldc);
+    return 1;
+#else
+    return 0;
+#endif
+}

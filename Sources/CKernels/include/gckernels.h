@@ -1,0 +1,74 @@
+// gckernels: hand-written CPU kernels for the training step of gcgap.
+//
+// Paths (chosen once per process, at the first call):
+//   "avx2 microkernel"  x86-64 CPUs with AVX2 and FMA (Intel Haswell and later, AMD Zen 1-4,
+//                       Excavator): a register-blocked 6x16 sgemm microkernel with packed
+//                       A and B panels, single-threaded, fixed summation order.
+//   none                any other CPU (or GCGAP_KERNEL=openblas in the environment): the
+//                       gemm entry point returns 0 and the caller uses OpenBLAS.
+// GCCore sends NN and NT products here and, by default, TN products to OpenBLAS (faster on
+// the step's TN shapes on Zen 3; BLAS.microkernelTN). There is no AVX-512 path (it could not be tested on the machine it was written on);
+// AVX-512 CPUs take the AVX2 path.
+//
+// The element-wise kernels (GELU, Adam) have an AVX2 variant and a portable one that do
+// the same IEEE operations in the same order (no FMA contraction: the target is built
+// with -ffp-contract=off), so both give the same bits, and the same bits as the Swift
+// loops they replace.
+#ifndef GCKERNELS_H
+#define GCKERNELS_H
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 0: no microkernel (OpenBLAS is used), 2: AVX2+FMA microkernel.
+int gck_gemm_path(void);
+/// A name for the path in use ("avx2 microkernel" or "none").
+const char *gck_gemm_path_name(void);
+/// Forces a path for this process: 0 = off (OpenBLAS), 2 = avx2 (ignored when the CPU lacks it).
+void gck_set_gemm_path(int path);
+
+/// Row-major C[m,n] = beta*C + op(A)·op(B), op(X) = X or Xᵀ (transA/transB nonzero).
+/// A is m×k (k×m stored when transA), B is k×n (n×k stored when transB).
+/// Returns 1 when done, 0 when the caller must fall back to BLAS (no kernel on this CPU).
+/// beta == 0 writes C without reading it.
+int gck_sgemm(int transA, int transB, int m, int n, int k,
+              const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc);
+
+/// C[m,n] = bias[n] (every row) + A[m,k]·B[k,n] (row-major, no transposition): the same
+/// additions as presetting C to the bias rows and calling gck_sgemm with beta = 1, without
+/// the copy. Returns 0 when the caller must fall back to BLAS.
+int gck_sgemm_bias(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   const float *bias, float *c, int ldc);
+
+/// Nonzero: the element-wise and attention kernels take their portable loops even on AVX2
+/// CPUs (for tests: both paths must give the same bits). Default 0.
+extern int gck_portable_only;
+
+/// GELU (erf form through Numerical Recipes' erfc, as GCCore's vnormalCDF): out = x·Φ(x),
+/// cdf = Φ(x) when cdf is non-null.
+void gck_gelu_forward(float *out, const float *inp, size_t n, float *cdf);
+/// dinp = dout·(cdf + x·φ(x)); may run in place.
+void gck_gelu_backward(float *dinp, const float *inp, const float *cdf, const float *dout, size_t n);
+
+/// One Adam step, element-wise exactly as GCCore's Adam.update (PyTorch's formula).
+void gck_adam(float *params, const float *grads, float *m, float *v, size_t n,
+              float b1, float b2, float eps, float wd, float stepSize, float bc2Sqrt);
+
+/// Causal self-attention over sequences packed end to end, as GCCore's attentionForward:
+/// qkv[T, 3·H·dh] -> z[T, H·dh] and the softmax patterns (H n×n matrices per sequence at
+/// patternOffsets[s]); offsets has nseq+1 entries. Dot products sum e = 0..dh-1 in order
+/// (the Swift loop keeps 16 partial sums), so the last bits differ from the Swift loop's.
+/// Returns 0 (having done nothing) when its scratch buffer cannot be allocated.
+int gck_attention_forward(float *z, float *pattern, const float *qkv, const long *offsets,
+                          const long *patternOffsets, long nseq, long H, long dh);
+/// dqkv += the gradient of gck_attention_forward given dz. Returns 0 as gck_attention_forward.
+int gck_attention_backward(float *dqkv, const float *dz, const float *qkv, const float *pattern,
+                           const long *offsets, const long *patternOffsets, long nseq, long H, long dh);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
