@@ -65,8 +65,9 @@ public enum GCGapModule {
                 if p { gcshim_interrupt_clear() }
                 c.state.push(p); return 1 }),
             ("blas", { c in
-                c.state.newTable(hash: 3)
+                c.state.newTable(hash: 4)
                 c.state.push(BLAS.coreName); c.state.setField(-2, "core")
+                c.state.push(BLAS.kernelName); c.state.setField(-2, "kernel")
                 c.state.push(BLAS.threads); c.state.setField(-2, "threads")
                 c.state.push(BLAS.configuration); c.state.setField(-2, "config")
                 return 1 }),

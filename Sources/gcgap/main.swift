@@ -10,7 +10,7 @@ import GCLua
 setvbuf(stdout, nil, _IOLBF, 0)
 
 func versionLine() -> String {
-    "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core with OpenBLAS (\(BLAS.coreName) kernels)"
+    "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core: \(BLAS.kernelName)"
 }
 
 func run() -> Int32 {

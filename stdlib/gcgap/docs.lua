@@ -1169,8 +1169,8 @@ m:accuracy(b)
 print(string.format("%.3f s", gcgap.clock() - t0))]=] },
     { name = "blas",
       sig = "gcgap.blas()",
-      returns = "{core, threads, config}",
-      text = "The BLAS in use: OpenBLAS's kernel family for this CPU (`core`, e.g. \"Haswell\" or \"Zen\"), its thread count and its build configuration. " ..
+      returns = "{core, kernel, threads, config}",
+      text = "The matrix-product kernels in use: `kernel`, the path gcgap's products take (\"avx2 microkernel (NN, NT; TN by OpenBLAS Zen)\" on x86-64 CPUs with AVX2 and FMA, else \"OpenBLAS <core>\"; GCGAP_KERNEL=openblas in the environment forces OpenBLAS), OpenBLAS's kernel family for this CPU (`core`, e.g. \"Haswell\" or \"Zen\"), its thread count and its build configuration. " ..
         "A seed fixes a run bit for bit for one build on one kernel family; another family sums in another order, so the last bits (and, through training, later digits) differ.",
       example = [=[print(gcgap.blas().core, gcgap.blas().threads)]=] },
     { name = "threads",
