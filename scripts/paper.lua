@@ -129,6 +129,7 @@ if opts.jobs > 1 and not opts.worker then
   io.write(string.format("%d worker processes\n", opts.jobs))
   local ok = os.execute("GCGAP_THREADS=1; export GCGAP_THREADS; " .. table.concat(cmds, " & ") .. " & wait")
   if not ok then io.stderr:write("paper.lua: a worker failed\n"); os.exit(1) end
+  opts.fresh = false -- the workers redid what --fresh asked for; read their records back
 end
 
 local function main()
@@ -164,7 +165,6 @@ for _, task in ipairs(opts.tasks) do
     ::next_run::
   end
 end
-if opts.worker then return end -- the parent writes the report
 
 -- The decomposition: the same trained models, analysed under other measurement choices.
 local decomposition
@@ -184,6 +184,8 @@ if opts.decomposition then
       for _, task in ipairs(opts.tasks) do
         for _, seed in ipairs(opts.seeds) do
           j = j + 1
+          -- a worker analyses the models it trained (the same share as its runs)
+          if opts.worker and (j - 1) % opts.worker[2] + 1 ~= opts.worker[1] then goto next_model end
           local file = string.format("%s/runs/%s-%d-%s-on-%s.json", opts.out, task, seed, v.name, preset.name)
           local f = (not opts.fresh) and io.open(file)
           local rec
@@ -195,6 +197,7 @@ if opts.decomposition then
             E.write_file(file, json.encode(rec, " "))
           end
           v.records[#v.records + 1] = rec
+          ::next_model::
         end
       end
       gc.status()
@@ -204,6 +207,7 @@ if opts.decomposition then
     decomposition[#decomposition + 1] = { label = v.label, summary = s }
   end
 end
+if opts.worker then return end -- the parent writes the report
 
 -- Figures, data, report.
 local figures = {}

@@ -36,7 +36,7 @@ E.presets = {
     keep_samples = true,                         -- per-sample results in the record (cross-run bootstraps)
     joint = true,                                -- joint Hero/Bloat ablations (2 + k passes each)
     interactions = false,                        -- the 20×20 pairwise matrix (211 passes, ~30 s a run)
-    ladder = { steps = 16, shapley = 0 },        -- estimator ladder (false: off); shapley = permutations
+    ladder = { steps = 16, shapley = 4 },        -- estimator ladder (false: off); shapley = permutations
   },
 }
 E.presets["paper-code"] = setmetatable({
