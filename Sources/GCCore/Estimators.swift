@@ -160,7 +160,9 @@ extension Transformer {
         /// Per component, ∫₀¹ ∂f/∂α_i dα (midpoint rule), oriented as damage.
         public var scores: [Component: Double]
         /// Σ of the scores.
-        public var sum: Double { scores.values.reduce(0, +) }
+        /// Σ of the scores, in component order (a dictionary's order changes from process to
+        /// process, and with it the last bits of a sum).
+        public var sum: Double { scores.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
         /// The exact effect of moving every component to its baseline at once (oriented).
         public var total: Double
         /// Completeness error: sum − total (0 for exact integration).

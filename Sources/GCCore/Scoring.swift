@@ -136,7 +136,8 @@ extension Transformer {
         /// The effect of ablating all members but one, per left-out member.
         public var leaveOneOut: [Component: Double]
         /// Σ of the single effects.
-        public var sumOfSingles: Double { singles.values.reduce(0, +) }
+        /// (Summed in component order: a dictionary's order changes from process to process.)
+        public var sumOfSingles: Double { singles.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
         /// joint / Σ singles: > 1 super-additive (redundant members); nil when Σ ≤ 0 (the
         /// members alone do no net damage, and a ratio would mean nothing).
         public var ratio: Double? { sumOfSingles > 0 ? joint / sumOfSingles : nil }

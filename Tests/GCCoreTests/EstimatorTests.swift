@@ -83,6 +83,16 @@ struct EstimatorTests {
         #expect(errors[2] <= 0.02 * abs(try model.integratedGradients(batch, baseline: .mean(means), steps: 32, metrics: [.loss])[0].total) + 1e-4)
     }
 
+    /// Found comparing a --jobs 1 run with a --jobs 2 run: sums over a dictionary's values
+    /// took the process's hash order, so their last bits changed from run to run.
+    @Test func sumsOverComponentsTakeComponentOrder() throws {
+        let comps = model.config.components
+        let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 2, metrics: [.loss])[0]
+        #expect(ig.sum == comps.reduce(0) { $0 + ig.scores[$1]! })
+        let j = try model.jointAblation(batch, ablation: .mean(means), components: comps, metric: .loss)
+        #expect(j.sumOfSingles == comps.reduce(0) { $0 + j.singles[$1]! })
+    }
+
     @Test func integratedGradientsOfOneComponentConvergeToItsExactAblation() throws {
         let c = Component.head(layer: 1, head: 0)
         let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 32, metrics: [.loss], components: [c])[0]

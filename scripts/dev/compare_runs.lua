@@ -38,7 +38,8 @@ for _, name in ipairs(gc.dir(a)) do
   if name:match("%.json$") then
     n = n + 1
     local ok, other = pcall(read, b .. "/" .. name)
-    local d = ok and diff(read(a .. "/" .. name), other, name) or (name .. ": missing in " .. b)
+    local d
+    if ok then d = diff(read(a .. "/" .. name), other, name) else d = name .. ": missing in " .. b end
     if d then bad = bad + 1; print("differs: " .. d) end
   end
 end
