@@ -270,20 +270,8 @@ function L.markdown(records, opts)
   return table.concat(out, "\n")
 end
 
--- RdBu-like colour for ρ in [-1, 1]
-local function colour(t)
-  local stops = { { -1, 33, 102, 172 }, { -0.5, 103, 169, 207 }, { 0, 247, 247, 247 }, { 0.5, 239, 138, 98 }, { 1, 178, 24, 43 } }
-  t = math.max(-1, math.min(1, t))
-  for i = 1, #stops - 1 do
-    local s0, s1 = stops[i], stops[i + 1]
-    if t <= s1[1] then
-      local u = (t - s0[1]) / (s1[1] - s0[1])
-      local function c(k) return math.floor(s0[k] + u * (s1[k] - s0[k]) + 0.5) end
-      return string.format("#%02x%02x%02x", c(2), c(3), c(4))
-    end
-  end
-  return "#b2182b"
-end
+-- the report's RdBu colours for ρ in [-1, 1]
+local colour = require("gcgap.report").diverging
 
 local function esc(s) return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;")) end
 

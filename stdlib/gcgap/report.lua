@@ -746,7 +746,7 @@ function M.svg_joint(records, title)
   return svg(W, H, body, title or "Ablating the Bloats together against the sum of their single effects", sub)
 end
 
--- RdBu: blue for negative, white at 0, red for positive; t in [-1, 1].
+--- RdBu: blue for negative, white at 0, red for positive; t in [-1, 1] (also used by gcgap.ladder).
 local function diverging(t)
   local stops = { { -1, 33, 102, 172 }, { -0.5, 103, 169, 207 }, { 0, 247, 247, 247 }, { 0.5, 239, 138, 98 }, { 1, 178, 24, 43 } }
   t = math.max(-1, math.min(1, t))
@@ -760,6 +760,7 @@ local function diverging(t)
   end
   return "#b2182b"
 end
+M.diverging = diverging
 
 --- The pairwise interaction matrix of one task, mean over its valid runs (points):
 -- effect(a and b ablated together) − effect(a) − effect(b).
