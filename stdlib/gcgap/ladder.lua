@@ -79,7 +79,7 @@ function L.table(rho)
   for _, row in ipairs(L.rows) do
     local cells = {}
     for _, metric in ipairs(L.metrics) do cells[#cells + 1] = fmt(rho[row.key] and rho[row.key][metric]) end
-    out[#out + 1] = "| " .. row.label .. " | " .. table.concat(cells, " | ") .. " |"
+    out[#out + 1] = "| " .. row.label:gsub("|", "\\|") .. " | " .. table.concat(cells, " | ") .. " |"
   end
   return table.concat(out, "\n")
 end
@@ -166,6 +166,9 @@ function L.summary(records, opts)
   return out
 end
 
+-- a label inside a Markdown table cell: its bars escaped
+local function md(s) return (s:gsub("|", "\\|")) end
+
 local function cell(x)
   if not x then return "–" end
   if not x.lo then return fmt(x.mean) .. " (n=" .. x.n .. ")" end
@@ -249,7 +252,7 @@ function L.markdown(records, opts)
           cells[#cells + 1] = (row.key == "gate" or row.key == "attribution") and metric == "kl" and "0 by construction"
             or cell(s.rows[row.key][metric])
         end
-        w("| " .. row.label .. " | " .. row.cost .. " | " .. table.concat(cells, " | ") .. " |")
+        w("| " .. md(row.label) .. " | " .. row.cost .. " | " .. table.concat(cells, " | ") .. " |")
       end
     end
     local mc = {}
