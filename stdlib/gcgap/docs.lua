@@ -46,6 +46,7 @@ return {
     { title = "Reports (report = require \"gcgap.report\")", names = {
       "verdict.rows", "verdict.noise", "verdict.markdown", "report.summary", "report.markdown", "report.csv", "report.by_task", "report.frequencies",
       "report.svg_rho", "report.svg_scatter", "report.svg_layers", "report.svg_pruning", "report.svg_joint", "report.svg_interactions",
+      "report.diverging",
     } },
     { title = "Files and utilities", names = {
       "write_file", "dir", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
@@ -1052,6 +1053,11 @@ gcgap.write_file("report/report.md", report.markdown(records, {preset = "default
       returns = "string (SVG)",
       text = "v3's super-additivity as SVG text: per run with a joint raw-G Bloat ablation (`joint.raw.bloats`), the effect of ablating all its Bloats together against the sum of their single effects (points), with y = x and y = 14x, and the pooled ratio with n.",
       example = [=[gcgap.write_file("report/fig5-joint.svg", report.svg_joint(records))]=] },
+    { name = "report.diverging",
+      sig = "report.diverging(t)",
+      returns = "string (\"#rrggbb\")",
+      text = "The reports' diverging colour scale (ColorBrewer's RdBu): blue at t = −1, white at 0, red at +1, t clamped to [−1, 1]. Figures 6 and 7 colour their cells with it.",
+      example = [=[print(report.diverging(0.5))   -- "#ef8a62"]=] },
     { name = "report.svg_interactions",
       sig = "report.svg_interactions(records, task [, title])",
       returns = "string (SVG)",
