@@ -32,15 +32,7 @@ enum Ablation {
         }
         let with = try o.choice("with", ["mean", "zero", "resample"]) ?? "mean"
         let perPosition = try o.boolean("per_position") ?? false
-        var means: ComponentMeans? = nil
-        if o.push("means") != LUA_TNIL {
-            guard let mb = c.state.object(at: -1, MeansBinding.type) else {
-                let got = c.state.typeName(at: -1); c.state.pop()
-                throw c.argError(i, "option 'means': means expected (from gcgap.means), got \(got)")
-            }
-            means = mb.value
-        }
-        c.state.pop()
+        let means = try ScoringBinding.meansOption(c, o, i)
         var source: TokenBatch? = nil
         if o.push("source") != LUA_TNIL {
             let call = LuaCall(L: c.L, name: c.name, isMethod: c.isMethod, state: c.state)

@@ -131,15 +131,8 @@ enum EstimatorBinding {
         let permutations = try o.integer("shapley", in: 0...1_000_000) ?? 0
         let seed = try seedOption(o, model: m)
         let perPosition = try o.boolean("per_position") ?? false
-        var means: ComponentMeans? = nil
-        if o.push("means") != LUA_TNIL {
-            guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(3, "option 'means': means expected") }
-            means = mb.value
-        }
-        c.state.pop()
-        var source: TokenBatch? = nil
-        if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L), for: m) }
-        c.state.pop()
+        let means = try ScoringBinding.meansOption(c, o, 3)
+        let source = try ScoringBinding.sourceOption(c, o, model: m)
         try o.finish()
         if let src = source, src.rows.map(\.count) != b.rows.map(\.count) {
             throw c.argError(3, "option 'source': resample ablation needs rows of the same lengths as the set")

@@ -201,6 +201,24 @@ enum ScoringBinding {
         return try (0..<n).map { _ in try task.batch(size: size, lengths: length, rng: &rng) }
     }
 
+    /// The `means` option: means from gcgap.means, or nil.
+    static func meansOption(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> ComponentMeans? {
+        defer { c.state.pop() }
+        guard o.push("means") != LUA_TNIL else { return nil }
+        guard let mb = c.state.object(at: -1, MeansBinding.type) else {
+            throw c.argError(i, "option 'means': means expected (from gcgap.means), got \(c.state.typeName(at: -1))")
+        }
+        return mb.value
+    }
+
+    /// The `source` option (a batch for resample ablation, checked against `model` when
+    /// given), or nil.
+    static func sourceOption(_ c: LuaCall, _ o: LuaOptions, model m: Transformer?) throws -> TokenBatch? {
+        defer { c.state.pop() }
+        guard o.push("source") != LUA_TNIL else { return nil }
+        return try m.map { try c.batch(lua_gettop(c.L), for: $0) } ?? c.batch(lua_gettop(c.L))
+    }
+
     /// The `metric` option (exact match by default).
     static func metricOption(_ o: LuaOptions) throws -> Transformer.Metric {
         guard let name = try o.choice("metric", Transformer.Metric.allCases.map(\.rawValue)) else { return .accuracy }
@@ -214,15 +232,8 @@ enum ScoringBinding {
         let kind = try o.choice("ablation", ["mean", "zero", "resample"]) ?? "mean"
         let perPosition = try o.boolean("per_position") ?? false
         let metric = try metricOption(o)
-        var means: ComponentMeans? = nil
-        if o.push("means") != LUA_TNIL {
-            guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(i, "option 'means': means expected") }
-            means = mb.value
-        }
-        c.state.pop()
-        var source: TokenBatch? = nil
-        if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L), for: m) }
-        c.state.pop()
+        let means = try meansOption(c, o, i)
+        let source = try sourceOption(c, o, model: m)
         try o.finish()
         switch kind {
         case "zero": return (.zero, metric)
@@ -271,15 +282,8 @@ enum ScoringBinding {
                 let perPosition = try o.boolean("per_position") ?? false
                 let defect = try o.boolean("zslice_defect") ?? false
                 let metric = try metricOption(o)
-                var means: ComponentMeans? = nil
-                if o.push("means") != LUA_TNIL {
-                    guard let mb = c.state.object(at: -1, MeansBinding.type) else { c.state.pop(); throw c.argError(3, "option 'means': means expected") }
-                    means = mb.value
-                }
-                c.state.pop()
-                var source: TokenBatch? = nil
-                if o.push("source") != LUA_TNIL { source = try c.batch(lua_gettop(c.L)) }
-                c.state.pop()
+                let means = try meansOption(c, o, 3)
+                let source = try sourceOption(c, o, model: nil)
                 // a set per component: {["L0.H0"] = batch, ...}
                 var sets: [Component: TokenBatch] = [:]
                 let st = o.push("sets")
