@@ -132,7 +132,7 @@ enum EstimatorBinding {
         let seed = try seedOption(o, model: m)
         let perPosition = try o.boolean("per_position") ?? false
         let means = try ScoringBinding.meansOption(c, o, 3)
-        let source = try ScoringBinding.sourceOption(c, o, model: m)
+        let source = try ScoringBinding.sourceOption(c, o, 3, model: m)
         try o.finish()
         if let src = source, src.rows.map(\.count) != b.rows.map(\.count) {
             throw c.argError(3, "option 'source': resample ablation needs rows of the same lengths as the set")

@@ -212,11 +212,18 @@ enum ScoringBinding {
     }
 
     /// The `source` option (a batch for resample ablation, checked against `model` when
-    /// given), or nil.
-    static func sourceOption(_ c: LuaCall, _ o: LuaOptions, model m: Transformer?) throws -> TokenBatch? {
+    /// given), or nil. Errors blame the options table, argument `i`.
+    static func sourceOption(_ c: LuaCall, _ o: LuaOptions, _ i: Int32, model m: Transformer?) throws -> TokenBatch? {
         defer { c.state.pop() }
         guard o.push("source") != LUA_TNIL else { return nil }
-        return try m.map { try c.batch(lua_gettop(c.L), for: $0) } ?? c.batch(lua_gettop(c.L))
+        do {
+            return try m.map { try c.batch(lua_gettop(c.L), for: $0) } ?? c.batch(lua_gettop(c.L))
+        } catch let e as LuaError {
+            // c.batch blames the value's stack slot; say which option it was instead
+            let m = e.message
+            let detail = m.firstIndex(of: "(").map { String(m[m.index(after: $0)..<(m.hasSuffix(")") ? m.index(before: m.endIndex) : m.endIndex)]) } ?? m
+            throw c.argError(i, "option 'source': \(detail)")
+        }
     }
 
     /// The `metric` option (exact match by default).
@@ -233,7 +240,7 @@ enum ScoringBinding {
         let perPosition = try o.boolean("per_position") ?? false
         let metric = try metricOption(o)
         let means = try meansOption(c, o, i)
-        let source = try sourceOption(c, o, model: m)
+        let source = try sourceOption(c, o, i, model: m)
         try o.finish()
         switch kind {
         case "zero": return (.zero, metric)
@@ -283,7 +290,7 @@ enum ScoringBinding {
                 let defect = try o.boolean("zslice_defect") ?? false
                 let metric = try metricOption(o)
                 let means = try meansOption(c, o, 3)
-                let source = try sourceOption(c, o, model: nil)
+                let source = try sourceOption(c, o, 3, model: nil)
                 // a set per component: {["L0.H0"] = batch, ...}
                 var sets: [Component: TokenBatch] = [:]
                 let st = o.push("sets")

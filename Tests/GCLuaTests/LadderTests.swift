@@ -62,6 +62,9 @@ struct LadderTests {
             ("gc.score.integrated(m, set, {metric = 'nope'})", "bad argument #3 to 'integrated' (option 'metric'"),
             ("gc.score.shapley(m, set, {permutations = 0})", "bad argument #3 to 'shapley' (option 'permutations'"),
             ("gc.score.attribution(m, set, {ablation = 'resample'})", "option 'source'"),
+            // found in review: a bad source blamed a stack slot (#5) instead of the options
+            ("gc.score.ladder(m, set, {source = 5})", "bad argument #3 to 'ladder' (option 'source':"),
+            ("gc.score.joint(m, set, {'L0.H0'}, {source = 5})", "bad argument #4 to 'joint' (option 'source':"),
         ]
         for (code, expected) in cases {
             let msg = luaError(lua, code) ?? "no error"
