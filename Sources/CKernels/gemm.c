@@ -1,8 +1,10 @@
 // Single-threaded sgemm for the shapes of gcgap's training step (BLIS-style blocking:
 // NC columns of B packed per outer block, KC-deep panels, MC rows of A packed per inner
-// block, a 6x16 register tile of 12 ymm accumulators). Every C element is a fixed
-// function of (m, n, k): its k-sum runs in panel order, p ascending within a panel, and
-// panels are added to C in order, so results are bit-identical run to run.
+// block, a 6x16 register tile of 12 ymm accumulators). Every C element is one chain of
+// fused multiply-adds over p = 0, 1, ... k-1 (see kernel6x16): exactly what the scalar loop
+// `c = fmaf(a[i][p], b[p][j], c)` gives, whatever the blocking, so results are bit-identical
+// run to run and on every CPU that takes this path, and a product over a subset of rows (or
+// without rows of zeros) gives the same bits for the rows it keeps.
 #include "gckernels.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -116,21 +118,44 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
     }
 }
 
-// mode 0: C = acc; 1: C += acc; 2: C = beta*C + acc; 3: C = bias[j] + acc (the same
-// additions as mode 1 on a C preset to the bias rows). A full tile stores with vectors, an
-// edge tile (mr < MR or nr < NR) through a scratch tile and the same operations in scalar.
+// Every element is one fused multiply-add chain: c = c0; c = fma(a_ip, b_pj, c) for
+// p = 0, 1, ... k-1; c0 is 0 (init 0), C (1), beta*C (2) or bias[j] (3). Later depth panels
+// start from the C the earlier ones left (init 1), so the chain runs on across panels and
+// the result does not depend on the blocking, on the vector width, or on terms that are
+// exactly zero (a row of zeros leaves every sum as it was). A full tile loads and stores
+// with vectors, an edge tile (mr < MR or nr < NR) through a scratch tile.
 // A comes either packed (strip of MR rows, `a0` only, rs = 0) or straight from a row-major
 // matrix (rows a0 + i*rs, read along p; rows past mr repeat the last valid row and their
-// results are dropped). Either way, element (i, j) sums p = 0, 1, ... kc-1 in that order.
+// results are dropped).
 __attribute__((target("avx2,fma")))
 static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,
-                       int mode, float beta, const float *bias, int mr, int nr) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+                       int init, float beta, const float *bias, int mr, int nr) {
+    __m256 acc[12];
+    float tile[MR * NR] __attribute__((aligned(32)));
+    int full = mr == MR && nr == NR;
+    if (init == 0) {
+        for (int i = 0; i < 12; i++) acc[i] = _mm256_setzero_ps();
+    } else if (init == 3) {
+        float bb[NR] __attribute__((aligned(32)));
+        for (int j = 0; j < NR; j++) bb[j] = j < nr ? bias[j] : 0;
+        for (int i = 0; i < MR; i++) { acc[2 * i] = _mm256_load_ps(bb); acc[2 * i + 1] = _mm256_load_ps(bb + 8); }
+    } else {
+        const float *src = C;
+        int ld = ldc;
+        if (!full) {
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < NR; j++) tile[i * NR + j] = i < mr && j < nr ? C[(size_t)i * ldc + j] : 0;
+            src = tile; ld = NR;
+        }
+        __m256 vb = _mm256_set1_ps(beta);
+        for (int i = 0; i < MR; i++) {
+            __m256 r0 = _mm256_loadu_ps(src + (size_t)i * ld), r1 = _mm256_loadu_ps(src + (size_t)i * ld + 8);
+            if (init == 2) { r0 = _mm256_mul_ps(vb, r0); r1 = _mm256_mul_ps(vb, r1); }
+            acc[2 * i] = r0; acc[2 * i + 1] = r1;
+        }
+    }
+    __m256 c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5];
+    __m256 c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11];
 #define STEP(A0, A1, A2, A3, A4, A5) do { \
         __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8); __m256 a; \
         a = _mm256_broadcast_ss(A0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01); \
@@ -150,32 +175,16 @@ static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float
         for (int p = 0; p < kc; p++) { STEP(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p); }
     }
 #undef STEP
-    __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    if (mr == MR && nr == NR) {
-        __m256 vb = _mm256_set1_ps(beta);
+    __m256 out[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    if (full) {
         for (int i = 0; i < MR; i++) {
-            float *row = C + (size_t)i * ldc;
-            for (int h = 0; h < 2; h++) {
-                __m256 r = acc[2 * i + h];
-                if (mode == 1) r = _mm256_add_ps(_mm256_loadu_ps(row + 8 * h), r);
-                else if (mode == 3) r = _mm256_add_ps(_mm256_loadu_ps(bias + 8 * h), r);
-                else if (mode == 2) r = _mm256_add_ps(_mm256_mul_ps(vb, _mm256_loadu_ps(row + 8 * h)), r);
-                _mm256_storeu_ps(row + 8 * h, r);
-            }
+            _mm256_storeu_ps(C + (size_t)i * ldc, out[2 * i]);
+            _mm256_storeu_ps(C + (size_t)i * ldc + 8, out[2 * i + 1]);
         }
     } else {
-        float tile[MR * NR] __attribute__((aligned(32)));
-        for (int i = 0; i < 12; i++) _mm256_store_ps(tile + 8 * i, acc[i]);
-        for (int i = 0; i < mr; i++) {
-            float *row = C + (size_t)i * ldc;
-            for (int j = 0; j < nr; j++) {
-                float r = tile[i * NR + j];
-                if (mode == 1) r = row[j] + r;
-                else if (mode == 3) r = bias[j] + r;
-                else if (mode == 2) r = beta * row[j] + r;
-                row[j] = r;
-            }
-        }
+        for (int i = 0; i < 12; i++) _mm256_store_ps(tile + 8 * i, out[i]);
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] = tile[i * NR + j];
     }
 }
 
@@ -190,7 +199,7 @@ static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int l
         for (int pc = 0; pc < k; pc += kcb) {
             int kc = k - pc < kcb ? k - pc : kcb;
             packB(tB, b, ldb, pc, jc, kc, nc, pb);
-            int mode = pc > 0 ? 1 : bias ? 3 : beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+            int init = pc > 0 ? 1 : bias ? 3 : beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = m - ic < MC ? m - ic : MC;
                 // A stored m x k (NN, NT) is read in place; A stored k x m (TN) is packed
@@ -201,7 +210,7 @@ static void gemm_avx2(int tA, int tB, int m, int n, int k, const float *a, int l
                         int mr = mc - ir < MR ? mc - ir : MR;
                         const float *ap = tA ? pa + (size_t)ir * kc : a + (size_t)(ic + ir) * lda + pc;
                         kernel6x16(kc, ap, tA ? 0 : (size_t)lda, pb + (size_t)jr * kc,
-                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, mode, beta,
+                                   c + (size_t)(ic + ir) * ldc + jc + jr, ldc, init, beta,
                                    bias ? bias + jc + jr : NULL, mr, nr);
                     }
                 }

@@ -14,21 +14,17 @@ public enum BLAS {
     /// Results are bit-for-bit reproducible for one build on one kernel family; another
     /// family sums in another order, and the last bits differ.
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
-    /// The path the step's matrix products take: "avx2 microkernel" (CKernels' register-
-    /// blocked 6x16 sgemm, on x86-64 CPUs with AVX2 and FMA: Intel Haswell and later, AMD
-    /// Zen and later; AVX-512 CPUs take it too) or "OpenBLAS <core>" (any other CPU, or
+    /// The path every matrix product takes: "avx2 microkernel" (CKernels' register-blocked
+    /// 6x16 sgemm, on x86-64 CPUs with AVX2 and FMA: Intel Haswell and later, AMD Zen and
+    /// later; AVX-512 CPUs take it too) or "OpenBLAS <core>" (any other CPU, or
     /// GCGAP_KERNEL=openblas in the environment, or `useMicrokernel = false`).
-    /// The microkernel is single-threaded and sums in a fixed order (bit-identical run to run
-    /// on one build); it sums in another order than OpenBLAS, so the last bits differ.
+    /// The microkernel computes each entry as one chain of fused multiply-adds in the order
+    /// of the sum (the scalar loop `c = fmaf(a, b, c)`), so its results are the same bits on
+    /// every CPU that takes it, run after run; OpenBLAS sums in an order of its own per CPU
+    /// family, so there the last bits depend on the machine.
     public static var kernelName: String {
-        gck_gemm_path() != 2 ? "OpenBLAS \(coreName)"
-            : microkernelTN ? "avx2 microkernel" : "avx2 microkernel (NN, NT; TN by OpenBLAS \(coreName))"
+        gck_gemm_path() != 2 ? "OpenBLAS \(coreName)" : "avx2 microkernel"
     }
-    /// Whether the Aᵀ·B products (the weight gradients) take the microkernel too. Default
-    /// false: on the Zen 3 machine it was tuned on, OpenBLAS reaches about 90 GFLOP/s on the
-    /// step's TN shapes (128..512 × 128..512 × 773) and the microkernel about 80, while on
-    /// the NN and NT shapes the microkernel is the faster (about 93 against 82..88).
-    nonisolated(unsafe) public static var microkernelTN = false
     /// Turns the microkernel on (when the CPU has it) or off (OpenBLAS) for this process.
     public static var useMicrokernel: Bool {
         get { gck_gemm_path() == 2 }
@@ -85,7 +81,7 @@ public enum BLAS {
             if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
             return
         }
-        if microkernelTN, gck_sgemm(1, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
+        if gck_sgemm(1, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)) != 0 { return }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

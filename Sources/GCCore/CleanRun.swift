@@ -13,7 +13,7 @@ final class CleanRun {
     init(_ model: Transformer, _ batch: TokenBatch, logProbs: Bool) throws {
         self.batch = batch
         plan = try model.targetPlan(batch)
-        try model.forward(plan)
+        try model.forward(plan)   // every row of every layer: resumed passes may read any of them
         evaluation = model.evaluation(plan, batch, logProbs: logProbs)
         let ws = model.ws, T = plan.seqs.tokens, D = model.config.dModel, HD = model.config.nHeads * model.config.dHead
         for l in 0..<model.config.nLayers {
@@ -40,7 +40,7 @@ extension Transformer {
         }
         let mlpOnly = hooks.filter { $0.0.layer == first }.allSatisfy { $0.0.isMLP }
         clean.restore(ws, layer: first, mlp: mlpOnly)
-        try forward(clean.plan, hooks: hooks, resume: (first, mlpOnly))
+        try forward(clean.plan, hooks: hooks, resume: (first, mlpOnly), lastRows: true)
         return evaluation(clean.plan, clean.batch, logProbs: logProbs)
     }
 }

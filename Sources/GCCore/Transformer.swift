@@ -252,8 +252,14 @@ public final class Transformer {
     /// last pass over the same plan left in the workspace: at the heads' outputs (z kept),
     /// or, with `mlp`, at the MLP's output, which a hook must then replace. Layers below are
     /// not recomputed, so the result is the full pass's, bit for bit (C's fast route).
+    ///
+    /// `lastRows` allows the pass to compute the last layer after its attention (W_O, the
+    /// MLP, the final LayerNorm) at the logit rows only, the rows nothing else reads. It is
+    /// taken when no hook or gate looks at those outputs of the last layer and the pass does
+    /// not resume at its MLP; the logits are the same bits either way (every row is computed
+    /// by the same operations alone), and so are the gradients (`backward`).
     func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = [], gates: GateState? = nil,
-                 resume: (layer: Int, mlp: Bool)? = nil) throws {
+                 resume: (layer: Int, mlp: Bool)? = nil, lastRows: Bool = false) throws {
         let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
         let T = plan.seqs.tokens, R = plan.logitRows.count
         try beginPass()
@@ -265,6 +271,10 @@ public final class Transformer {
         for h in persistentHooks { hooks[h.component, default: []].append(h.hook) }
         for (comp, h) in extra { try checkComponent(comp); hooks[comp, default: []].append(h) }
         ws.replaced.removeAll(keepingCapacity: true)
+        let L = c.nLayers
+        ws.cut = lastRows && gates == nil && R < T && !(resume.map { $0.layer == L - 1 && $0.mlp } ?? false)
+            && !hooks.keys.contains { Transformer.readsLastRows($0, layers: L) } && Transformer.increasing(plan.logitRows)
+            ? plan.logitRows : nil
 
         func runHooks(_ comp: Component, _ values: FPtr, width: Int = D) throws {
             guard let list = hooks[comp] else { return }
@@ -359,6 +369,10 @@ public final class Transformer {
                 }
             }
           }
+          if let rows = ws.cut, l == L - 1 {
+            lastLayerRows(rows, l, resid: resid, next: next)
+            continue
+          }
           if !atMLP {
             // attention output Σ_h z_h W_O[h] + b_O; resid_mid = resid + that
             let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
@@ -419,17 +433,65 @@ public final class Transformer {
             for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
             try runSite(.residPost, l, next)
         }
-        let last = ws.resid[c.nLayers].pointer
-        layernormForward(ws.xf.pointer, ws.lnfMean.pointer, ws.lnfRstd.pointer, last, p + layout.lnfw, p + layout.lnfb, T, D, c.lnEps)
+        // after a last layer at the logit rows, ws.resid[L] holds those rows only, in order
+        let last = ws.resid[c.nLayers].pointer, finalRows = ws.cut?.count ?? T
+        layernormForward(ws.xf.pointer, ws.lnfMean.pointer, ws.lnfRstd.pointer, last, p + layout.lnfw, p + layout.lnfb,
+                         finalRows, D, c.lnEps)
         try runNormalized(.lnFinal, c.nLayers, input: last, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer,
                           w: p + layout.lnfw, bias: p + layout.lnfb, out: ws.xf.pointer)
         let xr = ws.xfRows.pointer
-        for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
+        if ws.cut != nil {
+            xr.update(from: ws.xf.pointer, count: R * D)
+        } else {
+            for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
+        }
         matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
         let lg = ws.logits.pointer
         for i in 0..<(R * V) where !lg[i].isFinite {
             throw GCError("the forward pass produced NaN or inf logits (parameters or a hook's output too large?)")
         }
+    }
+
+    /// The last layer after its attention at `rows` only (the logit rows, increasing):
+    /// resid_mid, the MLP and resid_post of those rows, packed in that order in the layer's
+    /// buffers and in ws.resid[L]. Row by row the same operations as the full layer.
+    private func lastLayerRows(_ rows: [Int], _ l: Int, resid: CFPtr, next: FPtr) {
+        let c = config, D = c.dModel, HD = c.nHeads * c.dHead, M = c.dMLP, R = rows.count
+        let b = layout.blocks[l], a = ws.layers[l], p = parameters.pointer
+        let zr = ws.zRows.pointer, mid = a.residMid.pointer, mlpOut = ws.mlpOut.pointer
+        for (r, t) in rows.enumerated() {
+            (zr + r * HD).update(from: a.z.pointer + t * HD, count: HD)
+            for i in 0..<D { mid[r * D + i] = resid[t * D + i] + p[b.bo + i] }
+        }
+        BLAS.gemmNN(R, D, HD, zr, HD, p + b.wo, D, 1, mid, D)
+        layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, R, D, c.lnEps)
+        matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, R, D, M)
+        switch c.activation {
+        case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, R * M, cdf: a.cdf.pointer)
+        case .relu: reluForward(a.hact.pointer, a.hpre.pointer, R * M)
+        }
+        matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, R, M, D)
+        for i in 0..<(R * D) { next[i] = mid[i] + mlpOut[i] }
+    }
+
+    /// Whether a hook on `comp` sees an output of the last layer after its attention (or
+    /// the final LayerNorm), which a pass at the logit rows only does not compute in full.
+    static func readsLastRows(_ comp: Component, layers L: Int) -> Bool {
+        switch comp {
+        case .headZ: return false
+        case .head(let l, _), .mlp(let l), .attention(let l): return l == L - 1
+        case .site(let s, let l, _):
+            switch s {
+            case .embed, .residPre, .ln1, .q, .k, .v, .pattern: return false
+            case .lnFinal: return true
+            default: return l == L - 1
+            }
+        }
+    }
+
+    static func increasing(_ xs: [Int]) -> Bool {
+        for i in xs.indices.dropFirst() where xs[i] <= xs[i - 1] { return false }
+        return true
     }
 
     // MARK: Backward
@@ -448,16 +510,23 @@ public final class Transformer {
         ws.dxfRows.zero(R * D)
         matmulBackward(ws.dxfRows.pointer, weights ? g + layout.wU : nil, weights ? g + layout.bU : nil,
                        ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
+        // after a forward pass that computed the last layer at the logit rows only (ws.cut),
+        // its gradients are computed at those rows, packed, and spread to all rows below
+        // its attention: the other rows' gradients are zero, and leaving zeros out of a sum
+        // changes no bit of it (BLAS's microkernel sums as one chain of fused multiply-adds)
+        let cut = ws.cut, L = c.nLayers
         ws.dx.zero(T * D)
         for (r, t) in plan.logitRows.enumerated() {
-            let src = ws.dxfRows.pointer + r * D, dst = dx + t * D
+            let src = ws.dxfRows.pointer + r * D, dst = dx + (cut == nil ? t : r) * D
             for i in 0..<D { dst[i] += src[i] }
         }
         ws.dresid.zero(T * D)
         layernormBackward(dresid, weights ? g + layout.lnfw : nil, weights ? g + layout.lnfb : nil, dx,
-                          ws.resid[c.nLayers].pointer, p + layout.lnfw, ws.lnfMean.pointer, ws.lnfRstd.pointer, T, D)
+                          ws.resid[c.nLayers].pointer, p + layout.lnfw, ws.lnfMean.pointer, ws.lnfRstd.pointer, cut?.count ?? T, D)
         for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
             let b = layout.blocks[l], a = ws.layers[l]
+            let rows = l == L - 1 ? cut : nil
+            var T = rows?.count ?? plan.seqs.tokens
             // MLP (skipped when its output was replaced: a constant has no gradient)
             // a gated MLP: record ∂f/∂out, and pass (1 − α)·∂f/∂out into the MLP
             var dmlp = CFPtr(dresid)
@@ -498,6 +567,23 @@ public final class Transformer {
             // without weight gradients nothing below the first layer's heads is wanted
             if scope == .activations && l == 0 { return }
             let dz = ws.dz.pointer
+            if let rows {
+                // dz at the logit rows, spread to all rows; W_O's gradient from those rows;
+                // then the residual's gradient spread to all rows (in place: rows[r] >= r)
+                let zr = ws.zRows.pointer, dzr = ws.dzRows.pointer, full = plan.seqs.tokens
+                BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dzr, HD)
+                ws.dz.zero(full * HD)
+                for (r, t) in rows.enumerated() {
+                    (dz + t * HD).update(from: dzr + r * HD, count: HD)
+                    (zr + r * HD).update(from: a.z.pointer + t * HD, count: HD)
+                }
+                if weights { BLAS.gemmTN(HD, D, T, zr, HD, dresid, D, 1, g + b.wo, D) }
+                for (r, t) in rows.enumerated().reversed() where t != r {
+                    (dresid + t * D).update(from: dresid + r * D, count: D)
+                    (dresid + r * D).update(repeating: 0, count: D)
+                }
+                T = full
+            } else {
             BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
             if headScale.allSatisfy({ $0 == 1 }) {
                 if weights { BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D) }
@@ -512,6 +598,7 @@ public final class Transformer {
             }
             for h in 0..<H where ws.replaced.contains(.headZ(layer: l, head: h)) {
                 for t in 0..<T { for e in 0..<dh { dz[t * HD + h * dh + e] = 0 } }
+            }
             }
             ws.dqkv.zero(T * 3 * HD)
             attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
@@ -611,7 +698,7 @@ public final class Transformer {
     /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
     public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
         let plan = try targetPlan(b)
-        try forward(plan, hooks: hooks)
+        try forward(plan, hooks: hooks, lastRows: true)
         return evaluation(plan, b, logProbs: logProbs)
     }
 
@@ -653,10 +740,12 @@ public final class Transformer {
 
     /// As `lossAndGradient`, with only the weight gradients of `scope` computed (the others
     /// are left at zero).
-    func lossAndGradient(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], scope: GradientScope) throws -> Evaluation {
+    /// `lastRows: false` computes the last layer at every row (for tests: the same bits).
+    func lossAndGradient(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], scope: GradientScope,
+                         lastRows: Bool = true) throws -> Evaluation {
         let plan = try targetPlan(b)
         guard !plan.targets.isEmpty else { throw GCError("the batch has no target positions (nothing after SEP)") }
-        try forward(plan, hooks: hooks)
+        try forward(plan, hooks: hooks, lastRows: lastRows)
         if let site = ws.replaced.first(where: { !$0.isComponentOutput }) {
             throw GCError("a hook replaced \(site); gradients are taken only through replaced component outputs (heads, z, ATTN, MLP), not other hook points")
         }
@@ -749,7 +838,12 @@ final class Workspace {
     let dresid = FloatBuffer(), dx = FloatBuffer(), dz = FloatBuffer(), zMasked = FloatBuffer()
     let dqkv = FloatBuffer(), dhidden = FloatBuffer(), dlogits = FloatBuffer(), dxfRows = FloatBuffer(), dscaled = FloatBuffer()
     let attnScratch = FloatBuffer()
+    /// The last layer's z and its gradient at the logit rows, when the last pass computed
+    /// the last layer at those rows only (`cut`).
+    let zRows = FloatBuffer(), dzRows = FloatBuffer()
     var replaced: Set<Component> = []
+    /// The logit rows, when the last forward pass computed its last layer at them only.
+    var cut: [Int]? = nil
 
     init(_ c: ModelConfig) {
         config = c
@@ -779,6 +873,6 @@ final class Workspace {
         zHead.reserve(T * c.dHead); attnOut.reserve(T * D)
         dresid.reserve(T * D); dx.reserve(T * D); dscaled.reserve(T * D); dz.reserve(T * HD); zMasked.reserve(T * HD)
         dqkv.reserve(T * 3 * HD); dhidden.reserve(T * M); dlogits.reserve(R * V); dxfRows.reserve(R * D)
-        attnScratch.reserve(max(T, 1))
+        attnScratch.reserve(max(T, 1)); zRows.reserve(R * HD); dzRows.reserve(R * HD)
     }
 }

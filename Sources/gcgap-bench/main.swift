@@ -6,7 +6,7 @@ import GCCore
 // gcgap-bench: speed figures of the native core on the PROTOCOL model and batch.
 //
 //   swift run -c release gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes]
-//                                    [--torch /path/to/python] [--no-before] [--tn-both]
+//                                    [--torch /path/to/python] [--no-before]
 //
 // Prints, per BLAS thread count: median ms per training step (forward, backward, Adam)
 // on batches of 64 reversal samples of lengths 3..7 (packed, no padding), the forward and
@@ -22,8 +22,6 @@ import GCCore
 // round (a subprocess, 1 thread, --steps steps; PyTorch pads the batch, gcgap packs it) and
 // the ratio gcgap ("after") / PyTorch is printed, the median over rounds of the round
 // medians' ratio; without --torch, or when it fails, the ratio is "not measured".
-// With --tn-both, a third configuration "after+TN" sends the TN products (weight gradients)
-// to the microkernel too (BLAS.microkernelTN), to compare both choices in one run.
 // With --shapes, the GFLOP/s of OpenBLAS and of the microkernel on each matrix-product
 // shape of the step.
 
@@ -33,9 +31,8 @@ var threadCounts = [1]
 var shapes = false
 var torchPython: String? = nil
 var before = true
-var tnBoth = false
 var args = CommandLine.arguments.dropFirst()
-let usage = "usage: gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes] [--torch PYTHON] [--no-before] [--tn-both]"
+let usage = "usage: gcgap-bench [--steps N] [--rounds R] [--threads 1,2] [--shapes] [--torch PYTHON] [--no-before]"
 while let a = args.popFirst() {
     switch a {
     case "--steps": steps = Int(args.popFirst() ?? "") ?? steps
@@ -44,7 +41,6 @@ while let a = args.popFirst() {
     case "--shapes": shapes = true
     case "--torch": torchPython = args.popFirst()
     case "--no-before": before = false
-    case "--tn-both": tnBoth = true
     default: print(usage); exit(2)
     }
 }
@@ -115,11 +111,10 @@ struct Timing { var step: [Double] = [], fwd: [Double] = [], bwd: [Double] = [],
 
 for threads in threadCounts {
     BLAS.setThreads(threads)
-    // (name, kernels on, TN products through the microkernel); "after" is last (the ratio's)
-    var configs: [(String, Bool, Bool)] = before ? [("before", false, false)] : []
-    if tnBoth { configs.append(("after+TN", defaultKernels, true)) }
-    configs.append(("after", defaultKernels, false))
-    func apply(_ c: (String, Bool, Bool)) { BLAS.useKernels = c.1; BLAS.microkernelTN = c.2 }
+    // (name, kernels on); "after" is last (the ratio's)
+    var configs: [(String, Bool)] = before ? [("before", false)] : []
+    configs.append(("after", defaultKernels))
+    func apply(_ c: (String, Bool)) { BLAS.useKernels = c.1 }
     var models: [Transformer] = [], adams: [Adam] = []
     for cfg in configs {
         apply(cfg)
@@ -184,7 +179,6 @@ for threads in threadCounts {
     }
 }
 BLAS.useKernels = defaultKernels
-BLAS.microkernelTN = false
 
 if shapes {
     BLAS.setThreads(1)
