@@ -14,21 +14,22 @@ public enum BLAS {
     /// Results are bit-for-bit reproducible for one build on one kernel family; another
     /// family sums in another order, and the last bits differ.
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
-    /// The path every matrix product takes: "avx2 microkernel" (CKernels' register-blocked
-    /// 6x16 sgemm, on x86-64 CPUs with AVX2 and FMA: Intel Haswell and later, AMD Zen and
-    /// later; AVX-512 CPUs take it too) or "OpenBLAS <core>" (any other CPU, or
-    /// GCGAP_KERNEL=openblas in the environment, or `useMicrokernel = false`).
-    /// The microkernel computes each entry as one chain of fused multiply-adds in the order
-    /// of the sum (the scalar loop `c = fmaf(a, b, c)`), so its results are the same bits on
-    /// every CPU that takes it, run after run; OpenBLAS sums in an order of its own per CPU
-    /// family, so there the last bits depend on the machine.
+    /// The path every matrix product takes: "avx512 microkernel" (CKernels' register-blocked
+    /// sgemm with a 6x32 tile, on x86-64 CPUs with AVX-512F: AMD Zen 4 and later, Intel
+    /// Skylake-SP and later server parts), "avx2 microkernel" (its 6x16 AVX2+FMA form: Intel
+    /// Haswell and later, AMD Zen 1-3; GCGAP_KERNEL=avx2 picks it on an AVX-512 CPU too), or
+    /// "OpenBLAS <core>" (any other CPU, GCGAP_KERNEL=openblas, or `useMicrokernel = false`).
+    /// Both microkernels compute each entry as one chain of fused multiply-adds in the order
+    /// of the sum (the scalar loop `c = fmaf(a, b, c)`), so their results are the same bits on
+    /// every CPU that takes either, run after run; OpenBLAS sums in an order of its own per
+    /// CPU family, so there the last bits depend on the machine.
     public static var kernelName: String {
-        gck_gemm_path() != 2 ? "OpenBLAS \(coreName)" : "avx2 microkernel"
+        gck_gemm_path() < 2 ? "OpenBLAS \(coreName)" : String(cString: gck_gemm_path_name())
     }
     /// Turns the microkernel on (when the CPU has it) or off (OpenBLAS) for this process.
     public static var useMicrokernel: Bool {
-        get { gck_gemm_path() == 2 }
-        set { gck_set_gemm_path(newValue ? 2 : 0) }
+        get { gck_gemm_path() >= 2 }
+        set { gck_set_gemm_path(newValue ? -1 : 0) }   // -1: GCGAP_KERNEL's kernel, else the widest
     }
     /// Turns every CKernels kernel on or off for this process: the sgemm microkernel (as
     /// `useMicrokernel`) and the element-wise loops (GELU, Adam; same bits either way).

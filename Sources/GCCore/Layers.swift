@@ -95,10 +95,11 @@ func matmulForward(_ out: FPtr, _ inp: CFPtr, _ w: CFPtr, _ bias: CFPtr?, _ T: I
     }
 }
 
-/// dinp += dout·Wᵀ (when dinp is given); dW += inpᵀ·dout; dbias += Σ_t dout
+/// dinp = dout·Wᵀ (when dinp is given: written, not accumulated); dW += inpᵀ·dout;
+/// dbias += Σ_t dout
 func matmulBackward(_ dinp: FPtr?, _ dw: FPtr?, _ dbias: FPtr?, _ dout: CFPtr, _ inp: CFPtr,
                     _ w: CFPtr, _ T: Int, _ K: Int, _ N: Int) {
-    if let dinp = dinp { BLAS.gemmNT(T, K, N, dout, N, w, N, 1, dinp, K) }
+    if let dinp = dinp { BLAS.gemmNT(T, K, N, dout, N, w, N, 0, dinp, K) }
     if let dw = dw { BLAS.gemmTN(K, N, T, inp, K, dout, N, 1, dw, N) }
     if let dbias = dbias {
         for t in 0..<T { let g = dout + t * N; for j in 0..<N { dbias[j] += g[j] } }

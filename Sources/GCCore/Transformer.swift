@@ -507,7 +507,6 @@ public final class Transformer {
         let p = parameters.pointer, g = gradients.pointer
         let dresid = ws.dresid.pointer, dx = ws.dx.pointer
         // unembedding and final LayerNorm
-        ws.dxfRows.zero(R * D)
         matmulBackward(ws.dxfRows.pointer, weights ? g + layout.wU : nil, weights ? g + layout.bU : nil,
                        ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
         // after a forward pass that computed the last layer at the logit rows only (ws.cut),
@@ -541,13 +540,11 @@ public final class Transformer {
             }
             if !ws.replaced.contains(.mlp(layer: l)) && mlpAlpha != 1 {
                 let dh_ = ws.dhidden.pointer
-                ws.dhidden.zero(T * M)
                 matmulBackward(dh_, scored ? g + b.wout : nil, weights ? g + b.bout : nil, dmlp, a.hact.pointer, p + b.wout, T, M, D)
                 switch c.activation {
                 case .gelu: geluBackward(dh_, a.hpre.pointer, a.cdf.pointer, dh_, T * M)
                 case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
                 }
-                ws.dx.zero(T * D)
                 matmulBackward(dx, weights ? g + b.win : nil, weights ? g + b.bin : nil, dh_, a.x2.pointer, p + b.win, T, D, M)
                 layernormBackward(dresid, weights ? g + b.ln2w : nil, weights ? g + b.ln2b : nil, dx, a.residMid.pointer, p + b.ln2w,
                                   a.ln2Mean.pointer, a.ln2Rstd.pointer, T, D)
@@ -602,7 +599,6 @@ public final class Transformer {
             }
             ws.dqkv.zero(T * 3 * HD)
             attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
-            ws.dx.zero(T * D)
             if scope == .scoredWeights {
                 // W_V only (the V columns of W_qkv); nothing below the first layer is wanted
                 BLAS.gemmTN(D, HD, T, a.x1.pointer, D, ws.dqkv.pointer + 2 * HD, 3 * HD, 1, g + b.wqkv + 2 * HD, 3 * HD)

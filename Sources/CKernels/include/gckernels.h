@@ -1,14 +1,18 @@
 // gckernels: hand-written CPU kernels for the training step of gcgap.
 //
 // Paths (chosen once per process, at the first call):
-//   "avx2 microkernel"  x86-64 CPUs with AVX2 and FMA (Intel Haswell and later, AMD Zen 1-4,
-//                       Excavator): a register-blocked 6x16 sgemm microkernel with packed
-//                       A and B panels, single-threaded, fixed summation order.
-//   none                any other CPU (or GCGAP_KERNEL=openblas in the environment): the
-//                       gemm entry point returns 0 and the caller uses OpenBLAS.
-// GCCore sends NN and NT products here and, by default, TN products to OpenBLAS (faster on
-// the step's TN shapes on Zen 3; BLAS.microkernelTN). There is no AVX-512 path (it could not be tested on the machine it was written on);
-// AVX-512 CPUs take the AVX2 path.
+//   "avx512 microkernel"  x86-64 CPUs with AVX-512F (AMD Zen 4 and later, Intel Skylake-SP
+//                         and later server parts): a 6x32 register tile of 12 zmm accumulators.
+//   "avx2 microkernel"    x86-64 CPUs with AVX2 and FMA (Intel Haswell and later, AMD Zen 1-3,
+//                         Excavator), or GCGAP_KERNEL=avx2: a 6x16 tile of 12 ymm accumulators.
+//   none                  any other CPU (or GCGAP_KERNEL=openblas in the environment): the
+//                         gemm entry points return 0 and the caller uses OpenBLAS.
+// Both kernels use packed B panels (and packed A for Aᵀ·B), run single-threaded, and compute
+// each entry of C as ONE chain of fused multiply-adds, c = fma(a_ip, b_pj, c) for p = 0, 1, ...
+// k-1, starting from 0, C, beta*C or the bias: exactly the scalar loop's result. So the two
+// kernels give the same bits, the blocking does not matter, and a product over a subset of
+// the rows (or without terms that are exactly zero) gives the same bits for what it keeps.
+// GCCore sends every product here (NN, NT and TN).
 //
 // The element-wise kernels (GELU, Adam) have an AVX2 variant and a portable one that do
 // the same IEEE operations in the same order (no FMA contraction: the target is built
@@ -22,14 +26,16 @@
 extern "C" {
 #endif
 
-/// 0: no microkernel (OpenBLAS is used), 2: AVX2+FMA microkernel.
+/// 0: no microkernel (OpenBLAS is used), 2: AVX2+FMA microkernel, 3: AVX-512 microkernel.
 int gck_gemm_path(void);
-/// A name for the path in use ("avx2 microkernel" or "none").
+/// A name for the path in use ("avx512 microkernel", "avx2 microkernel" or "none").
 const char *gck_gemm_path_name(void);
-/// Forces a path for this process: 0 = off (OpenBLAS), 2 = avx2 (ignored when the CPU lacks it).
+/// Forces a path for this process: 0 = off (OpenBLAS), 2 = avx2, 3 = avx512 (each falls back
+/// to the next narrower one the CPU has); -1 = the environment's choice, else the widest.
 void gck_set_gemm_path(int path);
 
-/// Row-major C[m,n] = beta*C + op(A)·op(B), op(X) = X or Xᵀ (transA/transB nonzero).
+/// Row-major C[m,n] = beta*C + op(A)·op(B), op(X) = X or Xᵀ (transA/transB nonzero), each
+/// entry one fused multiply-add chain from beta*C (0 when beta == 0, C when beta == 1).
 /// A is m×k (k×m stored when transA), B is k×n (n×k stored when transB).
 /// Returns 1 when done, 0 when the caller must fall back to BLAS (no kernel on this CPU).
 /// beta == 0 writes C without reading it.
