@@ -6,14 +6,7 @@ extension Transformer {
     /// defect (every head of a layer gets the whole W_V's norm).
     public func gradientScores(_ batches: [TokenBatch], norm: GradientNorm = .raw, wholeWV: Bool = false,
                                shouldStop: () -> Bool = { false }) throws -> [Component: Double] {
-        guard !batches.isEmpty else { throw GCError("no batches to score") }
-        var sum: [Component: Double] = [:]
-        for b in batches {
-            if shouldStop() { throw GCError.interrupted }
-            try lossAndGradient(b, scope: .scoredWeights)
-            for (c, v) in componentGradientNorms(norm, wholeWV: wholeWV) { sum[c, default: 0] += v }
-        }
-        return sum.mapValues { $0 / Double(batches.count) }
+        try gradientAndTaylorScores(batches, norm: norm, wholeWV: wholeWV, shouldStop: shouldStop).gradient
     }
 
     /// First-order Taylor importance |⟨∂L/∂W, W⟩| of each component's matrix (W_V[l,h] or
@@ -27,13 +20,17 @@ extension Transformer {
     public func gradientAndTaylorScores(_ batches: [TokenBatch], norm: GradientNorm = .raw, wholeWV: Bool = false,
                                         shouldStop: () -> Bool = { false }) throws -> (gradient: [Component: Double], taylor: [Component: Double]) {
         guard !batches.isEmpty else { throw GCError("no batches to score") }
-        var sum: [Component: Double] = [:], taylor: [Component: Double] = [:]
-        for b in batches {
-            if shouldStop() { throw GCError.interrupted }
+        // batch by batch, on `Parallelism.threads` threads (each batch alone), then summed in
+        // batch order: the same bits for any thread count
+        let perBatch = try Parallel.map(batches.count, model: self, shouldStop: shouldStop) { m, i in
             // only the scored matrices' gradients (W_V, W_out) are computed
-            try lossAndGradient(b, scope: .scoredWeights)
-            for (c, v) in componentGradientNorms(norm, wholeWV: wholeWV) { sum[c, default: 0] += v }
-            for (c, v) in componentTaylor() { taylor[c, default: 0] += v }
+            try m.lossAndGradient(batches[i], scope: .scoredWeights)
+            return (m.componentGradientNorms(norm, wholeWV: wholeWV), m.componentTaylor())
+        }
+        var sum: [Component: Double] = [:], taylor: [Component: Double] = [:]
+        for (norms, tay) in perBatch {
+            for (c, v) in norms { sum[c, default: 0] += v }
+            for (c, v) in tay { taylor[c, default: 0] += v }
         }
         let n = Double(batches.count)
         return (sum.mapValues { $0 / n }, taylor.mapValues { $0 / n })
@@ -108,11 +105,25 @@ extension Transformer {
         var results = metrics.map { m in
             CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
         }
-        for comp in comps {
-            if shouldStop() { throw GCError.interrupted }
-            let hook = try hookFor?(comp) ?? (comp, ablationHook(comp, ablation))
-            let e = try sets[comp].map { try evaluate($0, hooks: [hook], logProbs: kl) }
-                ?? evaluate(clean, hooks: [hook], logProbs: kl)
+        // one ablation at a time, each alone; with the native hooks (no `hookFor`, which may
+        // call Lua) on `Parallelism.threads` threads, each with its own clean run
+        let evals: [Evaluation]
+        if hookFor == nil {
+            evals = try Parallel.map(comps.count, model: self, shouldStop: shouldStop,
+                                     setup: { m in m === self ? clean : try CleanRun(m, batch, logProbs: kl) }) { m, run, i in
+                let hook = (comps[i], try m.ablationHook(comps[i], ablation))
+                return try sets[comps[i]].map { try m.evaluate($0, hooks: [hook], logProbs: kl) }
+                    ?? m.evaluate(run, hooks: [hook], logProbs: kl)
+            }
+        } else {
+            evals = try comps.map { comp in
+                if shouldStop() { throw GCError.interrupted }
+                let hook = try hookFor!(comp)
+                return try sets[comp].map { try evaluate($0, hooks: [hook], logProbs: kl) }
+                    ?? evaluate(clean, hooks: [hook], logProbs: kl)
+            }
+        }
+        for (comp, e) in zip(comps, evals) {
             for k in results.indices {
                 let m = results[k].metric
                 results[k].ablated[comp] = m == .kl

@@ -53,9 +53,9 @@ public enum GCGapModule {
             ("threads", { c in
                 if let n = try c.optionalInteger(1) {
                     guard n >= 1 && n <= 256 else { throw c.argError(1, "thread count must be in 1..256, got \(n)") }
-                    BLAS.setThreads(n)
+                    Parallelism.threads = n
                 }
-                c.state.push(BLAS.threads); return 1 }),
+                c.state.push(Parallelism.threads); return 1 }),
             ("status", { c in
                 if c.isNoneOrNil(1) { status.finish() } else { status.update(try c.string(1), force: c.boolean(2)) }
                 return 0 }),

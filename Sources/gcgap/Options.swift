@@ -34,7 +34,8 @@ struct Options {
       GCGAP_PATH     the folder of gcgap's Lua modules (default: the stdlib/ found next
                      to the executable)
       GCGAP_HISTORY  the REPL's history file (default ~/.gcgap_history; '' disables it)
-      GCGAP_THREADS  BLAS threads (default 1: bit-for-bit results, see README)
+      GCGAP_THREADS  threads for an analysis's independent passes (default: one per
+                     processor; every count gives the same bits)
 
     In the REPL: Tab completes globals and fields after '.' and ':'; Ctrl-C interrupts
     a running chunk (native training included) or clears the line; Ctrl-D exits.

@@ -23,8 +23,12 @@ func run() -> Int32 {
     if options.help { print(Options.usage); return 0 }
 
     let env = ProcessInfo.processInfo.environment
-    let threads = options.noEnvironment ? 1 : Int(env["GCGAP_THREADS"] ?? "") ?? 1
-    BLAS.setThreads(threads)
+    // products run on one thread (OpenBLAS's own threads would change the last bits on the
+    // fallback path); the analysis's independent passes run on GCGAP_THREADS threads, by
+    // default one per processor (the same bits for any count)
+    BLAS.setThreads(1)
+    let threads = options.noEnvironment ? 1 : Int(env["GCGAP_THREADS"] ?? "") ?? Parallelism.processors
+    Parallelism.threads = min(max(threads, 1), 256)
 
     let host: Host
     do { host = try Host(noEnvironment: options.noEnvironment) } catch {

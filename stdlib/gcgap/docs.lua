@@ -1182,8 +1182,12 @@ print(string.format("%.3f s", gcgap.clock() - t0))]=] },
     { name = "threads",
       sig = "gcgap.threads([n])",
       returns = "integer",
-      text = "The number of BLAS threads, after setting it to `n` (1..256) when given. " ..
-        "The default is 1 (or GCGAP_THREADS); other counts give results that differ in the last bits.",
+      text = "The number of threads an analysis may use, after setting it to `n` (1..256) when given. " ..
+        "G's batches and C's ablations (`score.gradient`, `score.causal` with its own ablations) are computed each alone, " ..
+        "on a copy of the model per thread, and combined in their own order, so every count gives the same bits; " ..
+        "a model with hooks of its own, custom ablation hooks, and training use one thread. " ..
+        "The default is GCGAP_THREADS, or one per processor (the `gcgap` command; `paper.lua --jobs N` gives its workers 1 each). " ..
+        "Matrix products always run on one thread.",
       example = [=[print(gcgap.threads())   --> 1
 gcgap.threads(4)]=] },
     { name = "interrupted",
