@@ -228,7 +228,7 @@ extension Transformer {
         guard permutations >= 1 && permutations <= 1_000_000 else { throw GCError("permutations must be in 1..1000000, got \(permutations)") }
         let comps = try checkedComponents(components)
         let kl = metrics.contains(.kl)
-        let clean = try CleanRun(self, batch, logProbs: kl)
+        let clean = try cleanRun(for: batch, logProbs: kl)
         let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         func effects(_ active: [(Component, ComponentHook)]) throws -> [Double] {

@@ -100,20 +100,20 @@ extension Transformer {
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let comps = components ?? config.components
         // ablations on `batch` resume from the clean run at their layer (the same bits)
-        let clean = try CleanRun(self, batch, logProbs: kl)
+        let clean = try cleanRun(for: batch, logProbs: kl)
         let baseEval = clean.evaluation
         var results = metrics.map { m in
             CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
         }
         // one ablation at a time, each alone; with the native hooks (no `hookFor`, which may
-        // call Lua) on `Parallelism.threads` threads, each with its own clean run
+        // call Lua) on `Parallelism.threads` threads: every thread's model copy has the same
+        // parameters, so each resumes from the one clean run (read only)
         let evals: [Evaluation]
         if hookFor == nil {
-            evals = try Parallel.map(comps.count, model: self, shouldStop: shouldStop,
-                                     setup: { m in m === self ? clean : try CleanRun(m, batch, logProbs: kl) }) { m, run, i in
+            evals = try Parallel.map(comps.count, model: self, shouldStop: shouldStop) { m, i in
                 let hook = (comps[i], try m.ablationHook(comps[i], ablation))
                 return try sets[comps[i]].map { try m.evaluate($0, hooks: [hook], logProbs: kl) }
-                    ?? m.evaluate(run, hooks: [hook], logProbs: kl)
+                    ?? m.evaluate(clean, hooks: [hook], logProbs: kl)
             }
         } else {
             evals = try comps.map { comp in
@@ -171,19 +171,23 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> JointAblation {
         guard !components.isEmpty else { throw GCError("no components to ablate together") }
         guard Set(components).count == components.count else { throw GCError("a component is named twice") }
-        let clean = try CleanRun(self, batch, logProbs: metric == .kl)
+        let clean = try cleanRun(for: batch, logProbs: metric == .kl)
         let base = clean.evaluation
-        let hooks = try components.map { ($0, try ablationHook($0, ablation)) }
-        let joint = try effect(clean, hooks, metric: metric, base: base)
+        // the passes: all together, each alone, and (leave-one-out) all but each; each alone,
+        // on `Parallelism.threads` threads, resumed from the one clean run
+        var groups: [[Int]] = [Array(components.indices)] + components.indices.map { [$0] }
+        if leaveOneOut && components.count > 1 {
+            groups += components.indices.map { i in components.indices.filter { $0 != i } }
+        }
+        let effects = try Parallel.map(groups.count, model: self, shouldStop: shouldStop) { m, g in
+            let hooks = try groups[g].map { (components[$0], try m.ablationHook(components[$0], ablation)) }
+            return try m.effect(clean, hooks, metric: metric, base: base)
+        }
+        let joint = effects[0]
         var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
         for (i, c) in components.enumerated() {
-            if shouldStop() { throw GCError.interrupted }
-            singles[c] = try effect(clean, [hooks[i]], metric: metric, base: base)
-            if leaveOneOut && components.count > 1 {
-                var rest = hooks
-                rest.remove(at: i)
-                loo[c] = try effect(clean, rest, metric: metric, base: base)
-            }
+            singles[c] = effects[1 + i]
+            if groups.count > 1 + components.count { loo[c] = effects[1 + components.count + i] }
         }
         return JointAblation(metric: metric, base: metric == .kl ? 0 : base.value(metric), joint: joint, singles: singles,
                              leaveOneOut: loo)
@@ -195,7 +199,7 @@ extension Transformer {
                                      metric: Metric = .accuracy,
                                      shouldStop: () -> Bool = { false }) throws -> (singles: [Double], matrix: [[Double]]) {
         let comps = components ?? config.components
-        let clean = try CleanRun(self, batch, logProbs: metric == .kl)
+        let clean = try cleanRun(for: batch, logProbs: metric == .kl)
         let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         var singles: [Double] = []

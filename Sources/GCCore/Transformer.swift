@@ -39,6 +39,8 @@ public final class Transformer {
     private var nextHookID = 1
 
     let ws: Workspace
+    /// The latest clean run of an ablation scorer (`cleanRun(for:logProbs:)`).
+    var keptCleanRun: CleanRun?
 
     /// True while a forward pass runs. Hooks run inside it, so a hook (Lua code) that asks
     /// this model for another pass, or to change its parameters, gets an error instead of
@@ -693,6 +695,8 @@ public final class Transformer {
     /// Loss and exact-match accuracy of a batch (teacher-forced argmax), with the other
     /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
     public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
+        // a batch the model keeps a clean run of: its evaluation (the same bits)
+        if hooks.isEmpty, hookCount == 0, !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean.evaluation }
         let plan = try targetPlan(b)
         try forward(plan, hooks: hooks, lastRows: true)
         return evaluation(plan, b, logProbs: logProbs)

@@ -23,13 +23,14 @@ enum ScoringBinding {
             guard v.isFinite else { c.state.pop(); throw c.argError(i, "'\(k)' is \(v) (NaN or infinite)") }
             pairs.append((k, v))
         }
-        pairs.sort { a, b in
-            switch (Component(a.0), Component(b.0)) {
+        // each name parsed once (not once per comparison)
+        let keyed = pairs.map { (Component($0.0), $0) }.sorted { a, b in
+            switch (a.0, b.0) {
             case let (x?, y?): return x < y
-            default: return a.0 < b.0
+            default: return a.1.0 < b.1.0
             }
         }
-        return (pairs.map(\.0), pairs.map(\.1))
+        return (keyed.map(\.1.0), keyed.map(\.1.1))
     }
 
     /// Two score tables over the same names.

@@ -257,6 +257,35 @@ struct ResumedAblationTests {
     }
 }
 
+/// A model keeps its latest clean run: ablations of that batch resume from it (the same
+/// bits as full passes), hooks that only look get full passes (a resumed pass never ran what
+/// they would look at), and a change of parameters retires it.
+@Suite("The kept clean run")
+struct KeptCleanRunTests {
+    @Test func servesAblationsNotObserversAndRetiresWithTheParameters() throws {
+        let m = try randomModel(tinyConfig(), seed: 41)
+        let task = AlgorithmicTask.reverse()
+        let set = try task.batch(size: 9, lengths: 4...4, seed: 3, stream: "kept")
+        let means = try m.componentMeans(set)
+        let fresh = try m.copy()
+        _ = try m.causalScores(set, ablation: .mean(means))          // keeps a clean run of `set`
+        #expect(m.keptCleanRun != nil)
+        // observers (the means' own pass) see a full pass
+        let again = try m.componentMeans(set)
+        for c in m.config.components { #expect(again.values[c] == means.values[c], "\(c)") }
+        // ablations resume, and agree with a model that kept nothing, bit for bit
+        for c in [Component.mlp(layer: 1), .head(layer: 0, head: 1)] {
+            let a = try m.evaluateAblated(set, ablations: [(c, try m.ablationHook(c, .mean(means)))])
+            let b = try fresh.evaluate(set, hooks: [(c, try fresh.ablationHook(c, .mean(means)))])
+            #expect(a.loss == b.loss && a.correct == b.correct, "\(c)")
+        }
+        #expect(try m.evaluate(set).loss == fresh.evaluate(set).loss)
+        // new parameters: the kept run no longer fits
+        m.parameters.pointer[0] += 1
+        #expect(m.cleanRunKept(for: set, logProbs: false) == nil)
+    }
+}
+
 /// G computes only the gradients it reports (W_V and W_out), and they are the full
 /// backward pass's.
 @Suite("G from the scored matrices' gradients alone")

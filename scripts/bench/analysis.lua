@@ -60,9 +60,11 @@ print(string.format("one paper run (%s seed %d): %.1f s = training %.1f s + anal
 local q = E.preset("default", { ladder = false })
 local totals, phases, order = {}, {}, {}
 for _ = 1, opts.rep do
+  -- a fresh copy each time: a model keeps its latest clean run, which a repeat would reuse
+  local fresh = m:copy()
   local last, name = gc.clock(), nil
   local start = last
-  E.analyse(m, task, seed, q, { status = function(s)
+  E.analyse(fresh, task, seed, q, { status = function(s)
     local now = gc.clock()
     if name then
       if not phases[name] then phases[name] = {}; order[#order + 1] = name end
