@@ -34,7 +34,7 @@ writes a report folder: report.md, runs.csv, summary.json, runs/*.json and SVG f
   --cache DIR           trained models (default: DIR/cache); a model trained before is loaded
   --no-decomposition    skip re-analysing the models under the public code's choices
   --fresh               redo every run even when its record exists in DIR/runs
-  --jobs N              N runs at once, as separate processes (one BLAS thread each);
+  --jobs N              N runs at once, as separate processes (one thread each);
                         the records are the same as a sequential run's, bit for bit
   -h, --help            this text
 

@@ -38,6 +38,10 @@ public final class LuaState {
     /// Registry references kept for the state's lifetime (e.g. methods tables).
     var retainedRefs: [LuaRef] = []
     private let owns: Bool
+    /// How many of this state's native-function boxes are alive (a test checks that Lua's
+    /// collector frees them). Each box holds the counter, so it outlives the state if need be.
+    final class BoxCount { var value = 0 }
+    let functionBoxes = BoxCount()
 
     /// Opens a new state with the standard libraries. `noEnvironment` is lua.c's -E
     /// (LUA_PATH / LUA_CPATH and LUA_INIT are ignored).
@@ -263,15 +267,16 @@ final class FunctionBox {
     unowned let state: LuaState
     let body: LuaFunction
 
-    /// Boxes alive now (a test checks that Lua's collector frees them).
-    nonisolated(unsafe) static var alive = 0
+    /// The count of its state's live boxes (per state: tests run side by side).
+    private let count: LuaState.BoxCount
 
     init(name: String, isMethod: Bool, state: LuaState, body: @escaping LuaFunction) {
         self.name = name; self.isMethod = isMethod; self.state = state; self.body = body
-        FunctionBox.alive += 1
+        count = state.functionBoxes
+        count.value += 1
     }
 
-    deinit { FunctionBox.alive -= 1 }
+    deinit { count.value -= 1 }
 
     /// Runs the body on the calling thread `L`; on error leaves the message on the stack
     /// and returns a negative code.

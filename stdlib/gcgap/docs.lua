@@ -1176,8 +1176,8 @@ print(string.format("%.3f s", gcgap.clock() - t0))]=] },
     { name = "blas",
       sig = "gcgap.blas()",
       returns = "{core, kernel, threads, config}",
-      text = "The matrix-product kernels in use: `kernel`, the path gcgap's products take (\"avx2 microkernel (NN, NT; TN by OpenBLAS Zen)\" on x86-64 CPUs with AVX2 and FMA, else \"OpenBLAS <core>\"; GCGAP_KERNEL=openblas in the environment forces OpenBLAS), OpenBLAS's kernel family for this CPU (`core`, e.g. \"Haswell\" or \"Zen\"), its thread count and its build configuration. " ..
-        "A seed fixes a run bit for bit for one build on one kernel family; another family sums in another order, so the last bits (and, through training, later digits) differ.",
+      text = "The matrix-product kernels in use: `kernel`, the path gcgap's products take (\"avx512 microkernel\" on x86-64 CPUs with AVX-512F, \"avx2 microkernel\" on those with AVX2 and FMA, else \"OpenBLAS <core>\"; GCGAP_KERNEL=avx2 or GCGAP_KERNEL=openblas in the environment picks one), OpenBLAS's kernel family for this CPU (`core`, e.g. \"Haswell\" or \"Zen\"), its thread count (always 1) and its build configuration. " ..
+        "Both microkernels compute each entry as one chain of fused multiply-adds in the order of the sum, so a seed fixes a run bit for bit for one build on every CPU that takes either; OpenBLAS sums in an order of its own per kernel family, so there the last bits (and, through training, later digits) differ.",
       example = [=[print(gcgap.blas().core, gcgap.blas().threads)]=] },
     { name = "threads",
       sig = "gcgap.threads([n])",
