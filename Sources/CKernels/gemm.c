@@ -148,136 +148,83 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
 // start from the C the earlier ones left (init 1), so the chain runs on across panels and
 // the result does not depend on the blocking, on the vector width, or on terms that are
 // exactly zero (a row of zeros leaves every sum as it was). A full tile loads and stores
-// with vectors, an edge tile (mr < MR or nr < NR) through a scratch tile.
+// with vectors, an edge tile (mr < MR or nr < NRW) through a scratch tile.
 // A comes either packed (strip of MR rows, `a0` only, rs = 0) or straight from a row-major
 // matrix (rows a0 + i*rs, read along p; rows past mr repeat the last valid row and their
 // results are dropped).
-__attribute__((target("avx2,fma")))
-static void kernel6x16(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,
-                       int init, float beta, const float *bias, int mr, int nr) {
-    __m256 acc[12];
-    float tile[MR * NR] __attribute__((aligned(32)));
-    int full = mr == MR && nr == NR;
-    if (init == 0) {
-        for (int i = 0; i < 12; i++) acc[i] = _mm256_setzero_ps();
-    } else if (init == 3) {
-        float bb[NR] __attribute__((aligned(32)));
-        for (int j = 0; j < NR; j++) bb[j] = j < nr ? bias[j] : 0;
-        for (int i = 0; i < MR; i++) { acc[2 * i] = _mm256_load_ps(bb); acc[2 * i + 1] = _mm256_load_ps(bb + 8); }
-    } else {
-        const float *src = C;
-        int ld = ldc;
-        if (!full) {
-            for (int i = 0; i < MR; i++)
-                for (int j = 0; j < NR; j++) tile[i * NR + j] = i < mr && j < nr ? C[(size_t)i * ldc + j] : 0;
-            src = tile; ld = NR;
-        }
-        __m256 vb = _mm256_set1_ps(beta);
-        for (int i = 0; i < MR; i++) {
-            __m256 r0 = _mm256_loadu_ps(src + (size_t)i * ld), r1 = _mm256_loadu_ps(src + (size_t)i * ld + 8);
-            if (init == 2) { r0 = _mm256_mul_ps(vb, r0); r1 = _mm256_mul_ps(vb, r1); }
-            acc[2 * i] = r0; acc[2 * i + 1] = r1;
-        }
-    }
-    __m256 c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5];
-    __m256 c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11];
-#define STEP(A0, A1, A2, A3, A4, A5) do { \
-        __m256 b0 = _mm256_load_ps(B), b1 = _mm256_load_ps(B + 8); __m256 a; \
-        a = _mm256_broadcast_ss(A0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01); \
-        a = _mm256_broadcast_ss(A1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11); \
-        a = _mm256_broadcast_ss(A2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21); \
-        a = _mm256_broadcast_ss(A3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31); \
-        a = _mm256_broadcast_ss(A4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41); \
-        a = _mm256_broadcast_ss(A5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51); \
-        B += NR; } while (0)
-    if (rs == 0) {
-        const float *A = a0;
-        for (int p = 0; p < kc; p++) { STEP(A + 0, A + 1, A + 2, A + 3, A + 4, A + 5); A += MR; }
-    } else {
-        const float *r0 = a0, *r1 = a0 + (mr > 1 ? 1 : 0) * rs, *r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;
-        const float *r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs, *r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;
-        const float *r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;
-        for (int p = 0; p < kc; p++) { STEP(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p); }
-    }
-#undef STEP
-    __m256 out[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    if (full) {
-        for (int i = 0; i < MR; i++) {
-            _mm256_storeu_ps(C + (size_t)i * ldc, out[2 * i]);
-            _mm256_storeu_ps(C + (size_t)i * ldc + 8, out[2 * i + 1]);
-        }
-    } else {
-        for (int i = 0; i < 12; i++) _mm256_store_ps(tile + 8 * i, out[i]);
-        for (int i = 0; i < mr; i++)
-            for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] = tile[i * NR + j];
-    }
+//
+// TILE_KERNEL writes one kernel: an MR x NRW tile of 12 accumulators, two vectors of VW
+// floats per row (VW = 8 for AVX2, 16 for AVX-512), with the vector type V and its
+// intrinsics (LOAD aligned, LOADU, STOREU, STORE aligned, SET1, ZERO, MUL, FMA). The two
+// kernels are the same code and give the same bits.
+#define TILE_KERNEL(NAME, TARGET, NRW, VW, V, LOAD, LOADU, STOREU, STORE, SET1, ZERO, MUL, FMA)      \
+__attribute__((target(TARGET)))                                                                      \
+static void NAME(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,              \
+                 int init, float beta, const float *bias, int mr, int nr) {                          \
+    V acc[12];                                                                                       \
+    float tile[MR * NRW] __attribute__((aligned(64)));                                               \
+    int full = mr == MR && nr == NRW;                                                                \
+    if (init == 0) {                                                                                 \
+        for (int i = 0; i < 12; i++) acc[i] = ZERO();                                                \
+    } else if (init == 3) {                                                                          \
+        float bb[NRW] __attribute__((aligned(64)));                                                  \
+        for (int j = 0; j < NRW; j++) bb[j] = j < nr ? bias[j] : 0;                                  \
+        for (int i = 0; i < MR; i++) { acc[2 * i] = LOAD(bb); acc[2 * i + 1] = LOAD(bb + VW); }      \
+    } else {                                                                                         \
+        const float *src = C;                                                                        \
+        int ld = ldc;                                                                                \
+        if (!full) {                                                                                 \
+            for (int i = 0; i < MR; i++)                                                             \
+                for (int j = 0; j < NRW; j++) tile[i * NRW + j] = i < mr && j < nr ? C[(size_t)i * ldc + j] : 0; \
+            src = tile; ld = NRW;                                                                    \
+        }                                                                                            \
+        V vb = SET1(beta);                                                                           \
+        for (int i = 0; i < MR; i++) {                                                               \
+            V r0 = LOADU(src + (size_t)i * ld), r1 = LOADU(src + (size_t)i * ld + VW);               \
+            if (init == 2) { r0 = MUL(vb, r0); r1 = MUL(vb, r1); }                                   \
+            acc[2 * i] = r0; acc[2 * i + 1] = r1;                                                    \
+        }                                                                                            \
+    }                                                                                                \
+    V c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5];            \
+    V c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11];          \
+    const float *r0 = a0, *r1 = a0, *r2 = a0, *r3 = a0, *r4 = a0, *r5 = a0;                          \
+    size_t step = MR;                                                                                \
+    if (rs == 0) { r1 = a0 + 1; r2 = a0 + 2; r3 = a0 + 3; r4 = a0 + 4; r5 = a0 + 5; }                 \
+    else {                                                                                           \
+        step = 1;                                                                                    \
+        r1 = a0 + (mr > 1 ? 1 : 0) * rs; r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;                       \
+        r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs; r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;                 \
+        r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;                                                        \
+    }                                                                                                \
+    for (int p = 0; p < kc; p++) {                                                                   \
+        size_t o = (size_t)p * step;                                                                 \
+        V b0 = LOAD(B), b1 = LOAD(B + VW), a;                                                        \
+        a = SET1(r0[o]); c00 = FMA(a, b0, c00); c01 = FMA(a, b1, c01);                               \
+        a = SET1(r1[o]); c10 = FMA(a, b0, c10); c11 = FMA(a, b1, c11);                               \
+        a = SET1(r2[o]); c20 = FMA(a, b0, c20); c21 = FMA(a, b1, c21);                               \
+        a = SET1(r3[o]); c30 = FMA(a, b0, c30); c31 = FMA(a, b1, c31);                               \
+        a = SET1(r4[o]); c40 = FMA(a, b0, c40); c41 = FMA(a, b1, c41);                               \
+        a = SET1(r5[o]); c50 = FMA(a, b0, c50); c51 = FMA(a, b1, c51);                               \
+        B += NRW;                                                                                    \
+    }                                                                                                \
+    V out[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};                        \
+    if (full) {                                                                                      \
+        for (int i = 0; i < MR; i++) {                                                               \
+            STOREU(C + (size_t)i * ldc, out[2 * i]);                                                 \
+            STOREU(C + (size_t)i * ldc + VW, out[2 * i + 1]);                                        \
+        }                                                                                            \
+    } else {                                                                                         \
+        for (int i = 0; i < 12; i++) STORE(tile + VW * i, out[i]);                                   \
+        for (int i = 0; i < mr; i++)                                                                 \
+            for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] = tile[i * NRW + j];                 \
+    }                                                                                                \
 }
 
-
-// The AVX-512 form of kernel6x16: a 6x32 tile in 12 zmm accumulators, B packed in strips of
-// NR512 columns. Each entry is the same fused multiply-add chain, so it gives the AVX2
-// kernel's bits (and the scalar loop's).
 #define NR512 32
-__attribute__((target("avx512f")))
-static void kernel6x32(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,
-                       int init, float beta, const float *bias, int mr, int nr) {
-    __m512 acc[12];
-    float tile[MR * NR512] __attribute__((aligned(64)));
-    int full = mr == MR && nr == NR512;
-    if (init == 0) {
-        for (int i = 0; i < 12; i++) acc[i] = _mm512_setzero_ps();
-    } else if (init == 3) {
-        float bb[NR512] __attribute__((aligned(64)));
-        for (int j = 0; j < NR512; j++) bb[j] = j < nr ? bias[j] : 0;
-        for (int i = 0; i < MR; i++) { acc[2 * i] = _mm512_load_ps(bb); acc[2 * i + 1] = _mm512_load_ps(bb + 16); }
-    } else {
-        const float *src = C;
-        int ld = ldc;
-        if (!full) {
-            for (int i = 0; i < MR; i++)
-                for (int j = 0; j < NR512; j++) tile[i * NR512 + j] = i < mr && j < nr ? C[(size_t)i * ldc + j] : 0;
-            src = tile; ld = NR512;
-        }
-        __m512 vb = _mm512_set1_ps(beta);
-        for (int i = 0; i < MR; i++) {
-            __m512 r0 = _mm512_loadu_ps(src + (size_t)i * ld), r1 = _mm512_loadu_ps(src + (size_t)i * ld + 16);
-            if (init == 2) { r0 = _mm512_mul_ps(vb, r0); r1 = _mm512_mul_ps(vb, r1); }
-            acc[2 * i] = r0; acc[2 * i + 1] = r1;
-        }
-    }
-    __m512 c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5];
-    __m512 c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11];
-#define STEP(A0, A1, A2, A3, A4, A5) do { \
-        __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16); __m512 a; \
-        a = _mm512_set1_ps(*(A0)); c00 = _mm512_fmadd_ps(a, b0, c00); c01 = _mm512_fmadd_ps(a, b1, c01); \
-        a = _mm512_set1_ps(*(A1)); c10 = _mm512_fmadd_ps(a, b0, c10); c11 = _mm512_fmadd_ps(a, b1, c11); \
-        a = _mm512_set1_ps(*(A2)); c20 = _mm512_fmadd_ps(a, b0, c20); c21 = _mm512_fmadd_ps(a, b1, c21); \
-        a = _mm512_set1_ps(*(A3)); c30 = _mm512_fmadd_ps(a, b0, c30); c31 = _mm512_fmadd_ps(a, b1, c31); \
-        a = _mm512_set1_ps(*(A4)); c40 = _mm512_fmadd_ps(a, b0, c40); c41 = _mm512_fmadd_ps(a, b1, c41); \
-        a = _mm512_set1_ps(*(A5)); c50 = _mm512_fmadd_ps(a, b0, c50); c51 = _mm512_fmadd_ps(a, b1, c51); \
-        B += NR512; } while (0)
-    if (rs == 0) {
-        const float *A = a0;
-        for (int p = 0; p < kc; p++) { STEP(A + 0, A + 1, A + 2, A + 3, A + 4, A + 5); A += MR; }
-    } else {
-        const float *r0 = a0, *r1 = a0 + (mr > 1 ? 1 : 0) * rs, *r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;
-        const float *r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs, *r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;
-        const float *r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;
-        for (int p = 0; p < kc; p++) { STEP(r0 + p, r1 + p, r2 + p, r3 + p, r4 + p, r5 + p); }
-    }
-#undef STEP
-    __m512 out[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    if (full) {
-        for (int i = 0; i < MR; i++) {
-            _mm512_storeu_ps(C + (size_t)i * ldc, out[2 * i]);
-            _mm512_storeu_ps(C + (size_t)i * ldc + 16, out[2 * i + 1]);
-        }
-    } else {
-        for (int i = 0; i < 12; i++) _mm512_store_ps(tile + 16 * i, out[i]);
-        for (int i = 0; i < mr; i++)
-            for (int j = 0; j < nr; j++) C[(size_t)i * ldc + j] = tile[i * NR512 + j];
-    }
-}
+TILE_KERNEL(kernel6x16, "avx2,fma", NR, 8, __m256, _mm256_load_ps, _mm256_loadu_ps, _mm256_storeu_ps,
+            _mm256_store_ps, _mm256_set1_ps, _mm256_setzero_ps, _mm256_mul_ps, _mm256_fmadd_ps)
+TILE_KERNEL(kernel6x32, "avx512f", NR512, 16, __m512, _mm512_load_ps, _mm512_loadu_ps, _mm512_storeu_ps,
+            _mm512_store_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_mul_ps, _mm512_fmadd_ps)
 
 typedef void (*tile_kernel)(int, const float *, size_t, const float *, float *, int, int, float, const float *, int, int);
 

@@ -22,23 +22,13 @@ enum Parallel {
     /// `GCError.interrupted`. The first error thrown by `work` is rethrown.
     static func map<R>(_ count: Int, model: Transformer, shouldStop: () -> Bool = { false },
                        _ work: (Transformer, Int) throws -> R) throws -> [R] {
-        try map(count, model: model, shouldStop: shouldStop, setup: { _ in () }) { m, _, i in try work(m, i) }
-    }
-
-    /// As `map`, with `setup(model)` run once per thread, on that thread's model, before its
-    /// first item (lazily), and its result handed to each of that thread's items.
-    static func map<S, R>(_ count: Int, model: Transformer, shouldStop: () -> Bool = { false },
-                          setup: (Transformer) throws -> S,
-                          _ work: (Transformer, S, Int) throws -> R) throws -> [R] {
         let workers = model.hookCount > 0 ? 1 : max(1, min(Parallelism.threads, count))
         if workers == 1 {
             var out: [R] = []
             out.reserveCapacity(count)
-            var state: S? = nil
             for i in 0..<count {
                 if shouldStop() { throw GCError.interrupted }
-                if state == nil { state = try setup(model) }
-                out.append(try work(model, state!, i))
+                out.append(try work(model, i))
             }
             return out
         }
@@ -49,7 +39,6 @@ enum Parallel {
         perWorker.withUnsafeMutableBufferPointer { slots in
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var mine: [(Int, R)] = []
-                var state: S? = nil
                 while true {
                     lock.lock()
                     if !stopped && firstError == nil && shouldStop() { stopped = true }
@@ -58,10 +47,7 @@ enum Parallel {
                     let go = i < count && !stopped && firstError == nil
                     lock.unlock()
                     guard go else { break }
-                    do {
-                        if state == nil { state = try setup(models[w]) }
-                        mine.append((i, try work(models[w], state!, i)))
-                    } catch {
+                    do { mine.append((i, try work(models[w], i))) } catch {
                         lock.lock()
                         if firstError == nil { firstError = error }
                         lock.unlock()
