@@ -88,29 +88,19 @@ static int buffers(void) {
     return bufA && bufB;
 }
 
-// A block rows [i0, i0+mc) x depth [p0, p0+kc) into strips of MR rows: strip s holds
-// element (i, p) at s*MR*kc + p*MR + i; rows past mc are zero.
+// A block rows [i0, i0+mc) x depth [p0, p0+kc), A stored k x m (a[p*lda + i], the TN
+// products; NN and NT read A in place), into strips of MR rows: strip s holds element
+// (i, p) at s*MR*kc + p*MR + i; rows past mc are zero.
 __attribute__((target("avx2")))
-static void packA(int tA, const float *a, int lda, int i0, int p0, int mc, int kc, float *pa) {
+static void packA(const float *a, int lda, int i0, int p0, int mc, int kc, float *pa) {
     for (int ir = 0; ir < mc; ir += MR) {
         int mr = mc - ir < MR ? mc - ir : MR;
         float *dst = pa + (size_t)ir * kc;
-        if (tA) { // A stored k x m: a[p*lda + i]
-            for (int p = 0; p < kc; p++) {
-                const float *src = a + (size_t)(p0 + p) * lda + i0 + ir;
-                int i = 0;
-                for (; i < mr; i++) dst[p * MR + i] = src[i];
-                for (; i < MR; i++) dst[p * MR + i] = 0;
-            }
-        } else {  // a[i*lda + p]
-            for (int i = 0; i < MR; i++) {
-                if (i < mr) {
-                    const float *src = a + (size_t)(i0 + ir + i) * lda + p0;
-                    for (int p = 0; p < kc; p++) dst[p * MR + i] = src[p];
-                } else {
-                    for (int p = 0; p < kc; p++) dst[p * MR + i] = 0;
-                }
-            }
+        for (int p = 0; p < kc; p++) {
+            const float *src = a + (size_t)(p0 + p) * lda + i0 + ir;
+            int i = 0;
+            for (; i < mr; i++) dst[p * MR + i] = src[i];
+            for (; i < MR; i++) dst[p * MR + i] = 0;
         }
     }
 }
@@ -245,7 +235,7 @@ static void gemm_blocked(int tA, int tB, int m, int n, int k, const float *a, in
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = m - ic < MC ? m - ic : MC;
                 // A stored m x k (NN, NT) is read in place; A stored k x m (TN) is packed
-                if (tA) packA(tA, a, lda, ic, pc, mc, kc, pa);
+                if (tA) packA(a, lda, ic, pc, mc, kc, pa);
                 for (int jr = 0; jr < nc; jr += w) {
                     int nr = nc - jr < w ? nc - jr : w;
                     for (int ir = 0; ir < mc; ir += MR) {
