@@ -36,6 +36,8 @@ struct Options {
       GCGAP_HISTORY  the REPL's history file (default ~/.gcgap_history; '' disables it)
       GCGAP_THREADS  threads for an analysis's independent passes (default: one per
                      processor; every count gives the same bits)
+      GCGAP_KERNEL   the matrix-product kernel: unset = the widest microkernel this CPU
+                     has (avx512, avx2; the same bits), avx2, or openblas
 
     In the REPL: Tab completes globals and fields after '.' and ':'; Ctrl-C interrupts
     a running chunk (native training included) or clears the line; Ctrl-D exits.
