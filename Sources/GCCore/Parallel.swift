@@ -15,8 +15,8 @@ public enum Parallelism {
 
 enum Parallel {
     /// `work(model, i)` for i in 0..<count, on up to `Parallelism.threads` threads: the first
-    /// works on `model`, each other one on its own copy (parameters only: a model with hooks
-    /// of its own runs everything on one thread, on itself). Results come back in index
+    /// works on `model`, each other one on a copy of it (`Transformer.helpers`: parameters
+    /// only; a model with hooks of its own runs everything on one thread, on itself). Results come back in index
     /// order, whichever thread computed them. `shouldStop` is asked before each item (one
     /// thread at a time); once it says yes no new item starts, and the call throws
     /// `GCError.interrupted`. The first error thrown by `work` is rethrown.
@@ -32,7 +32,7 @@ enum Parallel {
             }
             return out
         }
-        let models = try [model] + (1..<workers).map { _ in try model.copy() }
+        let models = try [model] + model.helpers(workers - 1)
         let lock = NSLock()
         var next = 0, stopped = false, firstError: Error? = nil
         var perWorker = [[(Int, R)]](repeating: [], count: workers)
@@ -62,5 +62,21 @@ enum Parallel {
         var out = [R?](repeating: nil, count: count)
         for list in perWorker { for (i, r) in list { out[i] = r } }
         return out.map { $0! }
+    }
+}
+
+extension Transformer {
+    /// `n` copies of this model for other threads, with its current parameters and no hooks.
+    /// They are kept and reused from call to call (their workspaces stay grown, which spares
+    /// each call the allocation of a pass's buffers); the parameters are copied in each time.
+    func helpers(_ n: Int) throws -> [Transformer] {
+        while helperModels.count < n { helperModels.append(try Transformer(config: config)) }
+        let list = Array(helperModels.prefix(n))
+        for h in list {
+            h.parameters.pointer.update(from: parameters.pointer, count: parameterCount)
+            h.seed = seed
+            h.keptCleanRun = nil
+        }
+        return list
     }
 }

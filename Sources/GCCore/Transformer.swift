@@ -41,6 +41,8 @@ public final class Transformer {
     let ws: Workspace
     /// The latest clean run of an ablation scorer (`cleanRun(for:logProbs:)`).
     var keptCleanRun: CleanRun?
+    /// Copies of this model that other threads of an analysis work on (`helpers(_:)`).
+    var helperModels: [Transformer] = []
 
     /// True while a forward pass runs. Hooks run inside it, so a hook (Lua code) that asks
     /// this model for another pass, or to change its parameters, gets an error instead of

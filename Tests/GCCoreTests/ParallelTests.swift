@@ -32,6 +32,21 @@ struct ParallelTests {
         }
     }
 
+    /// The threads' model copies are kept from call to call: each call gives them the
+    /// model's parameters as they are then.
+    @Test func keptCopiesFollowTheParameters() throws {
+        let m = try randomModel(tinyConfig(), seed: 34)
+        let task = AlgorithmicTask.sort()
+        let batches = try (0..<4).map { try task.batch(size: 5, lengths: 3...4, seed: UInt64($0), stream: "kept") }
+        _ = try withThreads(2) { try m.gradientScores(batches) }
+        var w = try m.tensor(named: "blocks.0.mlp.W_in")
+        for i in 0..<w.count { w.data[i] *= 1.5 }
+        try m.setTensor(named: "blocks.0.mlp.W_in", w)
+        let two = try withThreads(2) { try m.gradientScores(batches) }
+        let one = try withThreads(1) { try m.gradientScores(batches) }
+        #expect(two == one)
+    }
+
     @Test func workerErrorsAndStopsReachTheCaller() throws {
         let m = try randomModel(tinyConfig(), seed: 32)
         try withThreads(2) {
