@@ -15,6 +15,9 @@ final class CleanRun {
     let logProbs: Bool
     /// The parameters the run was made with.
     let parameters: [Float]
+    /// Whether the model had hooks of its own then (their effect is in the run: such a run
+    /// is never served again).
+    let hooked: Bool
     /// Per layer: the residual stream entering it, after its attention, and its heads' z.
     private var resid: [[Float]] = [], residMid: [[Float]] = [], z: [[Float]] = []
 
@@ -22,6 +25,7 @@ final class CleanRun {
         self.batch = batch
         self.logProbs = logProbs
         parameters = model.parameters.array(model.parameterCount)
+        hooked = model.hookCount > 0
         plan = try model.targetPlan(batch)
         try model.forward(plan)   // every row of every layer: resumed passes may read any of them
         evaluation = model.evaluation(plan, batch, logProbs: logProbs)
@@ -51,9 +55,10 @@ extension Transformer {
         return c
     }
 
-    /// The kept clean run, when it fits `batch` and the current parameters.
+    /// The kept clean run, when it fits `batch` and the current parameters, and neither it
+    /// nor the model now has hooks of the model's own.
     func cleanRunKept(for batch: TokenBatch, logProbs: Bool) -> CleanRun? {
-        guard let c = keptCleanRun, !logProbs || c.logProbs, c.batch.rows == batch.rows,
+        guard let c = keptCleanRun, !c.hooked, hookCount == 0, !logProbs || c.logProbs, c.batch.rows == batch.rows,
               c.batch.special == batch.special, c.parameters.count == parameterCount else { return nil }
         let same = c.parameters.withUnsafeBytes { kept in
             memcmp(kept.baseAddress!, parameters.pointer, kept.count) == 0
@@ -66,10 +71,10 @@ extension Transformer {
     /// the current parameters, else a full pass. The same bits either way. (Hooks that only
     /// look, or replace only sometimes, need the full pass: use `evaluate(_:hooks:)`.)
     public func evaluateAblated(_ b: TokenBatch, ablations: [(Component, ComponentHook)], logProbs: Bool = false) throws -> Evaluation {
-        if !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) {
-            return ablations.isEmpty ? clean.evaluation : try evaluate(clean, hooks: ablations, logProbs: logProbs)
+        if !ablations.isEmpty, !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) {
+            return try evaluate(clean, hooks: ablations, logProbs: logProbs)
         }
-        return try evaluate(b, hooks: ablations, logProbs: logProbs)
+        return try evaluate(b, hooks: ablations, logProbs: logProbs)   // no ablations: its own shortcut
     }
 
     /// The evaluation of `clean.batch` with `hooks`: resumed from the clean run when every

@@ -16,8 +16,8 @@ public enum Parallelism {
 enum Parallel {
     /// `work(model, i)` for i in 0..<count, on up to `Parallelism.threads` threads: the first
     /// works on `model`, each other one on a copy of it (`Transformer.helpers`: parameters
-    /// only; a model with hooks of its own runs everything on one thread, on itself). Results come back in index
-    /// order, whichever thread computed them. `shouldStop` is asked before each item (one
+    /// only; a model with hooks of its own runs everything on one thread, on itself).
+    /// Results come back in index order, whichever thread computed them. `shouldStop` is asked before each item (one
     /// thread at a time); once it says yes no new item starts, and the call throws
     /// `GCError.interrupted`. The first error thrown by `work` is rethrown.
     static func map<R>(_ count: Int, model: Transformer, shouldStop: () -> Bool = { false },
@@ -75,7 +75,6 @@ extension Transformer {
         for h in list {
             h.parameters.pointer.update(from: parameters.pointer, count: parameterCount)
             h.seed = seed
-            h.keptCleanRun = nil
         }
         return list
     }

@@ -574,10 +574,8 @@ public final class Transformer {
                 let zr = ws.zRows.pointer, dzr = ws.dzRows.pointer, full = plan.seqs.tokens
                 BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dzr, HD)
                 ws.dz.zero(full * HD)
-                for (r, t) in rows.enumerated() {
-                    (dz + t * HD).update(from: dzr + r * HD, count: HD)
-                    (zr + r * HD).update(from: a.z.pointer + t * HD, count: HD)
-                }
+                // (zr holds those rows of z as the forward pass gathered them)
+                for (r, t) in rows.enumerated() { (dz + t * HD).update(from: dzr + r * HD, count: HD) }
                 if weights { BLAS.gemmTN(HD, D, T, zr, HD, dresid, D, 1, g + b.wo, D) }
                 for (r, t) in rows.enumerated().reversed() where t != r {
                     (dresid + t * D).update(from: dresid + r * D, count: D)
@@ -698,7 +696,7 @@ public final class Transformer {
     /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
     public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
         // a batch the model keeps a clean run of: its evaluation (the same bits)
-        if hooks.isEmpty, hookCount == 0, !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean.evaluation }
+        if hooks.isEmpty, !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean.evaluation }
         let plan = try targetPlan(b)
         try forward(plan, hooks: hooks, lastRows: true)
         return evaluation(plan, b, logProbs: logProbs)

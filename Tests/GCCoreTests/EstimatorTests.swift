@@ -280,7 +280,23 @@ struct KeptCleanRunTests {
             #expect(a.loss == b.loss && a.correct == b.correct, "\(c)")
         }
         #expect(try m.evaluate(set).loss == fresh.evaluate(set).loss)
+        // a hook of the model's own is in every pass: no kept run made without it (or with
+        // it, once it is gone) stands for one made now
+        let half: ComponentHook = { out in
+            for i in 0..<(out.tokens * out.dModel) { out.values[i] *= 0.5 }
+            return true
+        }
+        let id = try m.addHook(.mlp(layer: 1), half)
+        _ = try fresh.addHook(.mlp(layer: 1), half)
+        #expect(try m.evaluateAblated(set, ablations: []).loss == fresh.evaluate(set).loss)
+        #expect(try m.evaluate(set).loss == fresh.evaluate(set).loss)
+        _ = try m.causalScores(set, ablation: .mean(means))           // a run made under the hook
+        m.removeHook(id)
+        fresh.removeAllHooks()
+        #expect(try m.evaluate(set).loss == fresh.evaluate(set).loss)
         // new parameters: the kept run no longer fits
+        _ = try m.causalScores(set, ablation: .mean(means))
+        #expect(m.cleanRunKept(for: set, logProbs: false) != nil)
         m.parameters.pointer[0] += 1
         #expect(m.cleanRunKept(for: set, logProbs: false) == nil)
     }
