@@ -96,13 +96,40 @@ static void packA(const float *a, int lda, int i0, int p0, int mc, int kc, float
     for (int ir = 0; ir < mc; ir += MR) {
         int mr = mc - ir < MR ? mc - ir : MR;
         float *dst = pa + (size_t)ir * kc;
-        for (int p = 0; p < kc; p++) {
-            const float *src = a + (size_t)(p0 + p) * lda + i0 + ir;
-            int i = 0;
-            for (; i < mr; i++) dst[p * MR + i] = src[i];
-            for (; i < MR; i++) dst[p * MR + i] = 0;
+        const float *src = a + (size_t)p0 * lda + i0 + ir;
+        if (mr == MR) {
+            for (int p = 0; p < kc; p++) memcpy(dst + p * MR, src + (size_t)p * lda, MR * sizeof(float));
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int i = 0;
+                for (; i < mr; i++) dst[p * MR + i] = src[(size_t)p * lda + i];
+                for (; i < MR; i++) dst[p * MR + i] = 0;
+            }
         }
     }
+}
+
+// 8 x 8 floats transposed: dst[j*ds + p] = src[p*ss + j] for p, j < 8.
+__attribute__((target("avx2")))
+static inline void transpose8(const float *src, size_t ss, float *dst, size_t ds) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss);
+    __m256 r3 = _mm256_loadu_ps(src + 3 * ss), r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3);
+    __m256 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
 // B block depth [p0, p0+kc) x columns [j0, j0+nc) into strips of `w` columns (NR, or
@@ -114,19 +141,29 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
         int nr = nc - jr < w ? nc - jr : w;
         float *dst = pb + (size_t)jr * kc;
         if (!tB) { // b[p*ldb + j]
-            for (int p = 0; p < kc; p++) {
-                const float *src = b + (size_t)(p0 + p) * ldb + j0 + jr;
-                int j = 0;
-                for (; j < nr; j++) dst[p * w + j] = src[j];
-                for (; j < w; j++) dst[p * w + j] = 0;
+            const float *src = b + (size_t)p0 * ldb + j0 + jr;
+            if (nr == w) {
+                for (int p = 0; p < kc; p++) memcpy(dst + (size_t)p * w, src + (size_t)p * ldb, (size_t)w * sizeof(float));
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int j = 0;
+                    for (; j < nr; j++) dst[p * w + j] = src[(size_t)p * ldb + j];
+                    for (; j < w; j++) dst[p * w + j] = 0;
+                }
             }
         } else {   // B stored n x k: b[j*ldb + p]
+            const float *src = b + (size_t)(j0 + jr) * ldb + p0;
+            int p = 0;
+            if (nr == w) {   // 8 x 8 blocks
+                for (; p + 8 <= kc; p += 8)
+                    for (int j = 0; j < w; j += 8) transpose8(src + (size_t)j * ldb + p, (size_t)ldb, dst + (size_t)p * w + j, (size_t)w);
+            }
             for (int j = 0; j < w; j++) {
                 if (j < nr) {
-                    const float *src = b + (size_t)(j0 + jr + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) dst[p * w + j] = src[p];
+                    const float *s = src + (size_t)j * ldb;
+                    for (int q = p; q < kc; q++) dst[q * w + j] = s[q];
                 } else {
-                    for (int p = 0; p < kc; p++) dst[p * w + j] = 0;
+                    for (int q = p; q < kc; q++) dst[q * w + j] = 0;
                 }
             }
         }
@@ -139,9 +176,9 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
 // the result does not depend on the blocking, on the vector width, or on terms that are
 // exactly zero (a row of zeros leaves every sum as it was). A full tile loads and stores
 // with vectors, an edge tile (mr < MR or nr < NRW) through a scratch tile.
-// A comes either packed (strip of MR rows, `a0` only, rs = 0) or straight from a row-major
-// matrix (rows a0 + i*rs, read along p; rows past mr repeat the last valid row and their
-// results are dropped).
+// Row i of A at depth p is a0[i*rs + p*ps]: a packed strip (rs = 1, ps = MR) or a row-major
+// matrix read in place (rs = lda, ps = 1); rows past mr repeat the last valid row and their
+// results are dropped.
 //
 // TILE_KERNEL writes one kernel: an MR x NRW tile of 12 accumulators, two vectors of VW
 // floats per row (VW = 8 for AVX2, 16 for AVX-512), with the vector type V and its
@@ -149,7 +186,7 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
 // kernels are the same code and give the same bits.
 #define TILE_KERNEL(NAME, TARGET, NRW, VW, V, LOAD, LOADU, STOREU, STORE, SET1, ZERO, MUL, FMA)      \
 __attribute__((target(TARGET)))                                                                      \
-static void NAME(int kc, const float *a0, size_t rs, const float *B, float *C, int ldc,              \
+static void NAME(int kc, const float *a0, size_t rs, size_t ps, const float *B, float *C, int ldc,   \
                  int init, float beta, const float *bias, int mr, int nr) {                          \
     V acc[12];                                                                                       \
     float tile[MR * NRW] __attribute__((aligned(64)));                                               \
@@ -177,15 +214,11 @@ static void NAME(int kc, const float *a0, size_t rs, const float *B, float *C, i
     }                                                                                                \
     V c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5];            \
     V c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11];          \
-    const float *r0 = a0, *r1 = a0, *r2 = a0, *r3 = a0, *r4 = a0, *r5 = a0;                          \
-    size_t step = MR;                                                                                \
-    if (rs == 0) { r1 = a0 + 1; r2 = a0 + 2; r3 = a0 + 3; r4 = a0 + 4; r5 = a0 + 5; }                 \
-    else {                                                                                           \
-        step = 1;                                                                                    \
-        r1 = a0 + (mr > 1 ? 1 : 0) * rs; r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;                       \
-        r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs; r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;                 \
-        r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;                                                        \
-    }                                                                                                \
+    const float *r0 = a0;                                                                            \
+    const float *r1 = a0 + (mr > 1 ? 1 : mr - 1) * rs, *r2 = a0 + (mr > 2 ? 2 : mr - 1) * rs;         \
+    const float *r3 = a0 + (mr > 3 ? 3 : mr - 1) * rs, *r4 = a0 + (mr > 4 ? 4 : mr - 1) * rs;         \
+    const float *r5 = a0 + (mr > 5 ? 5 : mr - 1) * rs;                                               \
+    size_t step = ps;                                                                                \
     for (int p = 0; p < kc; p++) {                                                                   \
         size_t o = (size_t)p * step;                                                                 \
         V b0 = LOAD(B), b1 = LOAD(B + VW), a;                                                        \
@@ -216,7 +249,7 @@ TILE_KERNEL(kernel6x16, "avx2,fma", NR, 8, __m256, _mm256_load_ps, _mm256_loadu_
 TILE_KERNEL(kernel6x32, "avx512f", NR512, 16, __m512, _mm512_load_ps, _mm512_loadu_ps, _mm512_storeu_ps,
             _mm512_store_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_mul_ps, _mm512_fmadd_ps)
 
-typedef void (*tile_kernel)(int, const float *, size_t, const float *, float *, int, int, float, const float *, int, int);
+typedef void (*tile_kernel)(int, const float *, size_t, size_t, const float *, float *, int, int, float, const float *, int, int);
 
 // The blocked loops around a tile kernel of MR rows and `w` columns.
 static void gemm_blocked(int tA, int tB, int m, int n, int k, const float *a, int lda,
@@ -240,8 +273,9 @@ static void gemm_blocked(int tA, int tB, int m, int n, int k, const float *a, in
                     int nr = nc - jr < w ? nc - jr : w;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = mc - ir < MR ? mc - ir : MR;
+                        // A's rows: packed (MR apart at each depth) or in place (lda apart)
                         const float *ap = tA ? pa + (size_t)ir * kc : a + (size_t)(ic + ir) * lda + pc;
-                        kernel(kc, ap, tA ? 0 : (size_t)lda, pb + (size_t)jr * kc,
+                        kernel(kc, ap, tA ? 1 : (size_t)lda, tA ? MR : 1, pb + (size_t)jr * kc,
                                c + (size_t)(ic + ir) * ldc + jc + jr, ldc, init, beta,
                                bias ? bias + jc + jr : NULL, mr, nr);
                     }
