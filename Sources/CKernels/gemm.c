@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "transpose8.h"
 
 #define MR 6
 #define NR 16
@@ -109,29 +110,6 @@ static void packA(const float *a, int lda, int i0, int p0, int mc, int kc, float
     }
 }
 
-// 8 x 8 floats transposed: dst[j*ds + p] = src[p*ss + j] for p, j < 8.
-__attribute__((target("avx2")))
-static inline void transpose8(const float *src, size_t ss, float *dst, size_t ds) {
-    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss);
-    __m256 r3 = _mm256_loadu_ps(src + 3 * ss), r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss);
-    __m256 r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3);
-    __m256 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(dst + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
-}
-
 // B block depth [p0, p0+kc) x columns [j0, j0+nc) into strips of `w` columns (NR, or
 // NR512 for the AVX-512 kernel): strip s holds (p, j) at s*w*kc + p*w + j; columns past nc
 // are zero.
@@ -142,8 +120,10 @@ static void packB(int tB, const float *b, int ldb, int p0, int j0, int kc, int n
         float *dst = pb + (size_t)jr * kc;
         if (!tB) { // b[p*ldb + j]
             const float *src = b + (size_t)p0 * ldb + j0 + jr;
-            if (nr == w) {
-                for (int p = 0; p < kc; p++) memcpy(dst + (size_t)p * w, src + (size_t)p * ldb, (size_t)w * sizeof(float));
+            if (nr == w && w == 32) {
+                for (int p = 0; p < kc; p++) memcpy(dst + (size_t)p * 32, src + (size_t)p * ldb, 32 * sizeof(float));
+            } else if (nr == w && w == 16) {
+                for (int p = 0; p < kc; p++) memcpy(dst + (size_t)p * 16, src + (size_t)p * ldb, 16 * sizeof(float));
             } else {
                 for (int p = 0; p < kc; p++) {
                     int j = 0;

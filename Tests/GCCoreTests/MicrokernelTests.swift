@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Testing
 @testable import GCCore
 
@@ -191,10 +192,12 @@ struct CKernelsPathTests {
 
     /// The C attention against the Swift loops (another summation order in the dot
     /// products: within 1e-5 relative + 1e-6 absolute), and its AVX2 and portable paths
-    /// against each other (the same bits).
-    @Test func attentionMatchesSwift() {
+    /// against each other (the same bits), for head widths of 32 (four registers), 24 and
+    /// 40 (the 8-wide tail) and 12 (portable only).
+    @Test(arguments: [32, 24, 40, 12])
+    func attentionMatchesSwift(dh: Int) {
         var rng = Rng(seed: 13, stream: "attention")
-        let H = 4, dh = 32, HD = H * dh
+        let H = 4, HD = H * dh
         let seqs = SeqLayout(lengths: [1, 3, 7, 8, 9, 16, 17, 5, 64], heads: H)
         let T = seqs.tokens
         let qkv = randomData(T * 3 * HD, &rng, scale: 2), dz = randomData(T * HD, &rng)
@@ -224,6 +227,27 @@ struct CKernelsPathTests {
         #expect(g.z.map(\.bitPattern) == c.z.map(\.bitPattern))
         #expect(g.p.map(\.bitPattern) == c.p.map(\.bitPattern))
         #expect(g.d.map(\.bitPattern) == c.d.map(\.bitPattern))
+    }
+
+    /// The softmax's exponential: the 8-wide and the scalar copy of glibc's expf give the
+    /// same bits on a sample of every 509th float (all signs, subnormals, the special
+    /// cases around ±88 and ±104, infinities, NaN), and stay within one ulp of libm's expf
+    /// (the same bits as glibc's on x86-64: scripts/dev/check_expf.sh checks all 2^32).
+    @Test func expfCopiesAgreeWithEachOtherAndWithLibm() {
+        var inputs: [Float] = [0, -0, .infinity, -.infinity, .nan, 88, 88.72, 88.73, -87.9, -88, -103.2, -103.3, -103.9, -104,
+                               .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var u: UInt32 = 0
+        while true { inputs.append(Float(bitPattern: u)); let (next, over) = u.addingReportingOverflow(509); if over { break }; u = next }
+        var vec = [Float](repeating: 0, count: inputs.count)
+        gck_expf_array(&vec, inputs, inputs.count)
+        var differ = 0, far = 0
+        for (i, x) in inputs.enumerated() {
+            let one = gck_expf(x), v = vec[i], ref = Foundation.expf(x)
+            if one.bitPattern != v.bitPattern && !(one.isNaN && v.isNaN) { differ += 1 }
+            if one.isNaN != ref.isNaN || (!ref.isNaN && one != ref && abs(one - ref) > ref.ulp) { far += 1 }
+        }
+        #expect(differ == 0, "the 8-wide and the scalar copy differ on \(differ) of \(inputs.count) inputs")
+        #expect(far == 0, "\(far) results more than one ulp from libm's expf")
     }
 
     @Test func portableGeluAndAdamGiveTheAVX2Bits() {

@@ -49,6 +49,12 @@ int gck_sgemm(int transA, int transB, int m, int n, int k,
 int gck_sgemm_bias(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                    const float *bias, float *c, int ldc);
 
+/// e^x as glibc's expf computes it on CPUs with FMA (the softmax's exponential; see
+/// expf_glibc.h): the same bits as that function for every float.
+float gck_expf(float x);
+/// out[i] = gck_expf(in[i]), 8 at a time with AVX2 (same bits).
+void gck_expf_array(float *out, const float *in, size_t n);
+
 /// Nonzero: the element-wise and attention kernels take their portable loops even on AVX2
 /// CPUs (for tests: both paths must give the same bits). Default 0.
 extern int gck_portable_only;
