@@ -61,6 +61,19 @@ extension Transformer {
         }
         // large sets in chunks of 256 rows: the same sums, with bounded activation memory
         let chunk = 256
+        // a set the model keeps a clean run of: its outputs, through the same hooks (no pass)
+        if b.size <= chunk, !inPass, let clean = cleanRunKept(for: b, logProbs: false),
+           let outs = clean.outputs(hooks.map(\.0), self) {
+            for (comp, hook) in hooks {
+                var v = outs[comp]!
+                let D = width(of: comp)
+                try v.withUnsafeMutableBufferPointer { buf in
+                    _ = try hook(ComponentOutput(component: comp, values: buf.baseAddress!, tokens: buf.count / D, dModel: D,
+                                                 offsets: clean.plan.seqs.offsets))
+                }
+            }
+            return means(sums, counts, perPosition: perPosition, maxLen: maxLen)
+        }
         var start = 0
         while start < b.size {
             let rows = Array(b.rows[start..<min(b.size, start + chunk)])
@@ -68,6 +81,11 @@ extension Transformer {
             countsDone = false
             start += chunk
         }
+        return means(sums, counts, perPosition: perPosition, maxLen: maxLen)
+    }
+
+    /// The means from per-component sums and per-position counts.
+    private func means(_ sums: [Component: [Double]], _ counts: [Double], perPosition: Bool, maxLen: Int) -> ComponentMeans {
         var values: [Component: [Float]] = [:]
         for (c, s) in sums {
             let D = width(of: c)

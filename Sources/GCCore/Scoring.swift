@@ -108,13 +108,20 @@ extension Transformer {
         // one ablation at a time, each alone; with the native hooks (no `hookFor`, which may
         // call Lua) on `Parallelism.threads` threads: every thread's model copy has the same
         // parameters, so each resumes from the one clean run (read only)
-        let evals: [Evaluation]
+        var evals: [Evaluation]
         if hookFor == nil {
-            evals = try Parallel.map(comps.count, model: self, shouldStop: shouldStop) { m, i in
-                let hook = (comps[i], try m.ablationHook(comps[i], ablation))
-                return try sets[comps[i]].map { try m.evaluate($0, hooks: [hook], logProbs: kl) }
+            // (an ablation the clean run has evaluated before is read back)
+            let keys = comps.map { sets[$0] == nil ? AblationKey([$0], ablation, logProbs: kl) : nil }
+            let known = keys.map { clean.evaluation(of: $0) }
+            let todo = comps.indices.filter { known[$0] == nil }
+            let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
+                let comp = comps[todo[k]]
+                let hook = (comp, try m.ablationHook(comp, ablation))
+                return try sets[comp].map { try m.evaluate($0, hooks: [hook], logProbs: kl) }
                     ?? m.evaluate(clean, hooks: [hook], logProbs: kl)
             }
+            evals = known.map { $0 ?? computed[0] }
+            for (k, i) in todo.enumerated() { evals[i] = computed[k]; clean.record(keys[i], computed[k]) }
         } else {
             evals = try comps.map { comp in
                 if shouldStop() { throw GCError.interrupted }
@@ -157,7 +164,11 @@ extension Transformer {
     /// Effect of a hook set under `metric`, oriented so that larger = more damage.
     private func effect(_ clean: CleanRun, _ hooks: [(Component, ComponentHook)], metric: Metric,
                         base: Evaluation) throws -> Double {
-        let e = try evaluate(clean, hooks: hooks, logProbs: metric == .kl)
+        effect(of: try evaluate(clean, hooks: hooks, logProbs: metric == .kl), metric: metric, base: base)
+    }
+
+    /// The effect under `metric` of an ablation that gave `e`, oriented so that larger = more damage.
+    private func effect(of e: Evaluation, metric: Metric, base: Evaluation) -> Double {
         if metric == .kl {
             return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
         }
@@ -179,10 +190,17 @@ extension Transformer {
         if leaveOneOut && components.count > 1 {
             groups += components.indices.map { i in components.indices.filter { $0 != i } }
         }
-        let effects = try Parallel.map(groups.count, model: self, shouldStop: shouldStop) { m, g in
-            let hooks = try groups[g].map { (components[$0], try m.ablationHook(components[$0], ablation)) }
-            return try m.effect(clean, hooks, metric: metric, base: base)
+        // (an ablation the clean run has evaluated before, C's singles say, is read back)
+        let kl = metric == .kl
+        let keys = groups.map { AblationKey($0.map { components[$0] }, ablation, logProbs: kl) }
+        var evals = keys.map { clean.evaluation(of: $0) }
+        let todo = groups.indices.filter { evals[$0] == nil }
+        let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
+            let hooks = try groups[todo[k]].map { (components[$0], try m.ablationHook(components[$0], ablation)) }
+            return try m.evaluate(clean, hooks: hooks, logProbs: kl)
         }
+        for (k, g) in todo.enumerated() { evals[g] = computed[k]; clean.record(keys[g], computed[k]) }
+        let effects = evals.map { effect(of: $0!, metric: metric, base: base) }
         let joint = effects[0]
         var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
         for (i, c) in components.enumerated() {
@@ -273,7 +291,10 @@ public func selectOODLength(_ model: Transformer, task: AlgorithmicTask, lengths
     var tried: [(length: Int, accuracy: Double)] = []
     for n in lengths {
         let set = try sets?(n) ?? task.batch(size: size, lengths: n...n, seed: seed, stream: "ood-\(n)")
-        let acc = try model.evaluate(set).accuracy
+        // kept as a clean run (C's ablations resume from it), unless the model has hooks of
+        // its own or the set is huge: the same evaluation either way
+        let keep = model.hookCount == 0 && set.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens
+        let acc = try keep ? model.cleanRun(for: set, logProbs: false).evaluation.accuracy : model.evaluate(set).accuracy
         tried.append((n, acc))
         if range.contains(acc) { return OODSelection(length: n, accuracies: tried, set: set) }
     }

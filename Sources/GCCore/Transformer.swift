@@ -39,8 +39,8 @@ public final class Transformer {
     private var nextHookID = 1
 
     let ws: Workspace
-    /// The latest clean run of an ablation scorer (`cleanRun(for:logProbs:)`).
-    var keptCleanRun: CleanRun?
+    /// The latest clean runs of ablation scorers, most recent first (`cleanRun(for:logProbs:)`).
+    var keptCleanRuns: [CleanRun] = []
     /// Copies of this model that other threads of an analysis work on (`helpers(_:)`).
     var helperModels: [Transformer] = []
 

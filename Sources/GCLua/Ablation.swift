@@ -6,6 +6,18 @@ import GCCore
 enum Ablation {
     /// The hooks for an ablation options table at `i` (none when absent).
     static func hooks(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> [(Component, ComponentHook)] {
+        guard let (comps, ablation) = try read(c, i, model: m, batch: b) else { return [] }
+        return try c.arg(i) { try comps.map { ($0, try m.ablationHook($0, ablation)) } }
+    }
+
+    /// The evaluation of `b` under the ablation options at `i` (a plain one without them).
+    static func evaluate(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> Transformer.Evaluation {
+        guard let (comps, ablation) = try read(c, i, model: m, batch: b) else { return try m.evaluate(b) }
+        return try m.evaluateAblated(b, components: comps, ablation: ablation)
+    }
+
+    /// The components and the ablation an options table at `i` asks for (nil when none).
+    static func read(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> ([Component], GCCore.Ablation)? {
         let o = try c.options(i)
         var comps: [Component] = []
         let t = o.push("ablate")
@@ -40,7 +52,7 @@ enum Ablation {
         }
         c.state.pop()
         try o.finish()
-        if comps.isEmpty { return [] }
+        if comps.isEmpty { return nil }
         let ablation: GCCore.Ablation
         switch with {
         case "zero": ablation = .zero
@@ -56,7 +68,8 @@ enum Ablation {
             }
             ablation = .mean(try c.arg(i) { try means ?? m.componentMeans(b, perPosition: perPosition, components: comps) })
         }
-        return try c.arg(i) { try comps.map { ($0, try m.ablationHook($0, ablation)) } }
+        try c.arg(i) { for comp in comps { _ = try m.ablationHook(comp, ablation) } }   // (checks the means)
+        return (comps, ablation)
     }
 }
 

@@ -117,14 +117,13 @@ enum ModelBinding {
                 c.state.pushTensor(try m.logits(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
             ("loss", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.push(try m.evaluateAblated(b, ablations: try Ablation.hooks(c, 3, model: m, batch: b)).loss); return 1 }),
+                c.state.push(try Ablation.evaluate(c, 3, model: m, batch: b).loss); return 1 }),
             ("evaluate", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                pushEvaluation(c.state, try m.evaluateAblated(b, ablations: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
+                pushEvaluation(c.state, try Ablation.evaluate(c, 3, model: m, batch: b)); return 1 }),
             ("accuracy", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                let hooks = try Ablation.hooks(c, 3, model: m, batch: b)
-                c.state.push(try m.evaluateAblated(b, ablations: hooks).accuracy); return 1 }),
+                c.state.push(try Ablation.evaluate(c, 3, model: m, batch: b).accuracy); return 1 }),
             ("grad_norms", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
                 let o = try c.options(3)

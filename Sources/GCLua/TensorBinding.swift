@@ -84,7 +84,14 @@ enum TensorBinding {
             ("get", { c in
                 let t = try this(c)
                 var idx: [Int] = []
-                for i in 2...max(2, c.count) where i <= c.count { idx.append(try c.integer(i) - 1) }
+                for i in 2...max(2, c.count) where i <= c.count {
+                    // 1-based, checked here (math.mininteger - 1 would overflow)
+                    let v = try c.integer(i), k = Int(i) - 2
+                    if k < t.shape.count, v < 1 || v > t.shape[k] {
+                        throw c.argError(i, "index \(v) out of range for dimension \(k + 1) of size \(t.shape[k])")
+                    }
+                    idx.append(v - 1)
+                }
                 c.state.push(Double(try c.arg(2) { try t.value(at: idx) })); return 1 }),
             ("totable", { c in pushTable(c.state, try this(c)); return 1 }),
             ("map", { c in

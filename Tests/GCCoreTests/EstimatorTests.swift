@@ -269,7 +269,7 @@ struct KeptCleanRunTests {
         let means = try m.componentMeans(set)
         let fresh = try m.copy()
         _ = try m.causalScores(set, ablation: .mean(means))          // keeps a clean run of `set`
-        #expect(m.keptCleanRun != nil)
+        #expect(m.keptCleanRuns.count == 1)
         // observers (the means' own pass) see a full pass
         let again = try m.componentMeans(set)
         for c in m.config.components { #expect(again.values[c] == means.values[c], "\(c)") }
@@ -299,6 +299,77 @@ struct KeptCleanRunTests {
         #expect(m.cleanRunKept(for: set, logProbs: false) != nil)
         m.parameters.pointer[0] += 1
         #expect(m.cleanRunKept(for: set, logProbs: false) == nil)
+    }
+}
+
+/// A model keeps two clean runs, so that an analysis alternating between two sets resumes
+/// on both; an ablation on a set with no run makes one; an ablation a run has already
+/// evaluated is read back; the OOD selection keeps the chosen set's run. Every answer is the
+/// same bits as a full pass on a model that kept nothing.
+@Suite("Two kept clean runs and the ablations they remember")
+struct KeptRunsAndRecordTests {
+    let task = AlgorithmicTask.reverse()
+
+    func full(_ fresh: Transformer, _ b: TokenBatch, _ comps: [Component], _ ab: Ablation) throws -> Transformer.Evaluation {
+        try fresh.evaluate(b, hooks: comps.map { ($0, try fresh.ablationHook($0, ab)) })
+    }
+
+    @Test func ablationsOnTwoSetsResumeFromTwoRuns() throws {
+        let m = try randomModel(tinyConfig(), seed: 43), fresh = try m.copy()
+        let a = try task.batch(size: 8, lengths: 5...5, seed: 1, stream: "a")
+        let b = try task.batch(size: 6, lengths: 3...6, seed: 2, stream: "b")
+        let means = try m.componentMeans(a)
+        let picks: [[Component]] = [[.mlp(layer: 1)], [.head(layer: 0, head: 1), .mlp(layer: 0)], [.head(layer: 1, head: 0)]]
+        for comps in picks {
+            for set in [a, b] {
+                let e = try m.evaluateAblated(set, components: comps, ablation: .mean(means))
+                let f = try full(fresh, set, comps, .mean(means))
+                #expect(e.loss == f.loss && e.correct == f.correct, "\(comps)")
+            }
+        }
+        #expect(m.keptCleanRuns.count == 2)
+        #expect(m.cleanRunKept(for: a, logProbs: false) != nil && m.cleanRunKept(for: b, logProbs: false) != nil)
+        // a third set retires the least recent
+        let c = try task.batch(size: 5, lengths: 4...4, seed: 3, stream: "c")
+        _ = try m.evaluateAblated(c, components: [.mlp(layer: 1)], ablation: .zero)
+        #expect(m.keptCleanRuns.count == 2 && m.cleanRunKept(for: a, logProbs: false) == nil)
+        // the plain evaluations are the runs' own: the same bits
+        for set in [b, c] { #expect(try m.evaluate(set).loss == fresh.evaluate(set).loss) }
+    }
+
+    @Test func aRepeatedAblationIsReadBackAndADifferentOneIsNot() throws {
+        let m = try randomModel(tinyConfig(), seed: 44), fresh = try m.copy()
+        let set = try task.batch(size: 9, lengths: 4...5, seed: 4, stream: "r")
+        let means = try m.componentMeans(set)
+        let C = try m.causalScores(set, ablation: .mean(means))
+        let members: [Component] = [.head(layer: 0, head: 0), .mlp(layer: 1)]
+        let j = try m.jointAblation(set, ablation: .mean(means), components: members, leaveOneOut: false)
+        for c in members {
+            // the single effects are C's (read back), and the full passes' own
+            #expect(j.singles[c] == C.base - C.ablated[c]!, "\(c)")
+            #expect(C.ablated[c] == (try full(fresh, set, [c], .mean(means))).accuracy, "\(c)")
+        }
+        let joint = try full(fresh, set, members, .mean(means))
+        #expect(j.joint == C.base - joint.accuracy)
+        // read back through evaluateAblated: the joint pair, in either order
+        let again = try m.evaluateAblated(set, components: members.reversed(), ablation: .mean(means))
+        #expect(again.loss == joint.loss && again.correct == joint.correct)
+        // other means (one value changed) or zero ablation are other ablations
+        var other = means
+        other.values[.mlp(layer: 1)]![0] += 0.5
+        for ab in [Ablation.mean(other), .zero] {
+            let e = try m.evaluateAblated(set, components: members, ablation: ab)
+            let f = try full(fresh, set, members, ab)
+            #expect(e.loss == f.loss && e.correct == f.correct)
+        }
+    }
+
+    @Test func theOODSelectionKeepsTheChosenSetsRun() throws {
+        let m = try randomModel(tinyConfig(), seed: 45), fresh = try m.copy()
+        let sel = try selectOODLength(m, task: task, lengths: [4, 5], range: 0...1, size: 7, seed: 9)
+        let set = try #require(sel.set)
+        #expect(m.cleanRunKept(for: set, logProbs: false) != nil)
+        #expect(sel.accuracies[0].accuracy == (try fresh.evaluate(set)).accuracy)
     }
 }
 

@@ -207,6 +207,10 @@ struct RobustnessTests {
             ("return gc.tensor{1, 2}[3]", "bad argument #2 to '__index' (tensor index 3 out of range"),
             ("return gc.stats.spearman({1, 2}, {1})", "bad argument #2 to 'spearman'"),
             ("return m:loss(gc.batch{{101, 500, 102, 3, 103}})", "bad argument #1 to 'loss'"),
+            // found by the API fuzzer: math.mininteger - 1 overflowed (a trap in a debug build)
+            ("return gc.zeros{2, 3}:get(1, math.mininteger)",
+             "bad argument #2 to 'get' (index -9223372036854775808 out of range for dimension 2 of size 3)"),
+            ("return gc.zeros{2, 3}:get(0, 1)", "bad argument #1 to 'get' (index 0 out of range for dimension 1 of size 2)"),
         ]
         for (code, expected) in cases {
             let msg = luaError(lua, code)

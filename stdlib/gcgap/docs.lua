@@ -523,7 +523,10 @@ print(e.accuracy, e.loss, wrong)]=],
       example = [=[local mu = gcgap.means(m, ood.set)
 print(m:accuracy(ood.set), m:accuracy(ood.set, {ablate = {"L0.H0", "L0.H1"}, means = mu}))
 print(m:accuracy(ood.set, {ablate = "L0.MLP", with = "zero"}))]=],
-      cost = "one forward pass (two with mean ablation and no `means`)." },
+      cost = "an ablation of heads and MLPs resumes at its first ablated layer from a clean run of `b` (about half a pass on the protocol's model); " ..
+        "the model keeps clean runs of its two latest batches (while its parameters stay the same), so the first ablation of a new batch costs a full pass more, " ..
+        "and an ablation already run on a kept batch (zero or mean, the same means) is read back. The answers are the bits of a full pass either way. " ..
+        "Other hook points, models with hooks of their own and batches over 16384 tokens: one full forward pass (two with mean ablation and no `means`)." },
     { name = "model:grad_norms",
       sig = "m:grad_norms(b [, opts])",
       returns = "table {component = norm}",

@@ -359,7 +359,16 @@ function E.analyse(m, task, seed, p, opts)
   status("pruning")
   local id_set = p.fresh_sets and fresh(task, seed, "id")(p.id_size, p.train.lengths)
       or task:batch{ size = p.id_size, length = p.train.lengths, seed = seed, stream = "id" }
-  rec.pruning = { baseline = { ood = m:accuracy(ood.set), id = m:accuracy(id_set) } }
+  -- (the ablations first: the first one of the ID set keeps a clean run of it, from which
+  -- the others resume and the baseline is read; a pick already pruned is not pruned again)
+  rec.pruning = {}
+  local pruned = {}
+  local function prune(picks)
+    local key = table.concat(picks, ",")
+    if not pruned[key] then pruned[key] = E.prune(m, picks, means, ood.set, id_set) end
+    local r = pruned[key]
+    return { components = picks, ood = r.ood, id = r.id }
+  end
   for _, norm in ipairs{ "raw", "per_param" } do
     local cl = rec.classes[norm]
     if cl then
@@ -367,10 +376,10 @@ function E.analyse(m, task, seed, p, opts)
       if p.pruning == "component-order" then
         heroes, bloats = in_component_order(heroes, comps), in_component_order(bloats, comps)
       end
-      rec.pruning[norm] = { heroes = E.prune(m, first_two(heroes), means, ood.set, id_set),
-                            bloats = E.prune(m, first_two(bloats), means, ood.set, id_set) }
+      rec.pruning[norm] = { heroes = prune(first_two(heroes)), bloats = prune(first_two(bloats)) }
     end
   end
+  rec.pruning.baseline = { ood = m:accuracy(ood.set), id = m:accuracy(id_set) }
   -- joint ablation of every Hero and every Bloat (v3: the Bloats together do far more damage
   -- than the sum of their single ablations), and the pairwise interaction matrix
   if p.joint then
