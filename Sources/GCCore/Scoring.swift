@@ -211,6 +211,36 @@ extension Transformer {
                              leaveOneOut: loo)
     }
 
+    /// Evaluations of `batch` with each list of `lists` ablated (the components of a list
+    /// together), and unablated (`base`): every list resumed from one clean run of `batch` on
+    /// `Parallelism.threads` threads, and a list this run has evaluated before read back (the
+    /// same bits as one full pass per list). A list of other hook points, or a model with
+    /// hooks of its own, gets full passes, one at a time.
+    public func evaluateAblations(_ batch: TokenBatch, lists: [[Component]], ablation: Ablation, logProbs: Bool = false,
+                                  shouldStop: () -> Bool = { false }) throws -> (base: Evaluation, each: [Evaluation]) {
+        let comps = lists.flatMap { $0 }
+        guard hookCount == 0, comps.allSatisfy({ $0.isScoredComponent }), !lists.contains(where: \.isEmpty),
+              batch.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens else {
+            var each: [Evaluation] = []
+            for list in lists {
+                if shouldStop() { throw GCError.interrupted }
+                each.append(try evaluate(batch, hooks: try list.map { ($0, try ablationHook($0, ablation)) }, logProbs: logProbs))
+            }
+            return (try evaluate(batch, logProbs: logProbs), each)
+        }
+        for c in comps { _ = try ablationHook(c, ablation) }   // (checks the components and means first)
+        let clean = try cleanRun(for: batch, logProbs: logProbs)
+        let keys = lists.map { AblationKey($0, ablation, logProbs: logProbs) }
+        var each = keys.map { clean.evaluation(of: $0) }
+        let todo = lists.indices.filter { each[$0] == nil }
+        let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
+            let hooks = try lists[todo[k]].map { ($0, try m.ablationHook($0, ablation)) }
+            return try m.evaluate(clean, hooks: hooks, logProbs: logProbs)
+        }
+        for (k, i) in todo.enumerated() { each[i] = computed[k]; clean.record(keys[i], computed[k]) }
+        return (clean.evaluation, each.map { $0! })
+    }
+
     /// The pairwise interaction matrix: I[i][j] = effect(i and j together) − effect(i) −
     /// effect(j) for i ≠ j (0 on the diagonal), and each single effect (n + n(n−1)/2 passes).
     public func pairwiseInteractions(_ batch: TokenBatch, ablation: Ablation, components: [Component]? = nil,

@@ -383,6 +383,51 @@ enum ScoringBinding {
                 s.pushComponentTable(r.leaveOneOut); s.setField(-2, "leave_one_out")
                 s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
                 return 1 }),
+            ("ablations", { c in
+                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+                // a list whose entries are a component name or a list of names
+                guard lua_type(c.L, 3) == LUA_TTABLE else { throw c.argError(3, "list of component lists expected, got \(c.state.typeName(at: 3))") }
+                var lists: [[Component]] = []
+                let n = Int(lua_rawlen(c.L, 3))
+                guard n <= 10_000 else { throw c.argError(3, "at most 10000 lists") }
+                for k in 1...max(n, 1) where k <= n {
+                    lua_rawgeti(c.L, 3, lua_Integer(k))
+                    defer { c.state.pop() }
+                    let names: [String]
+                    if lua_type(c.L, -1) == LUA_TSTRING {
+                        names = [c.state.string(at: -1)!]
+                    } else if lua_type(c.L, -1) == LUA_TTABLE {
+                        var list: [String] = []
+                        let len = Int(lua_rawlen(c.L, -1))
+                        guard len <= 10_000 else { throw c.argError(3, "entry \(k): at most 10000 names") }
+                        for j in 1...max(len, 1) where j <= len {
+                            lua_rawgeti(c.L, -1, lua_Integer(j))
+                            defer { c.state.pop() }
+                            guard lua_type(c.L, -1) == LUA_TSTRING, let name = c.state.string(at: -1) else {
+                                throw c.argError(3, "entry \(k): component name expected at index \(j), got \(c.state.typeName(at: -1))")
+                            }
+                            list.append(name)
+                        }
+                        names = list
+                    } else {
+                        throw c.argError(3, "entry \(k): component name or list of names expected")
+                    }
+                    guard !names.isEmpty else { throw c.argError(3, "entry \(k): an empty list") }
+                    lists.append(try names.map { name in
+                        guard let comp = Component(name) else { throw c.argError(3, "entry \(k): unknown component '\(name)'") }
+                        try c.arg(3) { try m.checkComponent(comp) }
+                        return comp
+                    })
+                }
+                let o = try c.options(4)
+                let (ablation, metric) = try ablationAndMetric(c, o, 4, model: m, batch: b, components: Array(Set(lists.flatMap { $0 })).sorted())
+                guard metric == .accuracy else { throw c.argError(4, "option 'metric': each result has every metric; leave it out") }
+                if case .resample = ablation { throw c.argError(4, "option 'ablation': \"mean\" or \"zero\" (resample: see m:evaluate)") }
+                let r = try c.arg(3) { try m.evaluateAblations(b, lists: lists, ablation: ablation, shouldStop: stop) }
+                c.state.newTable(array: r.each.count)
+                for (k, e) in r.each.enumerated() { ModelBinding.pushEvaluation(c.state, e); c.state.setIndex(-2, k + 1) }
+                ModelBinding.pushEvaluation(c.state, r.base)
+                return 2 }),
             ("interactions", { c in
                 let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
                 let o = try c.options(3)

@@ -58,6 +58,43 @@ struct ExperimentTests {
         #expect(out == ["3", "1", "true", "true", "true", "true", "6", "true", "true"])
     }
 
+    /// Many ablations of one set at once give what one m:evaluate per list gives (resumed
+    /// from one clean run, on threads, repeats read back), and bad lists are named errors.
+    @Test func ablationsAtOnceEqualOnePassEach() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local m = gc.model{n_layers = 2, n_heads = 2, d_model = 16, d_head = 8, d_mlp = 32, n_ctx = 64, seed = 3}
+            local set = gc.task.reverse():batch{size = 12, length = {3, 6}, seed = 5}
+            local mu = gc.means(m, set)
+            local lists = {"L0.H1", {"L1.H0", "L0.MLP"}, {"L1.MLP"}, "L0.H1"}
+            local fresh = m:copy()
+            local r, base = gc.score.ablations(m, set, lists, {means = mu})
+            local same = base.loss == fresh:loss(set) and #r == 4
+            for i, l in ipairs(lists) do
+              local e = fresh:evaluate(set, {ablate = l, means = mu})
+              same = same and r[i].loss == e.loss and r[i].accuracy == e.accuracy and r[i].logit_diff == e.logit_diff
+            end
+            local z = gc.score.ablations(m, set, {"L1.H1"}, {ablation = "zero"})
+            same = same and z[1].loss == fresh:loss(set, {ablate = "L1.H1", with = "zero"})
+            local none, b2 = gc.score.ablations(m, set, {})
+            return same, #none, b2.loss == base.loss
+            """)
+        #expect(out == ["true", "0", "true"])
+        try lua.run("m = \(RobustnessTests.tiny); set = gc.task.reverse():batch{size = 3, length = 3}")
+        let cases: [(String, String)] = [
+            ("gc.score.ablations(m, set, 3)", "bad argument #3 to 'ablations' (list of component lists expected, got number)"),
+            ("gc.score.ablations(m, set, {{}})", "bad argument #3 to 'ablations' (entry 1: an empty list)"),
+            ("gc.score.ablations(m, set, {{'L0.H0', 5}})", "bad argument #3 to 'ablations' (entry 1: component name expected at index 2, got number)"),
+            ("gc.score.ablations(m, set, {'L7.H0'})", "bad argument #3 to 'ablations' (unknown component 'L7.H0'"),
+            ("gc.score.ablations(m, set, {'L0.H0'}, {ablation = 'resample'})", "bad argument #4 to 'ablations' (option 'source'"),
+            ("gc.score.ablations(m, set, {'L0.H0'}, {metric = 'loss'})", "bad argument #4 to 'ablations' (option 'metric'"),
+        ]
+        for (code, expected) in cases {
+            let msg = luaError(lua, code)
+            #expect(msg?.contains(expected) == true, "\(code): \(msg ?? "no error")")
+        }
+    }
+
     @Test func presets() throws {
         let lua = try gcgapState()
         let out = try lua.evaluate("""

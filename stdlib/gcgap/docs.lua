@@ -30,7 +30,7 @@ return {
       "model:hook", "hook:remove", "model:clear_hooks", "hook_names", "model:run_with_cache", "model:run_with_hooks",
       "means", "means:get",
     } },
-    { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching", "score.joint", "score.interactions" } },
+    { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching", "score.joint", "score.ablations", "score.interactions" } },
     { title = "The estimator ladder (ladder = require \"gcgap.ladder\")", names = {
       "score.gate", "score.attribution", "score.integrated", "score.shapley", "score.ladder",
       "ladder.rhos", "ladder.table", "ladder.summary", "ladder.markdown", "ladder.svg",
@@ -811,6 +811,20 @@ print(rho.attribution.loss, rho.integrated.loss)]=] },
 local j = gcgap.score.joint(m, ood.set, cl.bloats)
 print(j.joint, j.sum, j.ratio)]=],
       cost = "2 + k forward passes over the set for k components (2 + 2k with leave_one_out), each resumed at the first ablated layer." },
+    { name = "score.ablations",
+      sig = "gcgap.score.ablations(m, set, lists [, opts])",
+      returns = "results, base (m:evaluate tables)",
+      text = "Many ablations of one set at once: `lists` holds component names or lists of names (each list ablated together), and results[i] is the evaluation of the set with lists[i] ablated ({loss, accuracy, token_accuracy, logit_diff, targets, correct}, as m:evaluate), `base` the unablated one. " ..
+        "Every list resumes at its first ablated layer from one clean run of the set, on gcgap.threads() threads, and a list already evaluated on that run is read back: the same values as one m:evaluate(set, {ablate = list}) per list. " ..
+        "Heads and MLPs with mean or zero ablation (other hook points and resample ablation: m:evaluate). The analysis prunes with it (E.analyse).",
+      opts = {
+        { "ablation", '"mean"', '"mean" or "zero"' },
+        { "per_position", "false", "one mean per position" },
+        { "means", "nil", "means from gcgap.means (another set's μ)" },
+      },
+      example = [=[local r, base = gcgap.score.ablations(m, ood.set, {"L0.H0", {"L1.H2", "L3.MLP"}}, {means = mu})
+print(base.accuracy, r[1].accuracy, r[2].accuracy)]=],
+      cost = "one clean pass over the set (none when the model keeps one of it), then about half a pass per list on the protocol's model, spread over threads." },
     { name = "score.interactions",
       sig = "gcgap.score.interactions(m, set [, opts])",
       returns = "{components, singles, matrix}",
