@@ -388,6 +388,7 @@ enum ScoringBinding {
                 // a list whose entries are a component name or a list of names
                 guard lua_type(c.L, 3) == LUA_TTABLE else { throw c.argError(3, "list of component lists expected, got \(c.state.typeName(at: 3))") }
                 var lists: [[Component]] = []
+                var total = 0
                 let n = Int(lua_rawlen(c.L, 3))
                 guard n <= 10_000 else { throw c.argError(3, "at most 10000 lists") }
                 for k in 1...max(n, 1) where k <= n {
@@ -399,7 +400,10 @@ enum ScoringBinding {
                     } else if lua_type(c.L, -1) == LUA_TTABLE {
                         var list: [String] = []
                         let len = Int(lua_rawlen(c.L, -1))
-                        guard len <= 10_000 else { throw c.argError(3, "entry \(k): at most 10000 names") }
+                        guard len <= 10_000, total + len <= 100_000 else {
+                            throw c.argError(3, "entry \(k): at most 10000 names in a list and 100000 in all")
+                        }
+                        total += len
                         for j in 1...max(len, 1) where j <= len {
                             lua_rawgeti(c.L, -1, lua_Integer(j))
                             defer { c.state.pop() }

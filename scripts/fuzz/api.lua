@@ -618,6 +618,11 @@ G.ablate = function(ctx)
                 "{'L0.H0','L0.H1','L0.MLP','L0.ATTN','L0.H0.z','L0.H1.z'}" }
 end
 
+G.ablists = function(ctx)
+  return pick { "{'L0.H0'}", "{'L0.H0', {'L0.MLP', 'L0.H1'}}", "{}", "{{}}", "{1}", "{{'L0.H0', 5}}", "{'L9.MLP'}",
+                "{{'L0.H0','L0.H0'}}", "{'L0.H0.z'}", "{true}", "{{'L0.H0'}, 'L0.H0', 'L0.H0'}", "{'L0.ATTN', {'L0.H1.z'}}" }
+end
+
 --- An options table for `spec` (a name in OPTSPEC): known keys with fitting or random
 --- values, sometimes unknown keys and stray array items.
 local function options(spec, ctx)
@@ -702,6 +707,7 @@ local SIG = {
   ["gcgap.load_npy"] = { "path_r" }, ["METH.tensor.save_npy"] = { "self", "!path_w" },
   ["gcgap.stack"] = { "tensorlist", "int" }, ["gcgap.blas"] = {}, ["gcgap.help"] = { "any" }, ["gcgap.hook_names"] = { "model" },
   ["gcgap.score.joint"] = { "model", "batch", "ablate", "opts:causal" },
+  ["gcgap.score.ablations"] = { "model", "batch", "ablists", "opts:causal" },
   ["gcgap.score.interactions"] = { "model", "batch", "opts:causal" },
   ["gcgap.score.gate"] = { "model", "batch", "opts:estimator" }, ["gcgap.score.attribution"] = { "model", "batch", "opts:estimator" },
   ["gcgap.score.integrated"] = { "model", "batch", "opts:estimator" }, ["gcgap.score.shapley"] = { "model", "batch", "!opts:shapley" },
