@@ -227,6 +227,10 @@ function E.analyse(m, task, seed, p, opts)
   opts = opts or {}
   local status = opts.status or function() end
   local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components() }
+  -- models no longer referenced (an earlier run's, a copy's) hold hundreds of MB of native
+  -- memory that Lua's collector, counting only its own small heap, would free late: free it
+  -- now, not in the middle of the timed work (a full collection takes milliseconds)
+  collectgarbage()
   local t0 = gc.clock()
   -- OOD length
   status("OOD selection")
