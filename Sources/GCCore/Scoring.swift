@@ -108,20 +108,10 @@ extension Transformer {
         // one ablation at a time, each alone; with the native hooks (no `hookFor`, which may
         // call Lua) on `Parallelism.threads` threads: every thread's model copy has the same
         // parameters, so each resumes from the one clean run (read only)
-        var evals: [Evaluation]
+        let evals: [Evaluation]
         if hookFor == nil {
-            // (an ablation the clean run has evaluated before is read back)
-            let keys = comps.map { sets[$0] == nil ? AblationKey([$0], ablation, logProbs: kl) : nil }
-            let known = keys.map { clean.evaluation(of: $0) }
-            let todo = comps.indices.filter { known[$0] == nil }
-            let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
-                let comp = comps[todo[k]]
-                let hook = (comp, try m.ablationHook(comp, ablation))
-                return try sets[comp].map { try m.evaluate($0, hooks: [hook], logProbs: kl) }
-                    ?? m.evaluate(clean, hooks: [hook], logProbs: kl)
-            }
-            evals = known.map { $0 ?? computed[0] }
-            for (k, i) in todo.enumerated() { evals[i] = computed[k]; clean.record(keys[i], computed[k]) }
+            evals = try evaluations(clean, comps.map { [$0] }, ablation, logProbs: kl, shouldStop: shouldStop,
+                                    elsewhere: { sets[$0[0]] })
         } else {
             evals = try comps.map { comp in
                 if shouldStop() { throw GCError.interrupted }
@@ -190,17 +180,9 @@ extension Transformer {
         if leaveOneOut && components.count > 1 {
             groups += components.indices.map { i in components.indices.filter { $0 != i } }
         }
-        // (an ablation the clean run has evaluated before, C's singles say, is read back)
-        let kl = metric == .kl
-        let keys = groups.map { AblationKey($0.map { components[$0] }, ablation, logProbs: kl) }
-        var evals = keys.map { clean.evaluation(of: $0) }
-        let todo = groups.indices.filter { evals[$0] == nil }
-        let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
-            let hooks = try groups[todo[k]].map { (components[$0], try m.ablationHook(components[$0], ablation)) }
-            return try m.evaluate(clean, hooks: hooks, logProbs: kl)
-        }
-        for (k, g) in todo.enumerated() { evals[g] = computed[k]; clean.record(keys[g], computed[k]) }
-        let effects = evals.map { effect(of: $0!, metric: metric, base: base) }
+        let evals = try evaluations(clean, groups.map { $0.map { components[$0] } }, ablation, logProbs: metric == .kl,
+                                    shouldStop: shouldStop)
+        let effects = evals.map { effect(of: $0, metric: metric, base: base) }
         let joint = effects[0]
         var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
         for (i, c) in components.enumerated() {
@@ -230,15 +212,27 @@ extension Transformer {
         }
         for c in comps { _ = try ablationHook(c, ablation) }   // (checks the components and means first)
         let clean = try cleanRun(for: batch, logProbs: logProbs)
-        let keys = lists.map { AblationKey($0, ablation, logProbs: logProbs) }
+        return (clean.evaluation, try evaluations(clean, lists, ablation, logProbs: logProbs, shouldStop: shouldStop))
+    }
+
+    /// The evaluations of `clean`'s batch with each of `lists` ablated (a list together), each
+    /// resumed from the clean run, on `Parallelism.threads` threads (every thread's model copy
+    /// has the same parameters and reads the one run); a list the run has evaluated before is
+    /// read back, and the new ones are recorded. A list for which `elsewhere` gives a batch is
+    /// evaluated on that batch instead, in a full pass (and not recorded).
+    func evaluations(_ clean: CleanRun, _ lists: [[Component]], _ ablation: Ablation, logProbs: Bool,
+                     shouldStop: () -> Bool, elsewhere: ([Component]) -> TokenBatch? = { _ in nil }) throws -> [Evaluation] {
+        let keys = lists.map { elsewhere($0) == nil ? AblationKey($0, ablation, logProbs: logProbs) : nil }
         var each = keys.map { clean.evaluation(of: $0) }
         let todo = lists.indices.filter { each[$0] == nil }
         let computed = try Parallel.map(todo.count, model: self, shouldStop: shouldStop) { m, k in
-            let hooks = try lists[todo[k]].map { ($0, try m.ablationHook($0, ablation)) }
-            return try m.evaluate(clean, hooks: hooks, logProbs: logProbs)
+            let list = lists[todo[k]]
+            let hooks = try list.map { ($0, try m.ablationHook($0, ablation)) }
+            return try elsewhere(list).map { try m.evaluate($0, hooks: hooks, logProbs: logProbs) }
+                ?? m.evaluate(clean, hooks: hooks, logProbs: logProbs)
         }
         for (k, i) in todo.enumerated() { each[i] = computed[k]; clean.record(keys[i], computed[k]) }
-        return (clean.evaluation, each.map { $0! })
+        return each.map { $0! }
     }
 
     /// The pairwise interaction matrix: I[i][j] = effect(i and j together) − effect(i) −
