@@ -148,6 +148,12 @@ extension Transformer {
     /// (`evaluateAblated`): a run holds three activations per layer and token.
     static let keptCleanRunTokens = 16384
 
+    /// Whether a clean run of `b` may be made and kept on an ablation's initiative: the
+    /// model has no hooks of its own and `b` is not huge.
+    func mayKeepCleanRun(of b: TokenBatch) -> Bool {
+        hookCount == 0 && b.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens
+    }
+
     /// A kept clean run that fits `batch` and the current parameters, when neither it nor
     /// the model now has hooks of the model's own.
     func cleanRunKept(for batch: TokenBatch, logProbs: Bool) -> CleanRun? {
@@ -197,8 +203,7 @@ extension Transformer {
     private func cleanRunToAblate(_ b: TokenBatch, _ components: [Component], logProbs: Bool) throws -> CleanRun? {
         guard !components.isEmpty, !inPass else { return nil }
         if let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean }
-        guard hookCount == 0, components.allSatisfy({ $0.isScoredComponent }),
-              b.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens else { return nil }
+        guard components.allSatisfy({ $0.isScoredComponent }), mayKeepCleanRun(of: b) else { return nil }
         return try cleanRun(for: b, logProbs: logProbs)
     }
 

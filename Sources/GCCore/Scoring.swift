@@ -201,8 +201,7 @@ extension Transformer {
     public func evaluateAblations(_ batch: TokenBatch, lists: [[Component]], ablation: Ablation, logProbs: Bool = false,
                                   shouldStop: () -> Bool = { false }) throws -> (base: Evaluation, each: [Evaluation]) {
         let comps = lists.flatMap { $0 }
-        guard hookCount == 0, comps.allSatisfy({ $0.isScoredComponent }), !lists.contains(where: \.isEmpty),
-              batch.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens else {
+        guard comps.allSatisfy({ $0.isScoredComponent }), !lists.contains(where: \.isEmpty), mayKeepCleanRun(of: batch) else {
             var each: [Evaluation] = []
             for list in lists {
                 if shouldStop() { throw GCError.interrupted }
@@ -317,8 +316,7 @@ public func selectOODLength(_ model: Transformer, task: AlgorithmicTask, lengths
         let set = try sets?(n) ?? task.batch(size: size, lengths: n...n, seed: seed, stream: "ood-\(n)")
         // kept as a clean run (C's ablations resume from it), unless the model has hooks of
         // its own or the set is huge: the same evaluation either way
-        let keep = model.hookCount == 0 && set.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens
-        let acc = try keep ? model.cleanRun(for: set, logProbs: false).evaluation.accuracy : model.evaluate(set).accuracy
+        let acc = try model.mayKeepCleanRun(of: set) ? model.cleanRun(for: set, logProbs: false).evaluation.accuracy : model.evaluate(set).accuracy
         tried.append((n, acc))
         if range.contains(acc) { return OODSelection(length: n, accuracies: tried, set: set) }
     }

@@ -375,7 +375,8 @@ function E.analyse(m, task, seed, p, opts)
         heroes, bloats = in_component_order(heroes, comps), in_component_order(bloats, comps)
       end
       picks[norm] = { heroes = first_two(heroes), bloats = first_two(bloats) }
-      for _, list in pairs(picks[norm]) do
+      for _, kind in ipairs{ "heroes", "bloats" } do
+        local list = picks[norm][kind]
         local key = table.concat(list, ",")
         if #list > 0 and not index[key] then lists[#lists + 1] = list; index[key] = #lists end
       end
