@@ -8,60 +8,11 @@ import Foundation
 /// component is ablated. Exact match and token accuracy have no gradient: the gradient
 /// estimators of those metrics differentiate the loss instead (`differentiated` says so).
 extension Transformer {
-    /// The metric a gradient estimator differentiates for `metric`.
-    public static func differentiable(_ metric: Metric) -> Metric {
-        switch metric {
-        case .accuracy, .tokenAccuracy: return .loss
-        default: return metric
-        }
-    }
-
-    /// Orients a raw change of `metric` as damage (larger = worse).
-    static func damage(_ change: Double, _ metric: Metric) -> Double { metric.higherIsBetter ? -change : change }
-
     /// Writes d(f)/d(logits) into the workspace for the logit rows of the last forward pass
-    /// and returns f (loss, logit difference, or KL to `reference` log-probabilities).
+    /// and returns f (`Metric.gradient`; `reference`: log-probabilities, for KL).
     func metricGradient(_ plan: Plan, _ metric: Metric, reference: [Float]?) -> Double {
-        let V = config.dVocab, R = plan.logitRows.count
-        let lg = ws.logits.pointer, d = ws.dlogits.pointer
-        let inv = 1 / Float(max(R, 1))
-        switch metric {
-        case .logitDiff:
-            var total = 0.0
-            for r in 0..<R {
-                let row = lg + r * V, drow = d + r * V
-                let target = Int(plan.targets[r])
-                var other = -1
-                for j in 0..<V where j != target && (other < 0 || row[j] > row[other]) { other = j }
-                for j in 0..<V { drow[j] = 0 }
-                drow[target] = inv
-                drow[other] -= inv
-                total += Double(row[target] - row[other])
-            }
-            return total / Double(max(R, 1))
-        case .kl:
-            let p = reference!
-            var total = 0.0
-            for r in 0..<R {
-                let row = lg + r * V, drow = d + r * V
-                var mx = -Float.infinity
-                for j in 0..<V where row[j] > mx { mx = row[j] }
-                var sum = 0.0
-                for j in 0..<V { sum += Double(_exp(row[j] - mx)) }
-                let logZ = Double(mx) + _log(sum)
-                for j in 0..<V {
-                    let logq = Double(row[j]) - logZ, logp = Double(p[r * V + j])
-                    let pj = exp(logp)
-                    total += pj * (logp - logq)
-                    drow[j] = Float(exp(logq) - pj) * inv
-                }
-            }
-            return total / Double(max(R, 1))
-        default:
-            return plan.targets.withUnsafeBufferPointer { tg in
-                crossEntropy(lg, tg.baseAddress!, R, V, d, R)
-            } / Double(max(R, 1))
-        }
+        metric.gradient(ws.logits.pointer, targets: plan.targets, rows: plan.logitRows.count, vocab: config.dVocab,
+                        reference: reference, into: ws.dlogits.pointer)
     }
 
     /// A differentiable metric with components gated (`alpha` per component, toward
@@ -117,7 +68,7 @@ extension Transformer {
 
     /// Log-probabilities of the clean run at target rows, when a metric is KL.
     private func referenceLogProbs(_ b: TokenBatch, _ metrics: [Metric]) throws -> [Float]? {
-        metrics.contains(.kl) ? try evaluate(b, logProbs: true).targetLogProbs : nil
+        metrics.contains { $0.needsLogProbs } ? try evaluate(b, logProbs: true).targetLogProbs : nil
     }
 
     /// First-order estimates of one metric from one forward and one backward pass.
@@ -141,14 +92,14 @@ extension Transformer {
                                     components: [Component]? = nil) throws -> [FirstOrderEstimates] {
         let comps = try checkedComponents(components)
         let plan = try targetPlanWithTargets(batch)
-        let diff = Array(Set(metrics.map(Transformer.differentiable))).sorted { $0.rawValue < $1.rawValue }
+        let diff = Array(Set(metrics.map(\.differentiable))).sorted { $0.rawValue < $1.rawValue }
         let reference = try referenceLogProbs(batch, diff)
         let r = try gatedPass(plan, baseline: baseline, components: comps, alpha: 0, metrics: diff, reference: reference)
         return metrics.map { m in
-            let d = Transformer.differentiable(m), v = r[d]!
+            let d = m.differentiable, v = r[d]!
             return FirstOrderEstimates(metric: m, differentiated: d, value: v.value,
-                                       gate: v.along.mapValues { Transformer.damage(-$0, d) },
-                                       attribution: v.toward.mapValues { Transformer.damage($0, d) })
+                                       gate: v.along.mapValues { d.damage(-$0) },
+                                       attribution: v.toward.mapValues { d.damage($0) })
         }
     }
 
@@ -180,7 +131,7 @@ extension Transformer {
         guard steps >= 1 && steps <= 10_000 else { throw GCError("steps must be in 1..10000, got \(steps)") }
         let comps = try checkedComponents(components)
         let plan = try targetPlanWithTargets(batch)
-        let diff = Array(Set(metrics.map(Transformer.differentiable))).sorted { $0.rawValue < $1.rawValue }
+        let diff = Array(Set(metrics.map(\.differentiable))).sorted { $0.rawValue < $1.rawValue }
         let reference = try referenceLogProbs(batch, diff)
         var sums: [Metric: [Component: Double]] = [:]
         var clean: [Metric: Double] = [:]
@@ -199,10 +150,10 @@ extension Transformer {
         }
         clean = ends[0]
         return metrics.map { m in
-            let d = Transformer.differentiable(m)
+            let d = m.differentiable
             return IntegratedGradients(metric: m, differentiated: d, steps: steps,
-                                       scores: sums[d]!.mapValues { Transformer.damage($0 / Double(steps), d) },
-                                       total: Transformer.damage(ends[1][d]! - clean[d]!, d))
+                                       scores: sums[d]!.mapValues { d.damage($0 / Double(steps)) },
+                                       total: d.damage(ends[1][d]! - clean[d]!))
         }
     }
 
@@ -227,16 +178,13 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> [ShapleyValues] {
         guard permutations >= 1 && permutations <= 1_000_000 else { throw GCError("permutations must be in 1..1000000, got \(permutations)") }
         let comps = try checkedComponents(components)
-        let kl = metrics.contains(.kl)
+        let kl = metrics.contains { $0.needsLogProbs }
         let clean = try cleanRun(for: batch, logProbs: kl)
         let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         func effects(_ active: [(Component, ComponentHook)]) throws -> [Double] {
             let e = try evaluate(clean, hooks: active, logProbs: kl)
-            return metrics.map { m in
-                if m == .kl { return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab) }
-                return Transformer.damage(e.value(m) - base.value(m), m)
-            }
+            return metrics.map { $0.effect(e, base: base) }
         }
         var rng = Rng(seed: seed, stream: "shapley")
         var sum = [[Double]](repeating: [Double](repeating: 0, count: comps.count), count: metrics.count)

@@ -69,7 +69,7 @@ extension Transformer {
         /// accuracy-like metrics (the paper's C_i for exact match), ablated − base for the
         /// loss and KL.
         public var scores: [Component: Double] {
-            ablated.mapValues { metric.higherIsBetter ? base - $0 : $0 - base }
+            ablated.mapValues { metric.damage($0 - base) }
         }
         /// Per component, per sample: exact match under the ablation (for resampling).
         public var correct: [Component: [Bool]] = [:]
@@ -96,14 +96,14 @@ extension Transformer {
                              hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
                              shouldStop: () -> Bool = { false }) throws -> [CausalScores] {
         guard !metrics.isEmpty else { throw GCError("no metric to score by") }
-        let kl = metrics.contains(.kl)
+        let kl = metrics.contains { $0.needsLogProbs }
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let comps = components ?? config.components
         // ablations on `batch` resume from the clean run at their layer (the same bits)
         let clean = try cleanRun(for: batch, logProbs: kl)
         let baseEval = clean.evaluation
         var results = metrics.map { m in
-            CausalScores(metric: m, base: m == .kl ? 0 : baseEval.value(m), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
+            CausalScores(metric: m, base: m.value(baseEval), ablated: [:], correct: [:], baseCorrect: baseEval.correct)
         }
         // one ablation at a time, each alone; with the native hooks (no `hookFor`, which may
         // call Lua) on `Parallelism.threads` threads: every thread's model copy has the same
@@ -123,9 +123,7 @@ extension Transformer {
         for (comp, e) in zip(comps, evals) {
             for k in results.indices {
                 let m = results[k].metric
-                results[k].ablated[comp] = m == .kl
-                    ? Transformer.meanKL(baseEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
-                    : e.value(m)
+                results[k].ablated[comp] = m.value(e, reference: baseEval)
                 results[k].correct[comp] = e.correct
             }
         }
@@ -151,18 +149,21 @@ extension Transformer {
         public var ratio: Double? { sumOfSingles > 0 ? joint / sumOfSingles : nil }
     }
 
+    /// Per-parameter gradient magnitudes from raw ones: raw / √(entries of the matrix read),
+    /// W_V[l,h] (d_model × d_head, or the whole W_V with `wholeWV`) or W_out[l].
+    public func perParameter(_ raw: [Component: Double], wholeWV: Bool) -> [Component: Double] {
+        let cfg = config
+        return Dictionary(uniqueKeysWithValues: raw.map { comp, v -> (Component, Double) in
+            let entries: Int
+            if case .mlp = comp { entries = cfg.dMLP * cfg.dModel } else { entries = cfg.dModel * cfg.dHead * (wholeWV ? cfg.nHeads : 1) }
+            return (comp, v / Double(entries).squareRoot())
+        })
+    }
+
     /// Effect of a hook set under `metric`, oriented so that larger = more damage.
     private func effect(_ clean: CleanRun, _ hooks: [(Component, ComponentHook)], metric: Metric,
                         base: Evaluation) throws -> Double {
-        effect(of: try evaluate(clean, hooks: hooks, logProbs: metric == .kl), metric: metric, base: base)
-    }
-
-    /// The effect under `metric` of an ablation that gave `e`, oriented so that larger = more damage.
-    private func effect(of e: Evaluation, metric: Metric, base: Evaluation) -> Double {
-        if metric == .kl {
-            return Transformer.meanKL(base.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab)
-        }
-        return metric.higherIsBetter ? base.value(metric) - e.value(metric) : e.value(metric) - base.value(metric)
+        metric.effect(try evaluate(clean, hooks: hooks, logProbs: metric.needsLogProbs), base: base)
     }
 
     /// Ablates `components` together, each alone, and (with `leaveOneOut`) all but each one
@@ -172,7 +173,7 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> JointAblation {
         guard !components.isEmpty else { throw GCError("no components to ablate together") }
         guard Set(components).count == components.count else { throw GCError("a component is named twice") }
-        let clean = try cleanRun(for: batch, logProbs: metric == .kl)
+        let clean = try cleanRun(for: batch, logProbs: metric.needsLogProbs)
         let base = clean.evaluation
         // the passes: all together, each alone, and (leave-one-out) all but each; each alone,
         // on `Parallelism.threads` threads, resumed from the one clean run
@@ -180,16 +181,16 @@ extension Transformer {
         if leaveOneOut && components.count > 1 {
             groups += components.indices.map { i in components.indices.filter { $0 != i } }
         }
-        let evals = try evaluations(clean, groups.map { $0.map { components[$0] } }, ablation, logProbs: metric == .kl,
+        let evals = try evaluations(clean, groups.map { $0.map { components[$0] } }, ablation, logProbs: metric.needsLogProbs,
                                     shouldStop: shouldStop)
-        let effects = evals.map { effect(of: $0, metric: metric, base: base) }
+        let effects = evals.map { metric.effect($0, base: base) }
         let joint = effects[0]
         var singles: [Component: Double] = [:], loo: [Component: Double] = [:]
         for (i, c) in components.enumerated() {
             singles[c] = effects[1 + i]
             if groups.count > 1 + components.count { loo[c] = effects[1 + components.count + i] }
         }
-        return JointAblation(metric: metric, base: metric == .kl ? 0 : base.value(metric), joint: joint, singles: singles,
+        return JointAblation(metric: metric, base: metric.value(base), joint: joint, singles: singles,
                              leaveOneOut: loo)
     }
 
@@ -240,7 +241,7 @@ extension Transformer {
                                      metric: Metric = .accuracy,
                                      shouldStop: () -> Bool = { false }) throws -> (singles: [Double], matrix: [[Double]]) {
         let comps = components ?? config.components
-        let clean = try cleanRun(for: batch, logProbs: metric == .kl)
+        let clean = try cleanRun(for: batch, logProbs: metric.needsLogProbs)
         let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
         var singles: [Double] = []
@@ -278,11 +279,11 @@ extension Transformer {
             guard let sep = c.firstIndex(of: clean.special.sep) else { return c }
             return Array(x[...sep]) + Array(c[(sep + 1)...])
         }, special: clean.special)
-        let kl = metric == .kl
+        let kl = metric.needsLogProbs
         let cleanEval = try evaluate(clean, logProbs: kl)
         let corruptEval = try evaluate(mixed, logProbs: kl)
         func value(_ e: Evaluation) -> Double {
-            kl ? Transformer.meanKL(cleanEval.targetLogProbs!, e.targetLogProbs!, rows: e.targetCount, vocab: config.dVocab) : e.value(metric)
+            metric.value(e, reference: cleanEval)
         }
         let cleanValue = value(cleanEval), corruptValue = value(corruptEval)
         var scores: [Component: Double] = [:]
@@ -290,7 +291,7 @@ extension Transformer {
             if shouldStop() { throw GCError.interrupted }
             let hook = try ablationHook(comp, .resample(cleanOutputs))
             let v = value(try evaluate(mixed, hooks: [(comp, hook)], logProbs: kl))
-            scores[comp] = metric.higherIsBetter ? v - corruptValue : corruptValue - v
+            scores[comp] = metric.recovery(patched: v, corrupted: corruptValue)
         }
         return (cleanValue, corruptValue, scores)
     }
@@ -308,8 +309,8 @@ public struct OODSelection {
 
 /// Tries `lengths` in order on sets of `size` samples fixed by `seed` (stream "ood-N"),
 /// and returns the first whose accuracy is within `range`.
-public func selectOODLength(_ model: Transformer, task: AlgorithmicTask, lengths: [Int] = [8, 9, 10, 11],
-                            range: ClosedRange<Double> = 0.20...0.75, size: Int = 200, seed: UInt64,
+public func selectOODLength(_ model: Transformer, task: AlgorithmicTask, lengths: [Int],
+                            range: ClosedRange<Double>, size: Int, seed: UInt64,
                             sets: ((Int) throws -> TokenBatch)? = nil) throws -> OODSelection {
     var tried: [(length: Int, accuracy: Double)] = []
     for n in lengths {

@@ -109,4 +109,21 @@ public enum Stats {
         let rg = ranks(g, method: method), rc = ranks(c, method: method)
         return zip(rg, rc).map { $0 - $1 }
     }
+
+    /// Hidden Heroes (Δ ≤ −threshold), Gradient Bloats (Δ ≥ threshold) and the aligned rest
+    /// (`strict`: < and >). Heroes by most negative Δ, Bloats by largest; ties in the given order.
+    public static func classify(names: [String], delta: [Double], threshold t: Double, strict: Bool)
+        -> (heroes: [String], bloats: [String], aligned: [String]) {
+        var heroes: [(String, Double)] = [], bloats: [(String, Double)] = [], aligned: [String] = []
+        for (n, v) in zip(names, delta) {
+            if strict ? v < -t : v <= -t { heroes.append((n, v)) }
+            else if strict ? v > t : v >= t { bloats.append((n, v)) }
+            else { aligned.append(n) }
+        }
+        func ordered(_ xs: [(String, Double)], _ before: (Double, Double) -> Bool) -> [String] {
+            xs.enumerated().sorted { before($0.element.1, $1.element.1) || ($0.element.1 == $1.element.1 && $0.offset < $1.offset) }
+                .map(\.element.0)
+        }
+        return (ordered(heroes, <), ordered(bloats, >), aligned)
+    }
 }

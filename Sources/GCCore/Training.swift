@@ -3,29 +3,36 @@ import Foundation
 import Glibc
 #endif
 
-/// PROTOCOL.md's training defaults.
+/// A training run's settings. The protocol's values are not written here: they come from
+/// its one home (the Lua preset `gcgap.protocol`, docs/protocol.md) through `m:train`.
 public struct TrainOptions {
-    public var maxSteps = 15_000
-    public var lr: Float = 1e-3
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.999
-    public var eps: Float = 1e-8
+    public var maxSteps: Int
+    public var lr: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
     public var weightDecay: Float = 0
-    public var batchSize = 64
-    public var lengths: ClosedRange<Int> = 3...7
+    public var batchSize: Int
+    public var lengths: ClosedRange<Int>
     /// Evaluate every this many steps (0: never).
-    public var evalEvery = 100
+    public var evalEvery: Int
     /// Size of the fixed evaluation set (training distribution).
-    public var evalSize = 256
+    public var evalSize: Int
     /// Stop once the evaluation accuracy reaches this (nil: run all steps).
-    public var targetAccuracy: Double? = 0.90
+    public var targetAccuracy: Double?
     /// Seed of the data streams ("train" for batches, "train-eval" for the fixed set).
-    public var seed: UInt64 = 42
+    public var seed: UInt64 = 0
     /// A file that keeps the run's state every `checkpointEvery` steps; a run started with
     /// the same options and an existing checkpoint resumes from it, bit for bit.
     public var checkpoint: FilePath? = nil
     public var checkpointEvery = 500
-    public init() {}
+
+    public init(steps: Int, lr: Float, beta1: Float, beta2: Float, eps: Float, batchSize: Int, lengths: ClosedRange<Int>,
+                evalEvery: Int, evalSize: Int, targetAccuracy: Double?) {
+        maxSteps = steps; self.lr = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.batchSize = batchSize; self.lengths = lengths
+        self.evalEvery = evalEvery; self.evalSize = evalSize; self.targetAccuracy = targetAccuracy
+    }
 
     /// What fixes the trajectory of a run (a checkpoint resumes only a run with the same).
     func fingerprint(_ model: Transformer) -> String {

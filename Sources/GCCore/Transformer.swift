@@ -648,49 +648,16 @@ public final class Transformer {
         /// The log-probabilities at target positions (R × d_vocab), when asked for.
         public var targetLogProbs: [Float]? = nil
 
-        /// The value of `metric` (KL needs a reference; see `Metric`).
-        public func value(_ metric: Metric) -> Double {
-            switch metric {
-            case .accuracy: return accuracy
-            case .tokenAccuracy: return tokenAccuracy
-            case .loss: return loss
-            case .logitDiff: return logitDiff
-            case .kl: return 0
-            }
-        }
+        /// Mean over target tokens of the probability of the target (`Metric.prob`;
+        /// evaluations only, not training passes).
+        public var prob: Double = .nan
+
+        /// The value of `metric` (KL against `reference`: see `Metric.value`).
+        public func value(_ metric: Metric, reference: Evaluation? = nil) -> Double { metric.value(self, reference: reference) }
     }
 
-    /// What an ablation or a patch is scored by.
-    public enum Metric: String, CaseIterable {
-        /// Exact match of the whole target sequence (the paper's).
-        case accuracy
-        /// Fraction of target tokens predicted correctly.
-        case tokenAccuracy = "token_accuracy"
-        /// Mean cross-entropy over target tokens.
-        case loss
-        /// Mean over target tokens of logit(target) − the largest other logit.
-        case logitDiff = "logit_diff"
-        /// Mean over target tokens of KL(reference prediction ‖ this prediction).
-        case kl
-        /// True when a larger value means a better model (the effect of an ablation is
-        /// then reference − ablated).
-        public var higherIsBetter: Bool { self == .accuracy || self == .tokenAccuracy || self == .logitDiff }
-    }
-
-    /// Mean over target rows of KL(p ‖ q), both given as log-probabilities (R × V).
-    public static func meanKL(_ p: [Float], _ q: [Float], rows: Int, vocab: Int) -> Double {
-        guard rows > 0 else { return .nan }
-        var total = 0.0
-        for r in 0..<rows {
-            var kl = 0.0
-            for j in 0..<vocab {
-                let lp = Double(p[r * vocab + j])
-                kl += exp(lp) * (lp - Double(q[r * vocab + j]))
-            }
-            total += kl
-        }
-        return total / Double(rows)
-    }
+    /// What an ablation or a patch is scored by (the one definition is `GCCore.Metric`).
+    public typealias Metric = GCCore.Metric
 
     /// Loss and exact-match accuracy of a batch (teacher-forced argmax), with the other
     /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
@@ -763,22 +730,16 @@ public final class Transformer {
             total = crossEntropy(logits, tg.baseAddress!, R, V, gradient ? ws.dlogits.pointer : nil, R)
         }
         var correct = [Bool](repeating: true, count: b.size)
-        var tokensRight = 0, diff = 0.0
-        for r in 0..<R {
-            let row = logits + r * V
-            var best = 0
-            for j in 1..<V where row[j] > row[best] { best = j }
-            let target = Int(plan.targets[r])
-            if best != target { correct[plan.sampleOfRow[r]] = false } else { tokensRight += 1 }
-            var other = -Float.infinity
-            for j in 0..<V where j != target && row[j] > other { other = row[j] }
-            diff += Double(row[target] - other)
+        var rows = RowMetrics()
+        for r in 0..<R where !rows.add(logits + r * V, vocab: V, target: Int(plan.targets[r]), probability: !gradient) {
+            correct[plan.sampleOfRow[r]] = false
         }
         for s in 0..<b.size where b.targetPositions[s].isEmpty { correct[s] = false }
         let acc = Double(correct.filter { $0 }.count) / Double(max(b.size, 1))
         var e = Evaluation(loss: R > 0 ? total / Double(R) : .nan, accuracy: acc, correct: correct, targetCount: R)
-        e.tokenAccuracy = R > 0 ? Double(tokensRight) / Double(R) : .nan
-        e.logitDiff = R > 0 ? diff / Double(R) : .nan
+        e.tokenAccuracy = R > 0 ? Double(rows.tokensRight) / Double(R) : .nan
+        e.logitDiff = R > 0 ? rows.logitDiff / Double(R) : .nan
+        if !gradient { e.prob = R > 0 ? rows.prob / Double(R) : .nan }
         e.sampleOfRow = plan.sampleOfRow
         return e
     }

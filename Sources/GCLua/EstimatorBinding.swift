@@ -4,112 +4,70 @@ import Foundation
 import GCCore
 
 /// The estimator ladder's Lua face: `gcgap.score.gate`, `.attribution`, `.integrated`,
-/// `.shapley`, and `.ladder` (all of them, every metric, the exact ablation variants).
+/// `.shapley`, and `.ladder` (all of them, every metric asked for, the exact ablation kinds).
 enum EstimatorBinding {
-    static let allMetrics: [Transformer.Metric] = [.accuracy, .loss, .logitDiff, .kl]
+    /// The `components` option: a list of head and MLP names (all of them by default).
+    static func components(_ c: LuaCall, _ o: LuaOptions, model m: Transformer) throws -> [Component] {
+        try c.components(o, "components", model: m, scored: true, nonEmpty: true) ?? m.config.components
+    }
 
-    /// The `components` option: a list of head and MLP names (all 20 by default).
-    static func componentsOption(_ c: LuaCall, _ o: LuaOptions, _ i: Int32, model m: Transformer) throws -> [Component] {
-        guard o.push("components") != LUA_TNIL else { c.state.pop(); return m.config.components }
-        defer { c.state.pop() }
-        guard lua_type(c.L, -1) == LUA_TTABLE else { throw c.argError(i, "option 'components': list of component names expected") }
-        var out: [Component] = []
-        let t = lua_gettop(c.L)
-        for k in 0..<c.rawLength(t) {
-            lua_rawgeti(c.L, t, lua_Integer(k + 1))
-            let name = c.state.string(at: -1)
-            c.state.pop()
-            guard let name = name, let comp = Component(name), comp.isScoredComponent else {
-                throw c.argError(i, "option 'components': a head or MLP name expected at index \(k + 1)")
-            }
-            do { try m.checkComponent(comp) } catch let e as GCError { throw c.argError(i, "option 'components': \(e.message)") }
-            guard !out.contains(comp) else { throw c.argError(i, "option 'components': \(name) is named twice") }
-            out.append(comp)
+    static func gate(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let comps = try components(c, o, model: m)
+        let metric = try InterventionOptions.metric(o)
+        try o.finish()
+        let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: .zero, metrics: [metric], components: comps)[0] }
+        c.state.pushComponentTable(e.gate)
+        c.state.push(e.value)
+        c.state.push(e.differentiated.rawValue)
+        return 3
+    }
+
+    static func attribution(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let comps = try components(c, o, model: m)
+        let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: baseline, metrics: [metric], components: comps)[0] }
+        c.state.pushComponentTable(e.attribution)
+        c.state.push(e.value)
+        c.state.push(e.differentiated.rawValue)
+        return 3
+    }
+
+    static func integrated(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let comps = try components(c, o, model: m)
+        let steps = try o.integer("steps", in: 1...10_000) ?? 16
+        let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let ig = try c.arg(2) {
+            try m.integratedGradients(b, baseline: baseline, steps: steps, metrics: [metric], components: comps,
+                                      shouldStop: ScoringBinding.stop)[0]
         }
-        guard !out.isEmpty else { throw c.argError(i, "option 'components': at least one component expected") }
-        return out
+        c.state.pushComponentTable(ig.scores)
+        pushCompleteness(c.state, ig)
+        return 2
     }
 
-    /// The `metrics` option of the ladder: a list of metric names (all four by default).
-    static func metricsOption(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> [Transformer.Metric] {
-        guard o.push("metrics") != LUA_TNIL else { c.state.pop(); return allMetrics }
-        defer { c.state.pop() }
-        guard lua_type(c.L, -1) == LUA_TTABLE else { throw c.argError(i, "option 'metrics': list of metric names expected") }
-        var out: [Transformer.Metric] = []
-        let t = lua_gettop(c.L)
-        for k in 0..<c.rawLength(t) {
-            lua_rawgeti(c.L, t, lua_Integer(k + 1))
-            let name = c.state.string(at: -1)
-            c.state.pop()
-            guard let name = name, let metric = Transformer.Metric(rawValue: name) else {
-                let names = Transformer.Metric.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-                throw c.argError(i, "option 'metrics': a metric name expected at index \(k + 1) (\(names))")
-            }
-            if !out.contains(metric) { out.append(metric) }
+    static func shapley(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let comps = try components(c, o, model: m)
+        let n = try o.integer("permutations", in: 1...1_000_000) ?? 10
+        let seed = try ScoringBinding.seed(o, model: m)
+        let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let s = try c.arg(2) {
+            try m.shapleyValues(b, ablation: ablation, permutations: n, seed: seed, metrics: [metric], components: comps,
+                                shouldStop: ScoringBinding.stop)[0]
         }
-        guard !out.isEmpty else { throw c.argError(i, "option 'metrics': at least one metric expected") }
-        return out
-    }
-
-    static func seedOption(_ o: LuaOptions, model m: Transformer) throws -> UInt64 {
-        UInt64(bitPattern: Int64(try o.integer("seed") ?? Int(Int64(bitPattern: m.seed ?? 0))))
-    }
-
-    static func functions() -> [(String, LuaFunction)] {
-        [
-            ("gate", { c in
-                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
-                let o = try c.options(3)
-                let comps = try componentsOption(c, o, 3, model: m)
-                let metric = try ScoringBinding.metricOption(o)
-                try o.finish()
-                let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: .zero, metrics: [metric], components: comps)[0] }
-                c.state.pushComponentTable(e.gate)
-                c.state.push(e.value)
-                c.state.push(e.differentiated.rawValue)
-                return 3 }),
-            ("attribution", { c in
-                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
-                let o = try c.options(3)
-                let comps = try componentsOption(c, o, 3, model: m)
-                let (baseline, metric) = try ScoringBinding.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-                let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: baseline, metrics: [metric], components: comps)[0] }
-                c.state.pushComponentTable(e.attribution)
-                c.state.push(e.value)
-                c.state.push(e.differentiated.rawValue)
-                return 3 }),
-            ("integrated", { c in
-                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
-                let o = try c.options(3)
-                let comps = try componentsOption(c, o, 3, model: m)
-                let steps = try o.integer("steps", in: 1...10_000) ?? 16
-                let (baseline, metric) = try ScoringBinding.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-                let ig = try c.arg(2) {
-                    try m.integratedGradients(b, baseline: baseline, steps: steps, metrics: [metric], components: comps,
-                                              shouldStop: ScoringBinding.stop)[0]
-                }
-                c.state.pushComponentTable(ig.scores)
-                pushCompleteness(c.state, ig)
-                return 2 }),
-            ("shapley", { c in
-                let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
-                let o = try c.options(3)
-                let comps = try componentsOption(c, o, 3, model: m)
-                let n = try o.integer("permutations", in: 1...1_000_000) ?? 10
-                let seed = try seedOption(o, model: m)
-                let (ablation, metric) = try ScoringBinding.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-                let s = try c.arg(2) {
-                    try m.shapleyValues(b, ablation: ablation, permutations: n, seed: seed, metrics: [metric], components: comps,
-                                        shouldStop: ScoringBinding.stop)[0]
-                }
-                c.state.pushComponentTable(s.scores)
-                c.state.newTable(hash: 3)
-                c.state.pushComponentTable(s.standardErrors); c.state.setField(-2, "se")
-                c.state.push(s.total); c.state.setField(-2, "total")
-                c.state.push(s.permutations); c.state.setField(-2, "permutations")
-                return 2 }),
-            ("ladder", ladder),
-        ]
+        c.state.pushComponentTable(s.scores)
+        c.state.newTable(hash: 3)
+        c.state.pushComponentTable(s.standardErrors); c.state.setField(-2, "se")
+        c.state.push(s.total); c.state.setField(-2, "total")
+        c.state.push(s.permutations); c.state.setField(-2, "permutations")
+        return 2
     }
 
     static func pushCompleteness(_ s: LuaState, _ ig: Transformer.IntegratedGradients) {
@@ -121,80 +79,137 @@ enum EstimatorBinding {
         s.push(ig.differentiated.rawValue); s.setField(-2, "differentiated")
     }
 
-    /// `gcgap.score.ladder(m, set, {metrics=, steps=, shapley=, seed=, means=, per_position=, source=})`
-    static func ladder(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+    /// What the ladder's options ask for.
+    struct LadderPlan {
+        var components: [Component], metrics: [Metric], kinds: [AblationKind]
+        var steps: Int, permutations: Int, seed: UInt64
+        var request: AblationRequest
+    }
+
+    /// The exact ablation kinds the ladder scores: every kind it can resolve (resample
+    /// only with a source), or those named in `ablations`.
+    static func ladderKinds(_ c: LuaCall, _ o: LuaOptions, source: Bool) throws -> [AblationKind] {
+        defer { c.state.pop() }
+        guard o.push("ablations") != LUA_TNIL else { return AblationKind.allCases.filter { $0 != .resample || source } }
+        let names = try c.optionList(lua_gettop(c.L), 3, "ablations", limit: 16, what: "ablation kind")
+        var kinds: [AblationKind] = []
+        for name in names {
+            guard let k = AblationKind(rawValue: name) else {
+                throw c.argError(3, "option 'ablations': unknown ablation '\(name)' (\(AblationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if k == .resample && !source { throw c.argError(3, "option 'source': a batch is needed for resample ablation") }
+            if !kinds.contains(k) { kinds.append(k) }
+        }
+        return kinds
+    }
+
+    static func ladderPlan(_ c: LuaCall, model m: Transformer) throws -> LadderPlan {
         let o = try c.options(3)
-        let comps = try componentsOption(c, o, 3, model: m)
-        let metrics = try metricsOption(c, o, 3)
+        let comps = try components(c, o, model: m)
+        let metrics = try InterventionOptions.metrics(c, o, 3)
         let steps = try o.integer("steps", in: 1...10_000) ?? 16
         let permutations = try o.integer("shapley", in: 0...1_000_000) ?? 0
-        let seed = try seedOption(o, model: m)
-        let perPosition = try o.boolean("per_position") ?? false
-        let means = try ScoringBinding.meansOption(c, o, 3)
-        let source = try ScoringBinding.sourceOption(c, o, 3, model: m)
+        let seed = try ScoringBinding.seed(o, model: m)
+        let request = try InterventionOptions.request(c, o, 3, model: m)
+        let kinds = try ladderKinds(c, o, source: request.source != nil)
         try o.finish()
-        if let src = source, src.rows.map(\.count) != b.rows.map(\.count) {
-            throw c.argError(3, "option 'source': resample ablation needs rows of the same lengths as the set")
-        }
-        let clock = { Date().timeIntervalSince1970 }
+        return LadderPlan(components: comps, metrics: metrics, kinds: kinds, steps: steps, permutations: permutations,
+                          seed: seed, request: request)
+    }
+}
+
+/// `gcgap.score.ladder(m, set, {metrics=, ablation=, ablations=, steps=, shapley=, seed=, means=,
+/// per_position=, source=, components=})`: every estimator beside exact C.
+extension EstimatorBinding {
+    struct LadderResult {
+        var first: [Transformer.FirstOrderEstimates] = []
+        var integrated: [Transformer.IntegratedGradients] = []
+        var exact: [(AblationKind, [Transformer.CausalScores])] = []
+        var shapley: [Transformer.ShapleyValues]? = nil
         var seconds: [(String, Double)] = []
-        func timed<T>(_ name: String, _ f: () throws -> T) throws -> T {
-            let t0 = clock()
+
+        mutating func timed<T>(_ name: String, _ f: () throws -> T) rethrows -> T {
+            let t0 = Date().timeIntervalSince1970
             let r = try f()
-            seconds.append((name, clock() - t0))
+            seconds.append((name, Date().timeIntervalSince1970 - t0))
             return r
         }
-        return try c.arg(2) {
-            let mu = try timed("means") { try means ?? m.componentMeans(b, perPosition: perPosition, components: comps) }
-            let first = try timed("first_order") { try m.firstOrderEstimates(b, baseline: .mean(mu), metrics: metrics, components: comps) }
-            let ig = try timed("integrated") {
-                try m.integratedGradients(b, baseline: .mean(mu), steps: steps, metrics: metrics, components: comps,
-                                          shouldStop: ScoringBinding.stop)
-            }
-            var variants: [(String, GCCore.Ablation)] = [("mean", .mean(mu)), ("zero", .zero)]
-            if let src = source { variants.append(("resample", .resample(try m.componentOutputs(src, components: comps)))) }
-            let exact = try timed("exact") {
-                try variants.map { name, ablation in
-                    (name, try m.causalScores(b, ablation: ablation, components: comps, metrics: metrics, shouldStop: ScoringBinding.stop))
-                }
-            }
-            let shapley = permutations > 0 ? try timed("shapley") {
-                try m.shapleyValues(b, ablation: .mean(mu), permutations: permutations, seed: seed, metrics: metrics,
-                                    components: comps, shouldStop: ScoringBinding.stop)
-            } : nil
-            let s = c.state
-            s.newTable(hash: 12)
-            s.pushStringList(metrics.map(\.rawValue)); s.setField(-2, "metrics")
-            s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
-            s.push(steps); s.setField(-2, "steps")
-            func perMetric(_ name: String, _ values: (Int) -> Void) {
-                s.newTable(hash: metrics.count)
-                for (k, metric) in metrics.enumerated() { values(k); s.setField(-2, metric.rawValue) }
-                s.setField(-2, name)
-            }
-            perMetric("base") { s.push(exact[0].1[$0].base) }
-            perMetric("differentiated") { s.push(first[$0].differentiated.rawValue) }
-            perMetric("gate") { s.pushComponentTable(first[$0].gate) }
-            perMetric("attribution") { s.pushComponentTable(first[$0].attribution) }
-            perMetric("integrated") { s.pushComponentTable(ig[$0].scores) }
-            perMetric("completeness") { pushCompleteness(s, ig[$0]) }
-            s.newTable(hash: exact.count)
-            for (name, scores) in exact {
-                s.newTable(hash: metrics.count)
-                for (k, metric) in metrics.enumerated() { s.pushComponentTable(scores[k].scores); s.setField(-2, metric.rawValue) }
-                s.setField(-2, name)
-            }
-            s.setField(-2, "exact")
-            if let sh = shapley {
-                perMetric("shapley") { s.pushComponentTable(sh[$0].scores) }
-                perMetric("shapley_se") { s.pushComponentTable(sh[$0].standardErrors) }
-                s.push(permutations); s.setField(-2, "permutations")
-            }
-            s.newTable(hash: seconds.count)
-            for (name, t) in seconds { s.push(t); s.setField(-2, name) }
-            s.setField(-2, "seconds")
-            return 1
-        }
     }
+
+    static func runLadder(_ m: Transformer, _ b: TokenBatch, _ p: LadderPlan) throws -> LadderResult {
+        var r = LadderResult()
+        var resolved: [AblationKind: Ablation] = [:]
+        func ablation(_ kind: AblationKind) throws -> Ablation {
+            if let a = resolved[kind] { return a }
+            var request = p.request
+            request.kind = kind
+            let a = try m.resolve(request, on: b, components: p.components).ablation
+            resolved[kind] = a
+            return a
+        }
+        let base = try r.timed("means") { try ablation(p.request.kind) }
+        r.first = try r.timed("first_order") { try m.firstOrderEstimates(b, baseline: base, metrics: p.metrics, components: p.components) }
+        r.integrated = try r.timed("integrated") {
+            try m.integratedGradients(b, baseline: base, steps: p.steps, metrics: p.metrics, components: p.components,
+                                      shouldStop: ScoringBinding.stop)
+        }
+        r.exact = try r.timed("exact") {
+            try p.kinds.map { kind in
+                (kind, try m.causalScores(b, ablation: try ablation(kind), components: p.components, metrics: p.metrics,
+                                          shouldStop: ScoringBinding.stop))
+            }
+        }
+        if p.permutations > 0 {
+            r.shapley = try r.timed("shapley") {
+                try m.shapleyValues(b, ablation: base, permutations: p.permutations, seed: p.seed, metrics: p.metrics,
+                                    components: p.components, shouldStop: ScoringBinding.stop)
+            }
+        }
+        return r
+    }
+
+    static func ladder(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let plan = try ladderPlan(c, model: m)
+        let r = try c.arg(2) { try runLadder(m, b, plan) }
+        pushLadder(c.state, plan, r)
+        return 1
+    }
+
+    static func pushLadder(_ s: LuaState, _ p: LadderPlan, _ r: LadderResult) {
+        s.newTable(hash: 12)
+        s.pushStringList(p.metrics.map(\.rawValue)); s.setField(-2, "metrics")
+        s.pushStringList(p.components.map(\.description)); s.setField(-2, "components")
+        s.push(p.steps); s.setField(-2, "steps")
+        func perMetric(_ name: String, _ values: (Int) -> Void) {
+            s.newTable(hash: p.metrics.count)
+            for (k, metric) in p.metrics.enumerated() { values(k); s.setField(-2, metric.rawValue) }
+            s.setField(-2, name)
+        }
+        if let exact = r.exact.first?.1 { perMetric("base") { s.push(exact[$0].base) } }
+        perMetric("differentiated") { s.push(r.first[$0].differentiated.rawValue) }
+        perMetric("gate") { s.pushComponentTable(r.first[$0].gate) }
+        perMetric("attribution") { s.pushComponentTable(r.first[$0].attribution) }
+        perMetric("integrated") { s.pushComponentTable(r.integrated[$0].scores) }
+        perMetric("completeness") { pushCompleteness(s, r.integrated[$0]) }
+        s.newTable(hash: r.exact.count)
+        for (kind, scores) in r.exact {
+            s.newTable(hash: p.metrics.count)
+            for (k, metric) in p.metrics.enumerated() { s.pushComponentTable(scores[k].scores); s.setField(-2, metric.rawValue) }
+            s.setField(-2, kind.rawValue)
+        }
+        s.setField(-2, "exact")
+        if let sh = r.shapley {
+            perMetric("shapley") { s.pushComponentTable(sh[$0].scores) }
+            perMetric("shapley_se") { s.pushComponentTable(sh[$0].standardErrors) }
+            s.push(p.permutations); s.setField(-2, "permutations")
+        }
+        s.newTable(hash: r.seconds.count)
+        for (name, t) in r.seconds { s.push(t); s.setField(-2, name) }
+        s.setField(-2, "seconds")
+    }
+
+    static let functions: [(String, LuaFunction)] = [
+        ("gate", gate), ("attribution", attribution), ("integrated", integrated), ("shapley", shapley), ("ladder", ladder),
+    ]
 }

@@ -30,6 +30,12 @@ public struct LuaCall {
         do { return try body() } catch let e as GCError where e != .interrupted { throw argError(i, e.message) }
     }
 
+    /// As `arg(_:_:)`, naming the option of the options table at `i` the error is about.
+    public func arg<R>(_ i: Int32, option: String?, _ body: () throws -> R) throws -> R {
+        guard let option else { return try arg(i, body) }
+        do { return try body() } catch let e as GCError where e != .interrupted { throw argError(i, "option '\(option)': \(e.message)") }
+    }
+
     public func typeError(_ i: Int32, _ expected: String) -> LuaError {
         argError(i, "\(expected) expected, got \(lua_type(L, i) == LUA_TNONE ? "no value" : state.typeName(at: i))")
     }
@@ -172,6 +178,7 @@ public struct LuaCall {
 /// ignored).
 public final class LuaOptions {
     let call: LuaCall
+    /// The options table's stack slot (0: none was given).
     let index: Int32
     private var known: Set<String> = []
 
@@ -270,6 +277,20 @@ public final class LuaOptions {
         }
         guard ends[0] <= ends[1] else { throw bad(key, "{lo, hi} needs lo <= hi, got {\(ends[0]), \(ends[1])}") }
         return ends[0]...ends[1]
+    }
+
+    /// A {lo, hi} pair of finite numbers, or nil when absent.
+    public func numberPair(_ key: String) throws -> (Double, Double)? {
+        let t = get(key)
+        defer { call.state.pop() }
+        if t == LUA_TNIL { return nil }
+        guard t == LUA_TTABLE else { throw bad(key, "{lo, hi} expected, got \(call.state.typeName(at: -1))") }
+        lua_rawgeti(L, -1, 1); lua_rawgeti(L, -2, 2)
+        defer { call.state.pop(2) }
+        guard lua_type(L, -2) == LUA_TNUMBER, lua_type(L, -1) == LUA_TNUMBER else { throw bad(key, "{lo, hi} expected") }
+        let lo = lua_tonumberx(L, -2, nil), hi = lua_tonumberx(L, -1, nil)
+        guard lo.isFinite, hi.isFinite else { throw bad(key, "finite {lo, hi} expected") }
+        return (lo, hi)
     }
 
     /// A sample length or {lo, hi} range of them, each in 1..`Limits.maxLength`.

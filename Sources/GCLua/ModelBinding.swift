@@ -114,16 +114,16 @@ enum ModelBinding {
         let methods: [(String, LuaFunction)] = [
             ("logits", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.pushTensor(try m.logits(b, hooks: try Ablation.hooks(c, 3, model: m, batch: b))); return 1 }),
+                c.state.pushTensor(try m.logits(b, hooks: try AblateOption.hooks(c, 3, model: m, batch: b))); return 1 }),
             ("loss", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.push(try Ablation.evaluate(c, 3, model: m, batch: b).loss); return 1 }),
+                c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).loss); return 1 }),
             ("evaluate", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                pushEvaluation(c.state, try Ablation.evaluate(c, 3, model: m, batch: b)); return 1 }),
+                pushEvaluation(c.state, try AblateOption.evaluate(c, 3, model: m, batch: b)); return 1 }),
             ("accuracy", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.push(try Ablation.evaluate(c, 3, model: m, batch: b).accuracy); return 1 }),
+                c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).accuracy); return 1 }),
             ("grad_norms", { c in
                 let m = try passModel(c), b = try c.batch(2, for: m)
                 let o = try c.options(3)
@@ -242,97 +242,124 @@ enum ModelBinding {
         ]
     }
 
+    /// The `target` option: an accuracy to stop at, or false (run every step).
+    static func targetOption(_ c: LuaCall, _ opts: LuaOptions) throws -> Double? {
+        let t = opts.push("target"); defer { c.state.pop() }
+        if t == LUA_TNIL { return try ProtocolDefaults.number(c, "train.target", option: "target", blame: 3) }
+        if t == LUA_TBOOLEAN && lua_toboolean(c.L, -1) == 0 { return nil }
+        guard t == LUA_TNUMBER else { throw c.argError(3, "option 'target': number or false expected") }
+        return lua_tonumberx(c.L, -1, nil)
+    }
+
+    /// The protocol's training lengths {lo, hi}.
+    static func protocolLengths(_ c: LuaCall) throws -> ClosedRange<Int> {
+        let l = try ProtocolDefaults.integers(c, "train.lengths", option: "lengths", blame: 3)
+        guard l.count == 2, l[0] >= 1, l[0] <= l[1], l[1] <= Limits.maxLength else {
+            throw c.argError(3, "option 'lengths': the protocol's default (gcgap.protocol: train.lengths) is not a valid {lo, hi}")
+        }
+        return l[0]...l[1]
+    }
+
+    /// m:train's options: the settings of a run, the protocol's where left out.
+    static func trainOptions(_ c: LuaCall, _ opts: LuaOptions, model m: Transformer) throws -> TrainOptions {
+        func number(_ key: String, _ path: String) throws -> Float {
+            Float(try opts.number(key) ?? ProtocolDefaults.number(c, path, option: key, blame: 3))
+        }
+        func integer(_ key: String, _ path: String, _ range: ClosedRange<Int>) throws -> Int {
+            try opts.integer(key, in: range) ?? ProtocolDefaults.integer(c, path, option: key, blame: 3)
+        }
+        var o = TrainOptions(steps: try integer("steps", "train.steps", 0...100_000_000), lr: try number("lr", "train.lr"),
+                             beta1: try number("beta1", "adam.beta1"), beta2: try number("beta2", "adam.beta2"),
+                             eps: try number("eps", "adam.eps"), batchSize: try integer("batch", "train.batch", 1...1_000_000),
+                             lengths: try opts.lengths("lengths") ?? protocolLengths(c),
+                             evalEvery: try integer("eval_every", "eval_every", 0...100_000_000),
+                             evalSize: try integer("eval_size", "eval_size", 1...1_000_000), targetAccuracy: try targetOption(c, opts))
+        o.weightDecay = Float(try opts.number("weight_decay") ?? 0)
+        if opts.has("checkpoint") {
+            defer { c.state.pop() }
+            guard opts.push("checkpoint") == LUA_TSTRING else { throw c.argError(3, "option 'checkpoint': file name expected") }
+            o.checkpoint = try c.arg(3, option: "checkpoint") { try FilePath(bytes: Array(try c.bytes(lua_gettop(c.L)))) }
+        }
+        o.checkpointEvery = try opts.integer("checkpoint_every", in: 1...100_000_000) ?? o.checkpointEvery
+        o.seed = try opts.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0
+        try checkTrainOptions(c, opts, o)
+        return o
+    }
+
+    /// Adam's numbers and the sizes of a run, checked before anything is allocated.
+    static func checkTrainOptions(_ c: LuaCall, _ opts: LuaOptions, _ o: TrainOptions) throws {
+        try opts.checkSamples(o.batchSize, length: o.lengths.upperBound, "batch")
+        try opts.checkSamples(o.evalSize, length: o.lengths.upperBound, "eval_size")
+        let rules: [(String, Float, (Float) -> Bool, String)] = [
+            ("lr", o.lr, { $0 > 0 }, "positive number"), ("eps", o.eps, { $0 > 0 }, "positive number"),
+            ("beta1", o.beta1, { $0 >= 0 && $0 < 1 }, "number in [0, 1)"), ("beta2", o.beta2, { $0 >= 0 && $0 < 1 }, "number in [0, 1)"),
+            ("weight_decay", o.weightDecay, { $0 >= 0 }, "non-negative number"),
+        ]
+        for (key, v, ok, what) in rules where !(ok(v) && v.isFinite) {
+            throw c.argError(3, "option '\(key)': \(what) expected, got \(v)")
+        }
+    }
+
+    /// Where a run's batches come from: a task (with the built-in or a Lua evaluation), or a
+    /// Lua function of the step.
+    static func trainBatches(_ c: LuaCall, task: AlgorithmicTask?, options o: TrainOptions) -> (Int) throws -> TokenBatch {
+        let state = c.state
+        if let task {
+            var rng = Rng(seed: o.seed, stream: "train")
+            return { [o] _ in try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng) }
+        }
+        let fn = c.state.reference(at: 2)
+        return { step in
+            try state.protectedCall(fn, results: 1) { state.push(step); return 1 }
+            defer { state.pop() }
+            if let b = state.object(at: -1, GCTypes.batch) { return b.value }
+            guard lua_type(state.L, -1) == LUA_TTABLE else {
+                throw c.argError(2, "the batch function must return a batch or token rows, got \(state.typeName(at: -1))")
+            }
+            let call = LuaCall(L: state.L, name: "train", isMethod: false, state: state)
+            do { return try TokenBatch(rows: try call.tokenRows(lua_gettop(state.L))) } catch let e as GCError {
+                throw c.argError(2, "the batch function returned bad rows: \(e.message)")
+            }
+        }
+    }
+
     /// m:train(task_or_function, opts)
     static func train(_ c: LuaCall) throws -> Int32 {
         let m = try passModel(c)
-        var o = TrainOptions()
         let task = c.state.object(at: 2, GCTypes.task)?.value
         guard task != nil || c.type(2) == LUA_TFUNCTION else { throw c.typeError(2, "task or function") }
         let opts = try c.options(3)
-        o.maxSteps = try opts.integer("steps", in: 0...100_000_000) ?? o.maxSteps
-        o.lr = Float(try opts.number("lr") ?? Double(o.lr))
-        o.beta1 = Float(try opts.number("beta1") ?? Double(o.beta1))
-        o.beta2 = Float(try opts.number("beta2") ?? Double(o.beta2))
-        o.eps = Float(try opts.number("eps") ?? Double(o.eps))
-        o.weightDecay = Float(try opts.number("weight_decay") ?? 0)
-        o.batchSize = try opts.integer("batch", in: 1...1_000_000) ?? o.batchSize
-        o.lengths = try opts.lengths("lengths") ?? o.lengths
-        o.evalEvery = try opts.integer("eval_every", in: 0...100_000_000) ?? o.evalEvery
-        o.evalSize = try opts.integer("eval_size", in: 1...1_000_000) ?? o.evalSize
-        if opts.has("target") {
-            let t = opts.push("target"); defer { c.state.pop() }
-            if t == LUA_TBOOLEAN && lua_toboolean(c.L, -1) == 0 { o.targetAccuracy = nil } else {
-                guard t == LUA_TNUMBER else { throw c.argError(3, "option 'target': number or false expected") }
-                o.targetAccuracy = lua_tonumberx(c.L, -1, nil)
-            }
-        }
-        if opts.has("checkpoint") {
-            guard opts.push("checkpoint") == LUA_TSTRING else { c.state.pop(); throw c.argError(3, "option 'checkpoint': file name expected") }
-            c.state.pop()
-            let t = opts.push("checkpoint")
-            _ = t
-            let path = try c.path(lua_gettop(c.L))
-            c.state.pop()
-            o.checkpoint = path
-        }
-        o.checkpointEvery = try opts.integer("checkpoint_every", in: 1...100_000_000) ?? o.checkpointEvery
-        let seedOpt = try opts.integer("seed")
-        o.seed = seedOpt.map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0
+        let o = try trainOptions(c, opts, model: m)
         let quiet = try opts.boolean("quiet") ?? false
         let label = try opts.string("label") ?? "train"
-        var evalRef: LuaRef? = nil
         let et = opts.push("eval")
-        if et == LUA_TFUNCTION { evalRef = c.state.reference(at: -1) }
+        let evalRef = et == LUA_TFUNCTION ? c.state.reference(at: -1) : nil
         c.state.pop()
         if et != LUA_TNIL && et != LUA_TFUNCTION { throw c.argError(3, "option 'eval': function expected") }
         try opts.finish()
         if o.checkpoint != nil && (task == nil || evalRef != nil) {
             throw c.argError(3, "option 'checkpoint': needs a task and the built-in evaluation (a run fed by Lua functions cannot be replayed)")
         }
-        try opts.checkSamples(o.batchSize, length: o.lengths.upperBound, "batch")
-        try opts.checkSamples(o.evalSize, length: o.lengths.upperBound, "eval_size")
-        for (key, v) in [("lr", o.lr), ("beta1", o.beta1), ("beta2", o.beta2), ("eps", o.eps), ("weight_decay", o.weightDecay)] {
-            let ok = key == "lr" || key == "eps" ? v > 0 : key == "weight_decay" ? v >= 0 : (v >= 0 && v < 1)
-            guard ok, v.isFinite else {
-                throw c.argError(3, "option '\(key)': " + (key == "lr" || key == "eps" ? "positive number" : key == "weight_decay" ? "non-negative number" : "number in [0, 1)") + " expected, got \(v)")
-            }
-        }
-
         let status = StatusLine(enabled: quiet ? false : nil)
+        defer { status.finish() }
         let progress: (TrainStatus) -> Void = { s in status.update(StatusLine.training(s, label: label)) }
-        let stop: () -> Bool = {
-            if gcshim_interrupt_pending() != 0 { gcshim_interrupt_clear(); return true }
-            return false
-        }
         let state = c.state
         let result: TrainResult
-        defer { status.finish() }
-        if let task = task, evalRef == nil {
-            do { result = try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: stop) } catch let e as GCError
-                where e.message.hasPrefix("training checkpoint") {
-                throw c.argError(3, "option 'checkpoint': \(e.message)")
+        if let task, evalRef == nil {
+            result = try c.arg(3, option: nil) {
+                do { return try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: ScoringBinding.stop) }
+                catch let e as GCError where e.message.hasPrefix("training checkpoint") { throw GCError("option 'checkpoint': \(e.message)") }
             }
-        } else if let task = task, let e = evalRef {
-            var rng = Rng(seed: o.seed, stream: "train")
-            result = try GCCore.train(m, options: o, nextBatch: { [o] _ in
-                try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng)
-            }, evaluate: { try luaNumber(state, e, "eval") }, progress: progress, shouldStop: stop)
         } else {
-            let fn = c.state.reference(at: 2)
-            result = try GCCore.train(m, options: o, nextBatch: { step in
-                try state.protectedCall(fn, results: 1) { state.push(step); return 1 }
-                defer { state.pop() }
-                if let b = state.object(at: -1, GCTypes.batch) { return b.value }
-                guard lua_type(state.L, -1) == LUA_TTABLE else {
-                    throw c.argError(2, "the batch function must return a batch or token rows, got \(state.typeName(at: -1))")
-                }
-                let call = LuaCall(L: state.L, name: "train", isMethod: false, state: state)
-                do { return try TokenBatch(rows: try call.tokenRows(lua_gettop(state.L))) } catch let e as GCError {
-                    throw c.argError(2, "the batch function returned bad rows: \(e.message)")
-                }
-            }, evaluate: evalRef.map { e in { try luaNumber(state, e, "eval") } }, progress: progress, shouldStop: stop)
+            result = try GCCore.train(m, options: o, nextBatch: trainBatches(c, task: task, options: o),
+                                      evaluate: evalRef.map { e in { try luaNumber(state, e, "eval") } }, progress: progress,
+                                      shouldStop: ScoringBinding.stop)
         }
-        let s = c.state
+        pushTrainResult(c.state, result)
+        return 1
+    }
+
+    static func pushTrainResult(_ s: LuaState, _ result: TrainResult) {
         s.newTable(hash: 6)
         s.push(result.steps); s.setField(-2, "steps")
         s.push(result.loss); s.setField(-2, "loss")
@@ -348,7 +375,6 @@ enum ModelBinding {
             s.setIndex(-2, i + 1)
         }
         s.setField(-2, "history")
-        return 1
     }
 
     static func luaNumber(_ s: LuaState, _ fn: LuaRef, _ what: String) throws -> Double {

@@ -16,6 +16,7 @@ public enum GCGapModule {
         MeansBinding.register(lua)
         lua.pushPackageTable("preload")
         lua.pushFunction("require") { c in
+            loadProtocol(c.state)
             GCGapModule.pushModule(c.state)
             return 1
         }
@@ -23,22 +24,29 @@ public enum GCGapModule {
         lua.pop()
     }
 
+    /// Loads `gcgap.protocol` (stdlib/gcgap/protocol.lua, the protocol's numbers) when it can
+    /// be found, in a protected call: the natives read their defaults from it
+    /// (`ProtocolDefaults`). Where it cannot be found, an option left out is an error.
+    static func loadProtocol(_ lua: LuaState) {
+        try? lua.run("pcall(require, 'gcgap.protocol')", name: "=(gcgap.core)")
+    }
+
     /// Pushes a fresh module table.
     static func pushModule(_ lua: LuaState) {
         lua.newTable(hash: 32)
         let m = lua.top
         for (name, fn) in TensorBinding.functions() + ModelBinding.functions() + MeansBinding.functions()
-            + ScoringBinding.functions() + misc() {
+            + ScoringBinding.functions + StatsBinding.functions + misc() {
             lua.setFunction(m, name, fn)
         }
         lua.newTable(hash: 4)
         for (name, fn) in TaskBinding.functions(lua) { lua.setFunction(-1, name, fn) }
         lua.setField(m, "task")
         lua.newTable(hash: 4)
-        for (name, fn) in ScoringBinding.scoreFunctions() + EstimatorBinding.functions() { lua.setFunction(-1, name, fn) }
+        for (name, fn) in ScoringBinding.scoreFunctions + EstimatorBinding.functions { lua.setFunction(-1, name, fn) }
         lua.setField(m, "score")
         lua.newTable(hash: 6)
-        for (name, fn) in ScoringBinding.statsFunctions() { lua.setFunction(-1, name, fn) }
+        for (name, fn) in StatsBinding.statsFunctions { lua.setFunction(-1, name, fn) }
         lua.setField(m, "stats")
         lua.push(version); lua.setField(m, "version")
         lua.push(Int(SpecialTokens.protocolDefault.pad)); lua.setField(m, "PAD")

@@ -31,23 +31,23 @@ struct EstimatorTests {
         #expect(abs(a - b) <= 2e-2 * max(abs(a), abs(b)) + 1e-4, "\(what): estimate \(a), finite difference \(b)")
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff])
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .prob])
     func attributionPatchingIsTheDerivativeTowardTheMean(metric: Transformer.Metric) throws {
         let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
         #expect(est.differentiated == metric)
         for c in model.config.components {
             let fd = try centralDifference(c, .mean(means), metric, reference: nil)
-            expectNear(est.attribution[c]!, Transformer.damage(fd, metric), "\(metric) \(c)")
+            expectNear(est.attribution[c]!, metric.damage(fd), "\(metric) \(c)")
         }
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff])
+    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .prob])
     func gateGradientIsTheDerivativeOfAMultiplicativeGate(metric: Transformer.Metric) throws {
         // out = g·a with g = 1 − α on the path to zero: −∂f/∂g = ∂f/∂α
         let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
         for c in model.config.components {
             let fd = try centralDifference(c, .zero, metric, reference: nil)
-            expectNear(est.gate[c]!, Transformer.damage(fd, metric), "\(metric) \(c)")
+            expectNear(est.gate[c]!, metric.damage(fd), "\(metric) \(c)")
         }
     }
 
