@@ -34,33 +34,43 @@ public final class MeansBox { public let value: ComponentMeans; public init(_ v:
 
 enum MeansBinding {
     static let type = UserdataType<MeansBox>("gcgap.means", display: "means")
+    static func meanOf(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, type).value
+        let comp = try c.component(2)
+        guard let v = m.values[comp] else { throw c.argError(2, "no mean for \(comp)") }
+        let width = v.count / Swift.max(m.positions, 1)
+        c.state.pushTensor(try Tensor(shape: m.perPosition ? [m.positions, width] : [width], data: v))
+        return 1
+    }
+
+    static func describeMeans(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, type).value
+        c.state.push("means(\(m.values.count) components\(m.perPosition ? ", per position" : ""))"); return 1
+    }
+
+    static func means(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let pp = try o.boolean("per_position") ?? false
+        var comps = try c.components(o, "components", model: m) ?? m.config.components
+        if try o.boolean("z") ?? false {
+            let zs = (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
+            comps += zs.filter { !comps.contains($0) }
+        }
+        try o.finish()
+        let means = try c.arg(3) { try m.componentMeans(b, perPosition: pp, components: comps) }
+        c.state.pushObject(MeansBox(means), type)
+        return 1
+    }
+
     static func register(_ lua: LuaState) {
         lua.registerType(type, methods: [
-            ("get", { c in
-                let m = try c.object(1, type).value
-                let comp = try c.component(2)
-                guard let v = m.values[comp] else { throw c.argError(2, "no mean for \(comp)") }
-                let width = v.count / Swift.max(m.positions, 1)
-                c.state.pushTensor(try Tensor(shape: m.perPosition ? [m.positions, width] : [width], data: v))
-                return 1 }),
+            ("get", meanOf),
         ], metamethods: [
-            ("__tostring", { c in
-                let m = try c.object(1, type).value
-                c.state.push("means(\(m.values.count) components\(m.perPosition ? ", per position" : ""))"); return 1 }),
+            ("__tostring", describeMeans),
         ])
     }
     static func functions() -> [(String, LuaFunction)] {
-        [("means", { c in
-            let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
-            let o = try c.options(3)
-            let pp = try o.boolean("per_position") ?? false
-            var comps = try c.components(o, "components", model: m) ?? m.config.components
-            if try o.boolean("z") ?? false {
-                comps += (0..<m.config.nLayers).flatMap { l in (0..<m.config.nHeads).map { Component.headZ(layer: l, head: $0) } }
-            }
-            try o.finish()
-            let means = try c.arg(3) { try m.componentMeans(b, perPosition: pp, components: comps) }
-            c.state.pushObject(MeansBox(means), type)
-            return 1 })]
+        [("means", means)]
     }
 }

@@ -110,135 +110,236 @@ enum ModelBinding {
         }
     }
 
+    static func logits(_ c: LuaCall) throws -> Int32 {
+        let m = try passModel(c), b = try c.batch(2, for: m)
+        c.state.pushTensor(try m.logits(b, hooks: try AblateOption.hooks(c, 3, model: m, batch: b))); return 1
+    }
+
+    static func loss(_ c: LuaCall) throws -> Int32 {
+        let m = try passModel(c), b = try c.batch(2, for: m)
+        c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).loss); return 1
+    }
+
+    static func evaluate(_ c: LuaCall) throws -> Int32 {
+        let m = try passModel(c), b = try c.batch(2, for: m)
+        pushEvaluation(c.state, try AblateOption.evaluate(c, 3, model: m, batch: b)); return 1
+    }
+
+    static func accuracy(_ c: LuaCall) throws -> Int32 {
+        let m = try passModel(c), b = try c.batch(2, for: m)
+        c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).accuracy); return 1
+    }
+
+    static func grad_norms(_ c: LuaCall) throws -> Int32 {
+        let m = try passModel(c), b = try c.batch(2, for: m)
+        let o = try c.options(3)
+        let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
+        let whole = try o.boolean("whole_wv") ?? false
+        try o.finish()
+        try m.lossAndGradient(b)
+        c.state.pushComponentTable(m.componentGradientNorms(.init(rawValue: norm)!, wholeWV: whole))
+        return 1
+    }
+
+    static func save(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c), path = try c.path(2)
+        guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass") }
+        try c.arg(2) { try m.save(path: path) }
+        return 0
+    }
+
+    static func configMethod(_ c: LuaCall) throws -> Int32 {
+        pushConfig(c.state, try model(c))
+        return 1
+    }
+
+    static func params(_ c: LuaCall) throws -> Int32 {
+        c.state.pushStringList(try model(c).tensorNames)
+        return 1
+    }
+
+    static func param(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c), name = try c.string(2)
+        do { c.state.pushTensor(try m.tensor(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+        return 1
+    }
+
+    static func grad(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c), name = try c.string(2)
+        do { c.state.pushTensor(try m.gradient(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+        return 1
+    }
+
+    static func set_param(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c), name = try c.string(2), t = try c.tensor(3)
+        guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass (a hook cannot change its own model)") }
+        guard m.tensorShape(named: name) != nil else { _ = try c.arg(2) { try m.tensor(named: name) }; return 0 }
+        try c.arg(3) { try m.setTensor(named: name, t) }
+        return 0
+    }
+
+    static func copyModel(_ c: LuaCall) throws -> Int32 {
+        c.state.pushObject(try model(c).copy(), GCTypes.model)
+        return 1
+    }
+
+    static func componentNames(_ c: LuaCall) throws -> Int32 {
+        c.state.pushStringList(try model(c).config.components.map(\.description))
+        return 1
+    }
+
+    static func addHook(_ c: LuaCall) throws -> Int32 {
+        let m = try model(c)
+        let comp = try c.component(2, for: m)
+        try c.function(3)
+        let ref = c.state.reference(at: 3)
+        let id = try m.addHook(comp, luaHook(c.state, ref, name: comp.description))
+        c.state.pushObject(HookHandle(model: m, id: id, component: comp), GCTypes.hook)
+        return 1
+    }
+
+    static func clear_hooks(_ c: LuaCall) throws -> Int32 {
+        try model(c).removeAllHooks()
+        return 0
+    }
+
+    static func describeModel(_ c: LuaCall) throws -> Int32 {
+        let m = try c.object(1, GCTypes.model)
+        c.state.push("model(\(m.config), \(m.parameterCount) parameters\(m.seed.map { ", seed \($0)" } ?? ""))")
+        return 1
+    }
+
+    static func removeHook(_ c: LuaCall) throws -> Int32 {
+        let h = try c.object(1, GCTypes.hook)
+        c.state.push(h.model?.removeHook(h.id) ?? false); return 1
+    }
+
+    static func describeHook(_ c: LuaCall) throws -> Int32 {
+        c.state.push("hook(\(try c.object(1, GCTypes.hook).component))")
+        return 1
+    }
+
+    static func batchSize(_ c: LuaCall) throws -> Int32 {
+        c.state.push(try c.object(1, GCTypes.batch).value.size)
+        return 1
+    }
+
+    static func batchRows(_ c: LuaCall) throws -> Int32 {
+        let b = try c.object(1, GCTypes.batch).value
+        c.state.newTable(array: b.size)
+        for (i, r) in b.rows.enumerated() {
+            c.state.newTable(array: r.count)
+            for (k, v) in r.enumerated() { c.state.push(Int(v)); c.state.setIndex(-2, k + 1) }
+            c.state.setIndex(-2, i + 1)
+        }
+        return 1
+    }
+
+    static func batchTokens(_ c: LuaCall) throws -> Int32 {
+        let b = try c.object(1, GCTypes.batch).value
+        let p = b.padded()
+        c.state.pushTensor(try Tensor(shape: [p.count, p.first?.count ?? 0], data: p.flatMap { $0.map(Float.init) }))
+        return 1
+    }
+
+    static func batchTargets(_ c: LuaCall) throws -> Int32 {
+        c.state.push(try c.object(1, GCTypes.batch).value.targetCount)
+        return 1
+    }
+
+    static func length(_ c: LuaCall) throws -> Int32 {
+        c.state.push(try c.object(1, GCTypes.batch).value.size)
+        return 1
+    }
+
+    static func describeBatch(_ c: LuaCall) throws -> Int32 {
+        let b = try c.object(1, GCTypes.batch).value
+        let lens = b.rows.map(\.count)
+        c.state.push("batch(\(b.size) rows, lengths \(lens.min()!)..\(lens.max()!), \(b.targetCount) targets)")
+        return 1
+    }
+
+    static func newModel(_ c: LuaCall) throws -> Int32 {
+        let o = try c.options(1)
+        let cfg = try config(o)
+        let seed = try o.integer("seed")
+        try o.finish()
+        let m: Transformer
+        do {
+            if let seed = seed { m = try Transformer(config: cfg, seed: UInt64(bitPattern: Int64(seed))) }
+            else { m = try Transformer(config: cfg, seed: 0); m.seed = 0 }
+        } catch let e as GCError { throw c.argError(1, e.message) }
+        c.state.pushObject(m, GCTypes.model); return 1
+    }
+
+    static func loadModel(_ c: LuaCall) throws -> Int32 {
+        let path = try c.path(1)
+        let o = try c.options(2)
+        var lo = Transformer.LoadOptions()
+        if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { lo.activation = .init(rawValue: a) }
+        if let p = try o.choice("positions", ModelConfig.Positions.allCases.map(\.rawValue)) { lo.positions = .init(rawValue: p) }
+        if let e = try o.number("eps") {
+            guard e > 0 else { throw c.argError(2, "option 'eps': positive number expected, got \(e)") }
+            lo.eps = Float(e)
+        }
+        let quiet = try o.boolean("quiet") ?? false
+        try o.finish()
+        let (m, assumed) = try c.arg(1) { try Transformer.load(path: path, options: lo) }
+        if !quiet {
+            for a in assumed { fputs("gcgap: \(path): assumed \(a)\n", stderr) }
+        }
+        c.state.pushObject(m, GCTypes.model)
+        return 1
+    }
+
+    static func newBatch(_ c: LuaCall) throws -> Int32 {
+        c.state.pushObject(BatchBox(try c.batch(1)), GCTypes.batch)
+        return 1
+    }
+
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
-            ("logits", { c in
-                let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.pushTensor(try m.logits(b, hooks: try AblateOption.hooks(c, 3, model: m, batch: b))); return 1 }),
-            ("loss", { c in
-                let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).loss); return 1 }),
-            ("evaluate", { c in
-                let m = try passModel(c), b = try c.batch(2, for: m)
-                pushEvaluation(c.state, try AblateOption.evaluate(c, 3, model: m, batch: b)); return 1 }),
-            ("accuracy", { c in
-                let m = try passModel(c), b = try c.batch(2, for: m)
-                c.state.push(try AblateOption.evaluate(c, 3, model: m, batch: b).accuracy); return 1 }),
-            ("grad_norms", { c in
-                let m = try passModel(c), b = try c.batch(2, for: m)
-                let o = try c.options(3)
-                let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
-                let whole = try o.boolean("whole_wv") ?? false
-                try o.finish()
-                try m.lossAndGradient(b)
-                c.state.pushComponentTable(m.componentGradientNorms(.init(rawValue: norm)!, wholeWV: whole))
-                return 1 }),
-            ("train", { c in try train(c) }),
-            ("save", { c in
-                let m = try model(c), path = try c.path(2)
-                guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass") }
-                try c.arg(2) { try m.save(path: path) }
-                return 0 }),
-            ("config", { c in pushConfig(c.state, try model(c)); return 1 }),
-            ("params", { c in c.state.pushStringList(try model(c).tensorNames); return 1 }),
-            ("param", { c in
-                let m = try model(c), name = try c.string(2)
-                do { c.state.pushTensor(try m.tensor(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
-                return 1 }),
-            ("grad", { c in
-                let m = try model(c), name = try c.string(2)
-                do { c.state.pushTensor(try m.gradient(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
-                return 1 }),
-            ("set_param", { c in
-                let m = try model(c), name = try c.string(2), t = try c.tensor(3)
-                guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass (a hook cannot change its own model)") }
-                guard m.tensorShape(named: name) != nil else { _ = try c.arg(2) { try m.tensor(named: name) }; return 0 }
-                try c.arg(3) { try m.setTensor(named: name, t) }
-                return 0 }),
-            ("copy", { c in c.state.pushObject(try model(c).copy(), GCTypes.model); return 1 }),
-            ("components", { c in c.state.pushStringList(try model(c).config.components.map(\.description)); return 1 }),
-            ("hook", { c in
-                let m = try model(c)
-                let comp = try c.component(2, for: m)
-                try c.function(3)
-                let ref = c.state.reference(at: 3)
-                let id = try m.addHook(comp, luaHook(c.state, ref, name: comp.description))
-                c.state.pushObject(HookHandle(model: m, id: id, component: comp), GCTypes.hook)
-                return 1 }),
-            ("clear_hooks", { c in try model(c).removeAllHooks(); return 0 }),
+            ("logits", logits),
+            ("loss", loss),
+            ("evaluate", evaluate),
+            ("accuracy", accuracy),
+            ("grad_norms", grad_norms),
+            ("train", train),
+            ("save", save),
+            ("config", configMethod),
+            ("params", params),
+            ("param", param),
+            ("grad", grad),
+            ("set_param", set_param),
+            ("copy", copyModel),
+            ("components", componentNames),
+            ("hook", addHook),
+            ("clear_hooks", clear_hooks),
         ]
         lua.registerType(GCTypes.model, methods: methods, metamethods: [
-            ("__tostring", { c in
-                let m = try c.object(1, GCTypes.model)
-                c.state.push("model(\(m.config), \(m.parameterCount) parameters\(m.seed.map { ", seed \($0)" } ?? ""))")
-                return 1 }),
+            ("__tostring", describeModel),
         ])
         lua.registerType(GCTypes.hook, methods: [
-            ("remove", { c in
-                let h = try c.object(1, GCTypes.hook)
-                c.state.push(h.model?.removeHook(h.id) ?? false); return 1 }),
+            ("remove", removeHook),
         ], metamethods: [
-            ("__tostring", { c in c.state.push("hook(\(try c.object(1, GCTypes.hook).component))"); return 1 }),
+            ("__tostring", describeHook),
         ])
         lua.registerType(GCTypes.batch, methods: [
-            ("size", { c in c.state.push(try c.object(1, GCTypes.batch).value.size); return 1 }),
-            ("rows", { c in
-                let b = try c.object(1, GCTypes.batch).value
-                c.state.newTable(array: b.size)
-                for (i, r) in b.rows.enumerated() {
-                    c.state.newTable(array: r.count)
-                    for (k, v) in r.enumerated() { c.state.push(Int(v)); c.state.setIndex(-2, k + 1) }
-                    c.state.setIndex(-2, i + 1)
-                }
-                return 1 }),
-            ("tokens", { c in
-                let b = try c.object(1, GCTypes.batch).value
-                let p = b.padded()
-                c.state.pushTensor(try Tensor(shape: [p.count, p.first?.count ?? 0], data: p.flatMap { $0.map(Float.init) }))
-                return 1 }),
-            ("targets", { c in c.state.push(try c.object(1, GCTypes.batch).value.targetCount); return 1 }),
+            ("size", batchSize),
+            ("rows", batchRows),
+            ("tokens", batchTokens),
+            ("targets", batchTargets),
         ], metamethods: [
-            ("__len", { c in c.state.push(try c.object(1, GCTypes.batch).value.size); return 1 }),
-            ("__tostring", { c in
-                let b = try c.object(1, GCTypes.batch).value
-                let lens = b.rows.map(\.count)
-                c.state.push("batch(\(b.size) rows, lengths \(lens.min()!)..\(lens.max()!), \(b.targetCount) targets)")
-                return 1 }),
+            ("__len", length),
+            ("__tostring", describeBatch),
         ])
     }
 
     static func functions() -> [(String, LuaFunction)] {
         [
-            ("model", { c in
-                let o = try c.options(1)
-                let cfg = try config(o)
-                let seed = try o.integer("seed")
-                try o.finish()
-                let m: Transformer
-                do {
-                    if let seed = seed { m = try Transformer(config: cfg, seed: UInt64(bitPattern: Int64(seed))) }
-                    else { m = try Transformer(config: cfg, seed: 0); m.seed = 0 }
-                } catch let e as GCError { throw c.argError(1, e.message) }
-                c.state.pushObject(m, GCTypes.model); return 1 }),
-            ("load", { c in
-                let path = try c.path(1)
-                let o = try c.options(2)
-                var lo = Transformer.LoadOptions()
-                if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { lo.activation = .init(rawValue: a) }
-                if let p = try o.choice("positions", ModelConfig.Positions.allCases.map(\.rawValue)) { lo.positions = .init(rawValue: p) }
-                if let e = try o.number("eps") {
-                    guard e > 0 else { throw c.argError(2, "option 'eps': positive number expected, got \(e)") }
-                    lo.eps = Float(e)
-                }
-                let quiet = try o.boolean("quiet") ?? false
-                try o.finish()
-                let (m, assumed) = try c.arg(1) { try Transformer.load(path: path, options: lo) }
-                if !quiet {
-                    for a in assumed { fputs("gcgap: \(path): assumed \(a)\n", stderr) }
-                }
-                c.state.pushObject(m, GCTypes.model)
-                return 1 }),
-            ("batch", { c in c.state.pushObject(BatchBox(try c.batch(1)), GCTypes.batch); return 1 }),
+            ("model", newModel),
+            ("load", loadModel),
+            ("batch", newBatch),
         ]
     }
 

@@ -55,57 +55,88 @@ public enum GCGapModule {
         lua.push(Int(SpecialTokens.protocolDefault.end)); lua.setField(m, "END")
     }
 
+    /// The status line of `gcgap.status` (one per process: it owns the terminal's last line).
+    static let status = StatusLine()
+
+    static func setThreads(_ c: LuaCall) throws -> Int32 {
+        if let n = try c.optionalInteger(1) {
+            guard n >= 1 && n <= 256 else { throw c.argError(1, "thread count must be in 1..256, got \(n)") }
+            Parallelism.threads = n
+        }
+        c.state.push(Parallelism.threads); return 1
+    }
+
+    static func showStatus(_ c: LuaCall) throws -> Int32 {
+        if c.isNoneOrNil(1) { status.finish() } else { status.update(try c.string(1), force: c.boolean(2)) }
+        return 0
+    }
+
+    static func clock(_ c: LuaCall) throws -> Int32 {
+        c.state.push(Date().timeIntervalSince1970)
+        return 1
+    }
+
+    static func interrupted(_ c: LuaCall) throws -> Int32 {
+        let p = gcshim_interrupt_pending() != 0
+        if p { gcshim_interrupt_clear() }
+        c.state.push(p); return 1
+    }
+
+    static func blasInfo(_ c: LuaCall) throws -> Int32 {
+        c.state.newTable(hash: 4)
+        c.state.push(BLAS.coreName); c.state.setField(-2, "core")
+        c.state.push(BLAS.kernelName); c.state.setField(-2, "kernel")
+        c.state.push(BLAS.threads); c.state.setField(-2, "threads")
+        c.state.push(BLAS.configuration); c.state.setField(-2, "config")
+        return 1
+    }
+
+    static func writeFile(_ c: LuaCall) throws -> Int32 {
+        let path = try c.path(1)
+        let text = try c.bytes(2)
+        try c.arg(1) { try FileIO.writeAtomically(text, to: path) }
+        return 0
+    }
+
+    static func listFolder(_ c: LuaCall) throws -> Int32 {
+        let path = try c.path(1)
+        let names = try c.arg(1) { try FileIO.list(path) }
+        c.state.newTable(array: names.count)
+        for (i, n) in names.enumerated() {
+            n.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { lua_pushlstring(c.L, $0.baseAddress, $0.count) }
+            }
+            c.state.setIndex(-2, i + 1)
+        }
+        return 1
+    }
+
+    static func makeFolder(_ c: LuaCall) throws -> Int32 {
+        let path = try c.path(1)
+        try c.arg(1) { try FileIO.makeFolders(path) }
+        return 0
+    }
+
+    static func componentNames(_ c: LuaCall) throws -> Int32 {
+        let o = try c.options(1)
+        var cfg = ModelConfig()
+        cfg.nLayers = try o.integer("n_layers", in: 1...64) ?? cfg.nLayers
+        cfg.nHeads = try o.integer("n_heads", in: 1...256) ?? cfg.nHeads
+        try o.finish()
+        c.state.pushStringList(cfg.components.map(\.description)); return 1
+    }
+
     static func misc() -> [(String, LuaFunction)] {
-        let status = StatusLine()
-        return [
-            ("threads", { c in
-                if let n = try c.optionalInteger(1) {
-                    guard n >= 1 && n <= 256 else { throw c.argError(1, "thread count must be in 1..256, got \(n)") }
-                    Parallelism.threads = n
-                }
-                c.state.push(Parallelism.threads); return 1 }),
-            ("status", { c in
-                if c.isNoneOrNil(1) { status.finish() } else { status.update(try c.string(1), force: c.boolean(2)) }
-                return 0 }),
-            ("clock", { c in c.state.push(Date().timeIntervalSince1970); return 1 }),
-            ("interrupted", { c in
-                let p = gcshim_interrupt_pending() != 0
-                if p { gcshim_interrupt_clear() }
-                c.state.push(p); return 1 }),
-            ("blas", { c in
-                c.state.newTable(hash: 4)
-                c.state.push(BLAS.coreName); c.state.setField(-2, "core")
-                c.state.push(BLAS.kernelName); c.state.setField(-2, "kernel")
-                c.state.push(BLAS.threads); c.state.setField(-2, "threads")
-                c.state.push(BLAS.configuration); c.state.setField(-2, "config")
-                return 1 }),
-            ("write_file", { c in
-                let path = try c.path(1)
-                let text = try c.bytes(2)
-                try c.arg(1) { try FileIO.writeAtomically(text, to: path) }
-                return 0 }),
-            ("dir", { c in
-                let path = try c.path(1)
-                let names = try c.arg(1) { try FileIO.list(path) }
-                c.state.newTable(array: names.count)
-                for (i, n) in names.enumerated() {
-                    n.withUnsafeBufferPointer { b in
-                        b.withMemoryRebound(to: CChar.self) { lua_pushlstring(c.L, $0.baseAddress, $0.count) }
-                    }
-                    c.state.setIndex(-2, i + 1)
-                }
-                return 1 }),
-            ("mkdir", { c in
-                let path = try c.path(1)
-                try c.arg(1) { try FileIO.makeFolders(path) }
-                return 0 }),
-            ("components", { c in
-                let o = try c.options(1)
-                var cfg = ModelConfig()
-                cfg.nLayers = try o.integer("n_layers", in: 1...64) ?? cfg.nLayers
-                cfg.nHeads = try o.integer("n_heads", in: 1...256) ?? cfg.nHeads
-                try o.finish()
-                c.state.pushStringList(cfg.components.map(\.description)); return 1 }),
+        [
+            ("threads", setThreads),
+            ("status", showStatus),
+            ("clock", clock),
+            ("interrupted", interrupted),
+            ("blas", blasInfo),
+            ("write_file", writeFile),
+            ("dir", listFolder),
+            ("mkdir", makeFolder),
+            ("components", componentNames),
         ]
     }
 }

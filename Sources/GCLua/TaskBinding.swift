@@ -4,33 +4,110 @@ import GCCore
 
 /// `gcgap.task`: the algorithmic tasks, built in or defined in Lua.
 enum TaskBinding {
+    static func taskName(_ c: LuaCall) throws -> Int32 {
+        c.state.push(try c.object(1, GCTypes.task).value.name)
+        return 1
+    }
+
+    static func sampleBatch(_ c: LuaCall) throws -> Int32 {
+        let task = try c.object(1, GCTypes.task).value
+        let o = try c.options(2)
+        let size = try o.integer("size", in: 1...1_000_000) ?? 64
+        let lengths = try o.lengths("length") ?? 3...7
+        let seed = try o.integer("seed") ?? 0
+        let stream = try o.string("stream") ?? "batch"
+        try o.finish()
+        try o.checkSamples(size, length: lengths.upperBound, "size")
+        let b = try c.arg(1) {
+            try task.batch(size: size, lengths: lengths, seed: UInt64(bitPattern: Int64(seed)), stream: stream)
+        }
+        c.state.pushObject(BatchBox(b), GCTypes.batch)
+        return 1
+    }
+
+    static func sample(_ c: LuaCall) throws -> Int32 {
+        let task = try c.object(1, GCTypes.task).value
+        let x = try c.tokenRows(2)
+        var rows: [[Int32]] = []
+        for r in x { rows.append(try c.arg(1) { try task.row(for: r) }) }
+        c.state.pushObject(BatchBox(try c.arg(2) { try TokenBatch(rows: rows, special: task.special) }), GCTypes.batch)
+        return 1
+    }
+
+    static func describeTask(_ c: LuaCall) throws -> Int32 {
+        c.state.push("task(\(try c.object(1, GCTypes.task).value.name))")
+        return 1
+    }
+
+    static func reverse(_ c: LuaCall) throws -> Int32 {
+        c.state.pushObject(TaskBox(.reverse()), GCTypes.task)
+        return 1
+    }
+
+    static func sort(_ c: LuaCall) throws -> Int32 {
+        c.state.pushObject(TaskBox(.sort()), GCTypes.task)
+        return 1
+    }
+
+    static func newTask(_ c: LuaCall) throws -> Int32 {
+        let o = try c.options(1)
+        guard c.type(1) == LUA_TTABLE else { throw c.typeError(1, "table") }
+        let name = try o.string("name") ?? "custom"
+        guard o.push("target") == LUA_TFUNCTION else {
+            let got = c.state.typeName(at: -1); c.state.pop()
+            throw c.argError(1, "option 'target': function expected, got \(got)")
+        }
+        let target = c.state.reference(at: -1); c.state.pop()
+        var sampleRef: LuaRef? = nil
+        let st = o.push("sample")
+        if st == LUA_TFUNCTION { sampleRef = c.state.reference(at: -1) }
+        c.state.pop()
+        if st != LUA_TNIL && st != LUA_TFUNCTION { throw c.argError(1, "option 'sample': function expected") }
+        let values = try o.range("values") ?? 1...99
+        try o.finish()
+        guard values.lowerBound >= 0, values.upperBound < 1 << 30 else {
+            throw c.argError(1, "option 'values': token values must be in 0..\((1 << 30) - 1)")
+        }
+        let sp = SpecialTokens.protocolDefault
+        for tok in [sp.pad, sp.start, sp.sep, sp.end] where values.contains(Int(tok)) {
+            throw c.argError(1, "option 'values': {\(values.lowerBound), \(values.upperBound)} includes the special token \(tok) (PAD 100, START 101, SEP 102, END 103)")
+        }
+        let label = "task '\(name)'"
+        let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
+            guard let state = state else { throw GCError("the Lua state is closed") }
+            try state.protectedCall(target, results: 1) {
+                state.newTable(array: x.count)
+                for (i, v) in x.enumerated() { state.push(Int(v)); state.setIndex(-2, i + 1) }
+                return 1
+            }
+            defer { state.pop() }
+            return try TaskBinding.values(state, "\(label): target")
+        }
+        var sampler: ((Int, inout Rng) throws -> [Int32])? = nil
+        if let sref = sampleRef {
+            sampler = { [weak state = c.state] n, rng in
+                guard let state = state else { throw GCError("the Lua state is closed") }
+                // sample(n, seed): the function gets a fresh integer seed from the task's stream.
+                let seed = Int(truncatingIfNeeded: rng.next() >> 1)
+                try state.protectedCall(sref, results: 1) { state.push(n); state.push(seed); return 2 }
+                defer { state.pop() }
+                return try TaskBinding.values(state, "\(label): sample")
+            }
+        }
+        let task = AlgorithmicTask(name: name, values: Int32(values.lowerBound)...Int32(values.upperBound),
+                                   sampler: sampler, target: targetFn)
+        c.state.pushObject(TaskBox(task, refs: [target] + (sampleRef.map { [$0] } ?? [])), GCTypes.task)
+        return 1
+    }
+
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
-            ("name", { c in c.state.push(try c.object(1, GCTypes.task).value.name); return 1 }),
-            ("batch", { c in
-                let task = try c.object(1, GCTypes.task).value
-                let o = try c.options(2)
-                let size = try o.integer("size", in: 1...1_000_000) ?? 64
-                let lengths = try o.lengths("length") ?? 3...7
-                let seed = try o.integer("seed") ?? 0
-                let stream = try o.string("stream") ?? "batch"
-                try o.finish()
-                try o.checkSamples(size, length: lengths.upperBound, "size")
-                let b = try c.arg(1) {
-                    try task.batch(size: size, lengths: lengths, seed: UInt64(bitPattern: Int64(seed)), stream: stream)
-                }
-                c.state.pushObject(BatchBox(b), GCTypes.batch)
-                return 1 }),
-            ("sample", { c in
-                let task = try c.object(1, GCTypes.task).value
-                let x = try c.tokenRows(2)
-                var rows: [[Int32]] = []
-                for r in x { rows.append(try c.arg(1) { try task.row(for: r) }) }
-                c.state.pushObject(BatchBox(try c.arg(2) { try TokenBatch(rows: rows, special: task.special) }), GCTypes.batch)
-                return 1 }),
+            ("name", taskName),
+            ("batch", sampleBatch),
+            ("sample", sample),
         ]
         lua.registerType(GCTypes.task, methods: methods, metamethods: [
-            ("__tostring", { c in c.state.push("task(\(try c.object(1, GCTypes.task).value.name))"); return 1 }),
+            ("__tostring", describeTask),
         ])
     }
 
@@ -52,57 +129,9 @@ enum TaskBinding {
 
     static func functions(_ lua: LuaState) -> [(String, LuaFunction)] {
         [
-            ("reverse", { c in c.state.pushObject(TaskBox(.reverse()), GCTypes.task); return 1 }),
-            ("sort", { c in c.state.pushObject(TaskBox(.sort()), GCTypes.task); return 1 }),
-            ("new", { c in
-                let o = try c.options(1)
-                guard c.type(1) == LUA_TTABLE else { throw c.typeError(1, "table") }
-                let name = try o.string("name") ?? "custom"
-                guard o.push("target") == LUA_TFUNCTION else {
-                    let got = c.state.typeName(at: -1); c.state.pop()
-                    throw c.argError(1, "option 'target': function expected, got \(got)")
-                }
-                let target = c.state.reference(at: -1); c.state.pop()
-                var sampleRef: LuaRef? = nil
-                let st = o.push("sample")
-                if st == LUA_TFUNCTION { sampleRef = c.state.reference(at: -1) }
-                c.state.pop()
-                if st != LUA_TNIL && st != LUA_TFUNCTION { throw c.argError(1, "option 'sample': function expected") }
-                let values = try o.range("values") ?? 1...99
-                try o.finish()
-                guard values.lowerBound >= 0, values.upperBound < 1 << 30 else {
-                    throw c.argError(1, "option 'values': token values must be in 0..\((1 << 30) - 1)")
-                }
-                let sp = SpecialTokens.protocolDefault
-                for tok in [sp.pad, sp.start, sp.sep, sp.end] where values.contains(Int(tok)) {
-                    throw c.argError(1, "option 'values': {\(values.lowerBound), \(values.upperBound)} includes the special token \(tok) (PAD 100, START 101, SEP 102, END 103)")
-                }
-                let label = "task '\(name)'"
-                let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
-                    guard let state = state else { throw GCError("the Lua state is closed") }
-                    try state.protectedCall(target, results: 1) {
-                        state.newTable(array: x.count)
-                        for (i, v) in x.enumerated() { state.push(Int(v)); state.setIndex(-2, i + 1) }
-                        return 1
-                    }
-                    defer { state.pop() }
-                    return try TaskBinding.values(state, "\(label): target")
-                }
-                var sampler: ((Int, inout Rng) throws -> [Int32])? = nil
-                if let sref = sampleRef {
-                    sampler = { [weak state = c.state] n, rng in
-                        guard let state = state else { throw GCError("the Lua state is closed") }
-                        // sample(n, seed): the function gets a fresh integer seed from the task's stream.
-                        let seed = Int(truncatingIfNeeded: rng.next() >> 1)
-                        try state.protectedCall(sref, results: 1) { state.push(n); state.push(seed); return 2 }
-                        defer { state.pop() }
-                        return try TaskBinding.values(state, "\(label): sample")
-                    }
-                }
-                let task = AlgorithmicTask(name: name, values: Int32(values.lowerBound)...Int32(values.upperBound),
-                                           sampler: sampler, target: targetFn)
-                c.state.pushObject(TaskBox(task, refs: [target] + (sampleRef.map { [$0] } ?? [])), GCTypes.task)
-                return 1 }),
+            ("reverse", reverse),
+            ("sort", sort),
+            ("new", newTask),
         ]
     }
 }

@@ -86,7 +86,7 @@ struct ExperimentTests {
             ("gc.score.ablations(m, set, {{}})", "bad argument #3 to 'ablations' (entry 1: an empty list)"),
             ("gc.score.ablations(m, set, {{'L0.H0', 5}})", "bad argument #3 to 'ablations' (entry 1: component name expected at index 2, got number)"),
             ("gc.score.ablations(m, set, {'L7.H0'})", "bad argument #3 to 'ablations' (unknown component 'L7.H0'"),
-            ("gc.score.ablations(m, set, {'L0.H0'}, {ablation = 'resample'})", "bad argument #4 to 'ablations' (option 'source'"),
+            ("gc.score.ablations(m, set, {'L0.H0'}, {ablation = 'resample'})", "bad argument #4 to 'ablations' (option 'ablation': \"mean\" or \"zero\""),
             ("gc.score.ablations(m, set, {'L0.H0'}, {metric = 'loss'})", "bad argument #4 to 'ablations' (option 'metric'"),
         ]
         for (code, expected) in cases {
