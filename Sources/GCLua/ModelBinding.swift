@@ -55,6 +55,7 @@ enum ModelBinding {
         s.push(e.targetCount); s.setField(-2, "targets")
         s.push(e.tokenAccuracy); s.setField(-2, "token_accuracy")
         s.push(e.logitDiff); s.setField(-2, "logit_diff")
+        s.push(e.prob); s.setField(-2, "prob")
         s.newTable(array: e.correct.count)
         for (i, v) in e.correct.enumerated() { s.push(v); s.setIndex(-2, i + 1) }
         s.setField(-2, "correct")

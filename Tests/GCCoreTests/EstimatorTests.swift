@@ -393,3 +393,14 @@ struct ScopedGradientTests {
         #expect(try model.gradient(named: "embed.W_E").data.allSatisfy { $0 == 0 })
     }
 }
+
+extension EstimatorTests {
+    /// `prob`'s value from an evaluation and from the gradient code (the estimators' path)
+    /// are the same number: one definition in GCCore.Metric.
+    @Test func probIsOneDefinition() throws {
+        let e = try model.evaluate(batch)
+        let f = try model.gatedMetric(batch, baseline: .zero, alpha: [:], metric: .prob)
+        #expect(abs(e.prob - f) <= 1e-12 * max(1, abs(f)), "\(e.prob) vs \(f)")
+        #expect(e.prob > 0 && e.prob < 1)
+    }
+}
