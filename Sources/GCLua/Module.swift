@@ -49,6 +49,8 @@ public enum GCGapModule {
         for (name, fn) in StatsBinding.statsFunctions { lua.setFunction(-1, name, fn) }
         lua.setField(m, "stats")
         lua.push(version); lua.setField(m, "version")
+        lua.pushStringList(Metric.allCases.map(\.rawValue)); lua.setField(m, "metrics")
+        lua.pushStringList(AblationKind.allCases.map(\.rawValue)); lua.setField(m, "ablation_kinds")
         lua.push(Int(SpecialTokens.protocolDefault.pad)); lua.setField(m, "PAD")
         lua.push(Int(SpecialTokens.protocolDefault.start)); lua.setField(m, "START")
         lua.push(Int(SpecialTokens.protocolDefault.sep)); lua.setField(m, "SEP")

@@ -7,7 +7,46 @@
 -- summary: the overview shows it), opts ({key, default, meaning}, in the order the
 -- implementation reads them), example (runs given the obvious prior lines), cost (for
 -- what runs passes of a model).
+-- Option rows shared by many functions, written once: the ablation options (read by one
+-- native reader, GCLua's InterventionOptions) and the metric. Names come from the natives,
+-- protocol numbers from gcgap.protocol.
+local core = require "gcgap.core"
+local P = require("gcgap.protocol").presets.default
+local function num(x) return string.format("%.10g", x) end
+local function list(t)
+  local out = {}
+  for i, v in ipairs(t) do out[i] = string.format("%.10g", v) end
+  return "{" .. table.concat(out, ", ") .. "}"
+end
+local function choices(list)
+  local q = {}
+  for i, v in ipairs(list) do q[i] = '"' .. v .. '"' end
+  return #q > 1 and table.concat(q, ", ", 1, #q - 1) .. " or " .. q[#q] or (q[1] or "")
+end
+local groups = {
+  ablation = {
+    { "ablation", '"mean"', choices(core.ablation_kinds) .. " (`with` is the same option: give one)" },
+    { "with", '"mean"', "the same as `ablation`" },
+    { "means", "nil", "means from gcgap.means (another set's μ); without it, mean ablation uses the set's own means" },
+    { "per_position", "false", "with means computed here: one mean per position instead of one over all positions (with `means` given, an error)" },
+    { "source", "nil", 'for "resample": a batch of the same row lengths whose outputs are patched in' },
+  },
+  metric = {
+    { "metric", '"accuracy"', choices(core.metrics) .. ": exact match (the paper's), token accuracy, the loss, logit(target) − the largest other logit, KL from the clean prediction, or the probability of the right answer; effects are oriented so that larger = more damage (estimators of exact match and token accuracy differentiate the loss)" },
+  },
+}
+--- An entry's option rows: its own, then each named group's.
+local function with_groups(rows, ...)
+  local out = {}
+  for _, r in ipairs(rows) do out[#out + 1] = r end
+  for _, g in ipairs { ... } do
+    for _, r in ipairs(groups[g]) do out[#out + 1] = r end
+  end
+  return out
+end
+
 return {
+  groups = groups,
   sections = {
     { title = "Tensors", names = {
       "tensor", "zeros", "ones", "randn", "stack", "is_tensor",
@@ -437,17 +476,17 @@ print(tok:shape()[1] == b:size())]=] },
       opts = {
         { "checkpoint", "nil", "a file that keeps the run's state (parameters, Adam, step) every `checkpoint_every` steps; an existing one from the same run is resumed bit for bit (task runs only)" },
         { "checkpoint_every", "500", "steps between checkpoints" },
-        { "steps", "15000", "maximum steps, 0..100000000" },
-        { "lr", "1e-3", "Adam learning rate (> 0)" },
-        { "beta1", "0.9", "Adam beta1, in [0, 1)" },
-        { "beta2", "0.999", "Adam beta2, in [0, 1)" },
-        { "eps", "1e-8", "Adam epsilon (> 0)" },
+        { "steps", num(P.train.steps), "maximum steps, 0..100000000" },
+        { "lr", num(P.train.lr), "Adam learning rate (> 0)" },
+        { "beta1", num(P.adam.beta1), "Adam beta1, in [0, 1)" },
+        { "beta2", num(P.adam.beta2), "Adam beta2, in [0, 1)" },
+        { "eps", num(P.adam.eps), "Adam epsilon (> 0)" },
         { "weight_decay", "0", "Adam weight decay (>= 0)" },
-        { "batch", "64", "samples per step (with a task)" },
-        { "lengths", "{3, 7}", "sample lengths: N or {lo, hi} (with a task)" },
-        { "eval_every", "100", "steps between accuracy checks (0: never)" },
-        { "eval_size", "256", "samples in the fixed check set" },
-        { "target", "0.90", "stop once a check reaches this accuracy; false runs every step" },
+        { "batch", num(P.train.batch), "samples per step (with a task)" },
+        { "lengths", list(P.train.lengths), "sample lengths: N or {lo, hi} (with a task)" },
+        { "eval_every", num(P.eval_every), "steps between accuracy checks (0: never)" },
+        { "eval_size", num(P.eval_size), "samples in the fixed check set" },
+        { "target", num(P.train.target), "stop once a check reaches this accuracy; false runs every step" },
         { "seed", "the model's seed", "seed of the training and check data" },
         { "quiet", "false", "no status line" },
         { "label", '"train"', "the status line's label" },
@@ -465,13 +504,9 @@ m:train(function(step) return task:batch{size = 32, seed = step} end, {steps = 1
       returns = "tensor [batch, longest input, d_vocab]",
       text = "The logits at every position of every row, the rows right-padded with PAD (a row of length L is read without its last token, so inputs are L-1 long). " ..
         "Hooks added with m:hook apply; takes the ablation options of m:accuracy.",
-      opts = {
+      opts = with_groups({
         { "ablate", "nil", "see m:accuracy" },
-        { "with", '"mean"', "see m:accuracy" },
-        { "per_position", "false", "see m:accuracy" },
-        { "means", "nil", "see m:accuracy" },
-        { "source", "nil", "see m:accuracy" },
-      },
+      }, "ablation"),
       example = [=[local logits = m:logits(task:sample{{4, 8, 15}})
 print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the model reverses)]=],
       cost = "one forward pass." },
@@ -480,13 +515,9 @@ print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the
       returns = "number",
       text = "The mean cross-entropy over every target token of the batch (not a mean of per-sample means), NaN when the batch has no targets. " ..
         "Takes the ablation options of m:accuracy.",
-      opts = {
+      opts = with_groups({
         { "ablate", "nil", "see m:accuracy" },
-        { "with", '"mean"', "see m:accuracy" },
-        { "per_position", "false", "see m:accuracy" },
-        { "means", "nil", "see m:accuracy" },
-        { "source", "nil", "see m:accuracy" },
-      },
+      }, "ablation"),
       example = [=[print(m:loss(b), m:loss(b, {ablate = "L0.MLP"}))]=],
       cost = "one forward pass (two with mean ablation and no `means`)." },
     { name = "model:evaluate",
@@ -495,13 +526,9 @@ print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the
       text = "Loss and exact-match accuracy of a batch in one forward pass, with `token_accuracy` (the fraction of target tokens predicted right), `logit_diff` (the mean over target tokens of the target's logit minus the largest other logit), `targets` (the count of target positions) and `correct` (one boolean per row). " ..
         "A row is correct when the argmax at every target position (y1 .. yN and END, teacher-forced) is right, which is the same event as a correct greedy decode. " ..
         "Takes the ablation options of m:accuracy.",
-      opts = {
+      opts = with_groups({
         { "ablate", "nil", "see m:accuracy" },
-        { "with", '"mean"', "see m:accuracy" },
-        { "per_position", "false", "see m:accuracy" },
-        { "means", "nil", "see m:accuracy" },
-        { "source", "nil", "see m:accuracy" },
-      },
+      }, "ablation"),
       example = [=[local e = m:evaluate(ood.set, {ablate = "L0.H0"})
 local wrong = 0
 for _, ok in ipairs(e.correct) do if not ok then wrong = wrong + 1 end end
@@ -513,13 +540,9 @@ print(e.accuracy, e.loss, wrong)]=],
       text = "The fraction of rows whose every target token is predicted exactly (teacher-forced argmax), optionally with components ablated together. " ..
         "`ablate` is a component name or a list of them; mean ablation replaces each output by its mean over `b` itself (every sample and position) unless `means` gives means from another set. " ..
         "\"resample\" needs `source`, a batch with rows of the same lengths whose outputs are patched in; hook points other than the scored components (L0.H0.z, L0.ATTN, L0.resid_pre ...) can be ablated with \"zero\" or \"resample\" only, since gcgap.means holds no mean for them, and attention patterns not at all.",
-      opts = {
+      opts = with_groups({
         { "ablate", "nil", "a component (hook point) name or a list of names, ablated together" },
-        { "with", '"mean"', '"mean", "zero" or "resample"' },
-        { "per_position", "false", "with computed means: one mean per position instead of one over all positions" },
-        { "means", "nil", "a means object from gcgap.means (overrides per_position)" },
-        { "source", "nil", 'the batch whose outputs "resample" patches in' },
-      },
+      }, "ablation"),
       example = [=[local mu = gcgap.means(m, ood.set)
 print(m:accuracy(ood.set), m:accuracy(ood.set, {ablate = {"L0.H0", "L0.H1"}, means = mu}))
 print(m:accuracy(ood.set, {ablate = "L0.MLP", with = "zero"}))]=],
@@ -595,9 +618,9 @@ print(table.concat(cache["blocks.0.attn.hook_pattern"]:shape(), "x"))   -- batch
         "Pass the result as the `means` option of gcgap.score.causal, m:accuracy, m:evaluate or m:loss. " ..
         "With per_position, one mean per position; positions past the longest row of `set` then use its last position's mean.",
       opts = {
-        { "per_position", "false", "one mean per position instead of one over all positions" },
         { "components", "the 20 components", "names of the outputs to average (any hook point but an attention pattern)" },
         { "z", "false", "also each head's pre-W_O output z_h (what the z-slice defect writes)" },
+        { "per_position", "false", "one mean per position instead of one over all positions" },
       },
       example = [=[local mu = gcgap.means(m, task:batch{size = 512, length = 8, seed = 7})
 local C = gcgap.score.causal(m, ood.set, {means = mu})]=],
@@ -618,9 +641,9 @@ print(mu:get("L0.H0"):norm())]=] },
         "Each length is tried in order on `size` samples fixed by `seed` (stream \"ood-N\"). " ..
         "`accuracies` lists {length =, accuracy =} for every length tried; `length` and `set` (that length's evaluation set, a batch) are nil when none qualifies.",
       opts = {
-        { "lengths", "{8, 9, 10, 11}", "lengths to try, in order" },
-        { "range", "{0.20, 0.75}", "{lo, hi}: the accepted accuracy" },
-        { "size", "200", "samples per length" },
+        { "lengths", list(P.ood.lengths), "lengths to try, in order" },
+        { "range", list(P.ood.range), "{lo, hi}: the accepted accuracy" },
+        { "size", num(P.set_size), "samples per length" },
         { "seed", "the model's seed", "fixes the evaluation sets" },
       },
       example = [=[local ood = gcgap.ood(m, task, {seed = 42})
@@ -636,8 +659,8 @@ if ood.length then print(ood.length, ood.set) else print(gcgap.pretty.format(ood
         { "norm", '"raw"', '"raw" or "per-param": which one is returned first' },
         { "whole_wv", "false", "the public code's appendix defect: every head gets the whole W_V's norm (and per-param divides by the whole matrix's entries)" },
         { "length", "required", "sample length N (the OOD length), or {lo, hi}" },
-        { "batches", "50", "batches to average over" },
-        { "batch", "64", "samples per batch" },
+        { "batches", num(P.grad.batches), "batches to average over" },
+        { "batch", num(P.grad.batch), "samples per batch" },
         { "seed", "the model's seed", "fixes the batches" },
         { "stream", '"grad-N"', "random stream name (N = the length)" },
       },
@@ -650,17 +673,12 @@ print(G["L0.MLP"], Gp["L0.MLP"])]=],
       text = "Causal importance by ablation: for each component, the drop in exact-match accuracy on `set` when its output is replaced (mean ablation over `set` by default), C_i = base − ablated_i. " ..
         "Returns C and the ablated values as tables keyed by component, and the base (unablated) value; C_i is negative when removing a component helps. " ..
         "With `metric` the effect is measured otherwise, always oriented so that larger means more important: token accuracy and logit difference as base − ablated, the loss as ablated − base, and KL as the mean KL divergence from the unablated prediction (base 0). " ..
-        "`zslice_defect` applies to mean ablation only (an error otherwise) and changes nothing but where a head's mean is written: its z means come from `means` (made with {z = true}) or, without `means`, from `set` like every other mean; `means` overrides `per_position`. Ctrl-C stops it.",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy" (exact match, the paper\'s), "token_accuracy", "loss", "logit_diff" or "kl"' },
-        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
-        { "per_position", "false", "one mean per position instead of one over all positions" },
+        "`zslice_defect` applies to mean ablation only (an error otherwise) and changes nothing but where a head's mean is written: its z means come from `means` (made with {z = true}) or, without `means`, from `set` like every other mean. Ctrl-C stops it.",
+      opts = with_groups({
         { "zslice_defect", "false", "the public code's head ablation: the mean of z_h written into a d_head slice of the attention output" },
-        { "means", "nil", "means from gcgap.means (another set's μ)" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths whose outputs are patched in' },
         { "sets", "nil", "{[component] = batch}: a set of its own to ablate each component on (the base stays on `set`; the public code draws fresh samples per call)" },
         { "samples", "false", "also return a 4th value: per-sample exact match, {base = {...}, [component] = {...}} (for bootstraps)" },
-      },
+      }, "metric", "ablation"),
       example = [=[local ood = gcgap.ood(m, task, {seed = 42})
 local C, base = gcgap.score.causal(m, ood.set)
 local Cz = gcgap.score.causal(m, ood.set, {ablation = "zero"})]=],
@@ -672,8 +690,8 @@ local Cz = gcgap.score.causal(m, ood.set, {ablation = "zero"})]=],
         "The batches are those of gcgap.score.gradient (same options and stream), so `length` is required.",
       opts = {
         { "length", "required", "sample length N, or {lo, hi}" },
-        { "batches", "50", "batches to average over" },
-        { "batch", "64", "samples per batch" },
+        { "batches", num(P.grad.batches), "batches to average over" },
+        { "batch", num(P.grad.batch), "samples per batch" },
         { "seed", "the model's seed", "fixes the batches" },
         { "stream", '"grad-N"', "random stream name" },
       },
@@ -686,10 +704,9 @@ print(gcgap.stats.spearman(T, C))]=],
       text = "Gate gradient: per component, −∂f/∂g at g = 1 for a scalar gate on its output (out = g·a), the first-order estimate of the effect of zero ablation, oriented like gcgap.score.causal (larger = more damage). " ..
         "`value` is the metric f at the unablated run and `differentiated` the metric actually differentiated: exact match and token accuracy have no gradient, so their estimate is the loss's. " ..
         "For \"kl\" every estimate is 0: the KL to the unablated prediction is flat there.",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
+      opts = with_groups({
         { "components", "the 20 components", "heads and MLPs to score" },
-      },
+      }, "metric"),
       example = [=[local g = gcgap.score.gate(m, ood.set, {metric = "logit_diff"})
 print(gcgap.stats.spearman(g, gcgap.score.causal(m, ood.set, {metric = "logit_diff", ablation = "zero"})))]=],
       cost = "1 forward pass and 1 backward pass (activations only)." },
@@ -698,14 +715,9 @@ print(gcgap.stats.spearman(g, gcgap.score.causal(m, ood.set, {metric = "logit_di
       returns = "scores, value, differentiated",
       text = "Attribution patching with the ablation's own baseline: per component, Σ over positions of (b − a)·∂f/∂a, the first-order estimate of replacing its output a by b (its mean, for mean ablation, the paper's C), oriented as damage. " ..
         "Returns as gcgap.score.gate. Checked against finite differences and against PyTorch (Tests/Fixtures/make_estimator_reference.py).",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
-        { "ablation", '"mean"', '"mean", "zero" or "resample": the baseline b' },
-        { "means", "nil", "means from gcgap.means" },
-        { "per_position", "false", "one mean per position" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+      opts = with_groups({
         { "components", "the 20 components", "heads and MLPs to score" },
-      },
+      }, "metric", "ablation"),
       example = [=[local ap = gcgap.score.attribution(m, ood.set, {metric = "loss"})
 local C = gcgap.score.causal(m, ood.set, {metric = "loss"})
 print(gcgap.stats.spearman(ap, C))]=],
@@ -716,15 +728,10 @@ print(gcgap.stats.spearman(ap, C))]=],
       text = "Integrated gradients along the joint path from the unablated run to the ablated one: every component's output moves together, out_i = a_i + α(b_i − a_i) for α from 0 to 1, and component i gets ∫ ∂f/∂α_i dα (midpoint rule, `steps` points), oriented as damage. " ..
         "The scores add up to the effect of ablating every component at once (`total`, measured exactly); `error` = sum − total is the completeness error, which shrinks with more steps. " ..
         "With one component in `components` the path is its own, and its score converges to its exact ablation effect.",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"; the gradient of exact match and token accuracy is the loss\'s' },
+      opts = with_groups({
         { "steps", "16", "points on the path" },
-        { "ablation", '"mean"', '"mean", "zero" or "resample": the baseline b' },
-        { "means", "nil", "means from gcgap.means" },
-        { "per_position", "false", "one mean per position" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths' },
         { "components", "the 20 components", "the components that move" },
-      },
+      }, "metric", "ablation"),
       example = [=[local ig, info = gcgap.score.integrated(m, ood.set, {metric = "loss", steps = 32})
 print(info.sum, info.total, info.error)]=],
       cost = "`steps` forward and backward passes, and 2 more forward passes. Ctrl-C stops it." },
@@ -733,16 +740,11 @@ print(info.sum, info.total, info.error)]=],
       returns = "scores, {se, total, permutations}",
       text = "Shapley values of the ablation game, by sampling: for each of `permutations` random orders (stream \"shapley\" of `seed`) the components are ablated one by one, and each is credited with the effect it adds. " ..
         "`scores` are the mean credits (oriented as damage; they add up to `total`, the effect of ablating all of them) and `se` their standard errors over permutations. Exact match is scored directly (no gradient is involved).",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
+      opts = with_groups({
         { "permutations", "10", "random orders" },
         { "seed", "the model's seed", "fixes the orders" },
-        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
-        { "means", "nil", "means from gcgap.means" },
-        { "per_position", "false", "one mean per position" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths' },
         { "components", "the 20 components", "the players" },
-      },
+      }, "metric", "ablation"),
       example = [=[local phi, info = gcgap.score.shapley(m, ood.set, {permutations = 20, metric = "loss"})
 print(phi["L0.MLP"], info.se["L0.MLP"], info.total)]=],
       cost = "`permutations` × (number of components) forward passes: costly (400 passes for 20 permutations). Ctrl-C stops it." },
@@ -752,16 +754,13 @@ print(phi["L0.MLP"], info.se["L0.MLP"], info.total)]=],
       text = "The whole estimator ladder in one call: under each metric of `metrics`, the gate gradient, attribution patching and integrated gradients toward the means, exact C by mean, zero and (with `source`) resample ablation, and optionally Shapley values. " ..
         "Returns {metrics, components, steps, base[metric], differentiated[metric], gate[metric], attribution[metric], integrated[metric], completeness[metric] = {sum, total, error, steps}, exact[ablation][metric], shapley[metric], shapley_se[metric], seconds}, every score table keyed by component and oriented as damage. " ..
         "Each exact pass serves every metric, and each backward pass every component. gcgap.ladder.rhos turns it into ρ with exact mean-ablation C.",
-      opts = {
+      opts = with_groups({
         { "metrics", '{"accuracy", "loss", "logit_diff", "kl"}', "the metrics" },
         { "steps", "16", "integrated gradients' points" },
         { "shapley", "0", "Shapley permutations (0: none)" },
         { "seed", "the model's seed", "fixes Shapley's orders" },
-        { "means", "nil", "means from gcgap.means (the baseline and mean ablation)" },
-        { "per_position", "false", "one mean per position" },
-        { "source", "nil", "a batch of the same row lengths: adds exact resample ablation" },
         { "components", "the 20 components", "heads and MLPs to score" },
-      },
+      }, "ablation"),
       example = [=[local ladder = require "gcgap.ladder"
 local r = gcgap.score.ladder(m, ood.set, {source = task:batch{size = 200, length = ood.length, seed = 7}})
 print(ladder.table(ladder.rhos(r)))]=],
@@ -799,14 +798,9 @@ print(rho.attribution.loss, rho.integrated.loss)]=] },
       text = "Ablates `components` together, each alone, and all but each one: `joint` is the effect of the whole set, `sum` the sum of the single effects, and `ratio` = joint / sum (> 1: super-additive, the members cover for one another; nil when the sum is not positive). " ..
         "Paper v3 reports that ablating the Bloats together does about 14 times the damage of their single ablations. " ..
         "Effects are oriented as in gcgap.score.causal (larger = more damage) under `metric`.",
-      opts = {
-        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
-        { "per_position", "false", "one mean per position" },
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
-        { "means", "nil", "means from gcgap.means (another set's μ)" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths' },
+      opts = with_groups({
         { "leave_one_out", "true", "also ablate all members but each one (k more passes)" },
-      },
+      }, "ablation", "metric"),
       example = [=[local cl = gcgap.classify(gcgap.gap(G, C))
 local j = gcgap.score.joint(m, ood.set, cl.bloats)
 print(j.joint, j.sum, j.ratio)]=],
@@ -817,11 +811,7 @@ print(j.joint, j.sum, j.ratio)]=],
       text = "Many ablations of one set at once: `lists` holds component names or lists of names (each list ablated together), and results[i] is the evaluation of the set with lists[i] ablated ({loss, accuracy, token_accuracy, logit_diff, targets, correct}, as m:evaluate), `base` the unablated one. " ..
         "Every list resumes at its first ablated layer from one clean run of the set, on gcgap.threads() threads, and a list already evaluated on that run is read back: the same values as one m:evaluate(set, {ablate = list}) per list. " ..
         "Heads and MLPs with mean or zero ablation (other hook points and resample ablation: m:evaluate). The analysis prunes with it (E.analyse).",
-      opts = {
-        { "ablation", '"mean"', '"mean" or "zero"' },
-        { "per_position", "false", "one mean per position" },
-        { "means", "nil", "means from gcgap.means (another set's μ)" },
-      },
+      opts = with_groups({}, "ablation"),
       example = [=[local r, base = gcgap.score.ablations(m, ood.set, {"L0.H0", {"L1.H2", "L3.MLP"}}, {means = mu})
 print(base.accuracy, r[1].accuracy, r[2].accuracy)]=],
       cost = "one clean pass over the set (none when the model keeps one of it), then about half a pass per list on the protocol's model, spread over threads." },
@@ -830,14 +820,9 @@ print(base.accuracy, r[1].accuracy, r[2].accuracy)]=],
       returns = "{components, singles, matrix}",
       text = "The pairwise interaction matrix: matrix[a][b] = effect of ablating a and b together − effect(a) − effect(b), 0 on the diagonal; negative entries mean redundancy (together they do less than the sum), positive ones synergy. " ..
         "`singles` holds each component's effect alone.",
-      opts = {
+      opts = with_groups({
         { "components", "the 20 components", "the components to pair" },
-        { "ablation", '"mean"', '"mean", "zero" or "resample"' },
-        { "per_position", "false", "one mean per position" },
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
-        { "means", "nil", "means from gcgap.means" },
-        { "source", "nil", 'for "resample": a batch of the same row lengths' },
-      },
+      }, "ablation", "metric"),
       example = [=[local I = gcgap.score.interactions(m, ood.set)
 print(I.matrix["L1.H0"]["L1.H1"])]=],
       cost = "1 + n + n(n−1)/2 forward passes over the set (211 for 20 components)." },
@@ -848,9 +833,7 @@ print(I.matrix["L1.H0"]["L1.H1"])]=],
         "The corrupted run reads `corrupted`'s tokens up to SEP and `clean`'s after it, and is scored against `clean`'s targets. " ..
         "Exact match rarely moves when one component is patched: per-token metrics (`token_accuracy`, `logit_diff`, `loss`) show partial recovery. " ..
         "Returns the scores keyed by component and both baselines; the two batches must have rows of the same lengths.",
-      opts = {
-        { "metric", '"accuracy"', '"accuracy", "token_accuracy", "loss", "logit_diff" or "kl"' },
-      },
+      opts = with_groups({}, "metric"),
       example = [=[local clean = task:batch{size = 200, length = 8, seed = 1}
 local corrupted = task:batch{size = 200, length = 8, seed = 2}
 local P, acc_clean, acc_corrupt = gcgap.score.patching(m, clean, corrupted)
@@ -912,7 +895,7 @@ print(gcgap.pretty.format(gcgap.stats.ranks({3, 1, 3}, "ordinal")))   --> {2, 1,
       text = "The rank gap Δ_i = Rank(G_i) − Rank(C_i), with ascending ranks 1..n over the components. " ..
         "G and C must be tables with the same keys; ties get their average rank by default, since many components tie at C = 0. " ..
         "Δ is computed even when G or C is constant (then it only mirrors the other: see E.gap_and_classes).",
-      opts = { { "ranks", '"average"', '"average" or "ordinal" (ties broken by component order)' } },
+      opts = { { "ranks", '"' .. P.ranks .. '"', '"average" or "ordinal" (ties broken by component order)' } },
       example = [=[local delta = gcgap.gap(G, C)
 print(delta["L1.H0"])]=] },
     { name = "classify",
@@ -922,8 +905,8 @@ print(delta["L1.H0"])]=] },
         "Heroes are ordered from the most negative Δ and Bloats from the largest, ties and `aligned` in component order. " ..
         "The threshold must be non-negative.",
       opts = {
-        { "threshold", "6", "the |Δ| that makes a Hero or a Bloat" },
-        { "strict", "false", "use < and > instead of ≤ and ≥ (the public code)" },
+        { "threshold", num(P.threshold), "the |Δ| that makes a Hero or a Bloat" },
+        { "strict", tostring(P.strict), "use < and > instead of ≤ and ≥ (the public code)" },
       },
       example = [=[local cl = gcgap.classify(gcgap.gap(G, C), {threshold = 6})
 print(table.concat(cl.heroes, " "), table.concat(cl.bloats, " "))]=] },
