@@ -1,4 +1,5 @@
 #include "gcshim.h"
+#include "gclimits.h"
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -35,7 +36,10 @@ static int trampoline(lua_State *L) {
         return luaL_error(L, "gcgap: native function called without its dispatcher");
     /* room for what a native function pushes (C functions are promised only LUA_MINSTACK) */
     if (!lua_checkstack(L, 64)) return luaL_error(L, "stack overflow (no room for a native call)");
+    gclimits_native_call(L, 1);
     n = dispatcher(L, box); /* the Swift frame is gone once this returns */
+    gclimits_native_call(L, -1);
+    if (n >= 0 && gclimits_tripped_message(L) != NULL) return luaL_error(L, "%s", gclimits_tripped_message(L));
     if (n >= 0) return n;
     if (n == GCSHIM_ERROR && lua_type(L, -1) == LUA_TSTRING) {
         luaL_where(L, 1);
@@ -129,9 +133,11 @@ static volatile sig_atomic_t sigint_mode = GCSHIM_SIGINT_DEFAULT;
 static void watch(lua_State *L, lua_Debug *ar) {
     (void)ar;
     if (interrupt_flag) luaL_error(L, "interrupted!");
+    if (gclimits_check()) luaL_error(L, "%s", gclimits_message()); /* a sandbox's limit: stays tripped */
 }
 
 static void set_watch(lua_State *L) { lua_sethook(L, watch, LUA_MASKCOUNT, WATCH_COUNT); }
+void gcshim_set_watch(lua_State *L) { set_watch(L); }
 
 static void lstop(lua_State *L, lua_Debug *ar) {
     (void)ar;
@@ -174,7 +180,7 @@ void gcshim_sigint_mode(lua_State *L, int mode) {
     }
 }
 
-int gcshim_interrupt_pending(void) { return interrupt_flag != 0; }
+int gcshim_interrupt_pending(void) { return interrupt_flag != 0 || gclimits_check() != 0; }
 
 void gcshim_interrupt_clear(void) {
     lua_State *L = sigint_state;

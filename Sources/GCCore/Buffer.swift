@@ -8,6 +8,7 @@ public final class FloatBuffer {
         capacity = max(count, 1)
         pointer = .allocate(capacity: capacity)
         pointer.initialize(repeating: 0, count: capacity)
+        NativeMemory.add(capacity * MemoryLayout<Float>.stride)
     }
 
     /// Makes room for `n` floats. Contents are not kept when the buffer grows.
@@ -15,7 +16,9 @@ public final class FloatBuffer {
     public func reserve(_ n: Int) -> UnsafeMutablePointer<Float> {
         if n > capacity {
             pointer.deallocate()
+            NativeMemory.add(-capacity * MemoryLayout<Float>.stride)
             capacity = max(n, capacity + capacity / 4)
+            NativeMemory.add(capacity * MemoryLayout<Float>.stride)
             pointer = .allocate(capacity: capacity)
             pointer.initialize(repeating: 0, count: capacity)
         }
@@ -27,5 +30,8 @@ public final class FloatBuffer {
 
     public func array(_ n: Int) -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: min(n, capacity))) }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        pointer.deallocate()
+        NativeMemory.add(-capacity * MemoryLayout<Float>.stride)
+    }
 }

@@ -87,3 +87,12 @@ extension LuaCall {
                               single: single, nonEmpty: nonEmpty)
     }
 }
+
+extension LuaCall {
+    /// The strings of option `key` of `o` (nil when absent).
+    func stringListOption(_ o: LuaOptions, _ key: String, limit: Int = LuaCall.maxNames) throws -> [String]? {
+        defer { state.pop() }
+        guard o.push(key) != LUA_TNIL else { return nil }
+        return try optionList(lua_gettop(L), o.index, key, limit: limit)
+    }
+}

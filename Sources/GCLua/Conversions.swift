@@ -3,7 +3,14 @@ import CLuaShim
 import GCCore
 
 /// Boxes that give value types an identity as userdata.
-public final class TensorBox { public var value: Tensor; public init(_ t: Tensor) { value = t } }
+/// A tensor held by Lua (its bytes counted in `NativeMemory`).
+public final class TensorBox {
+    public var value: Tensor {
+        didSet { NativeMemory.add((value.count - oldValue.count) * MemoryLayout<Float>.stride) }
+    }
+    public init(_ t: Tensor) { value = t; NativeMemory.add(t.count * MemoryLayout<Float>.stride) }
+    deinit { NativeMemory.add(-value.count * MemoryLayout<Float>.stride) }
+}
 public final class BatchBox { public let value: TokenBatch; public init(_ b: TokenBatch) { value = b } }
 public final class TaskBox {
     public let value: AlgorithmicTask
@@ -156,7 +163,7 @@ extension LuaCall {
     public func batch(_ i: Int32) throws -> TokenBatch {
         if let b = state.object(at: i, GCTypes.batch) { return b.value }
         guard lua_type(L, i) == LUA_TTABLE else { throw typeError(i, "batch or table of token rows") }
-        do { return try TokenBatch(rows: tokenRows(i)) } catch let e as GCError { throw argError(i, e.message) }
+        return try arg(i) { try TokenBatch(rows: tokenRows(i)) }
     }
 
     /// A batch the model can read (rows within n_ctx, tokens within the vocabulary).
@@ -170,7 +177,7 @@ extension LuaCall {
     public func component(_ i: Int32, for model: Transformer? = nil) throws -> Component {
         let s = try string(i)
         guard let c = Component(s) else { throw argError(i, "unknown component '\(s)' (names look like 'L0.H3', 'L2.MLP', 'L1.resid_pre', 'L0.H1.pattern' or TransformerLens's 'blocks.1.hook_mlp_out', 'blocks.0.attn.hook_z[1]')") }
-        if let m = model { do { try m.checkComponent(c) } catch let e as GCError { throw argError(i, e.message) } }
+        if let m = model { try arg(i) { try m.checkComponent(c) } }
         return c
     }
 }

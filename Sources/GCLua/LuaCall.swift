@@ -79,13 +79,18 @@ public struct LuaCall {
 
     public func optionalString(_ i: Int32) throws -> String? { isNoneOrNil(i) ? nil : try string(i) }
 
-    /// A file path: the string's exact bytes (not necessarily UTF-8), no NUL byte.
-    public func path(_ i: Int32) throws -> FilePath {
+    /// A file path: the string's exact bytes (not necessarily UTF-8), no NUL byte, allowed
+    /// for `access` by the state's sandbox (`LuaState.filePolicy`), if it has one.
+    public func path(_ i: Int32, _ access: FileAccess) throws -> FilePath {
         guard lua_type(L, i) == LUA_TSTRING else { throw typeError(i, "string") }
         var len = 0
         guard let p = lua_tolstring(L, i, &len) else { throw typeError(i, "string") }
         let bytes = Array(UnsafeRawBufferPointer(start: p, count: len))
-        return try arg(i) { try FilePath(bytes: bytes) }
+        return try arg(i) {
+            let path = try FilePath(bytes: bytes)
+            try state.filePolicy?.check(path, access)
+            return path
+        }
     }
 
     /// The exact bytes of a string argument.

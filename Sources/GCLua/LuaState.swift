@@ -42,6 +42,10 @@ public final class LuaState {
     /// collector frees them). Each box holds the counter, so it outlives the state if need be.
     final class BoxCount { var value = 0 }
     let functionBoxes = BoxCount()
+    /// The sandbox's file rules (nil: none); every native file access checks them.
+    public internal(set) var filePolicy: FilePolicy?
+    /// The sandbox's limits (C: gclimits), freed after the state is closed.
+    public internal(set) var limits: OpaquePointer?
 
     /// Opens a new state with the standard libraries. `noEnvironment` is lua.c's -E
     /// (LUA_PATH / LUA_CPATH and LUA_INIT are ignored).
@@ -58,7 +62,10 @@ public final class LuaState {
         }
     }
 
-    deinit { if owns { lua_close(mainThread) } }
+    deinit {
+        if owns { lua_close(mainThread) }
+        if let g = limits { gclimits_free(g) }
+    }
 
     /// Runs `body` with `thread` as the current thread (see `L`).
     @inline(__always)
@@ -285,6 +292,12 @@ final class FunctionBox {
     }
 
     private func run(_ L: LuaStatePointer) -> Int32 {
+        // a sandbox's limit that has tripped stays tripped: no native call runs after it
+        gclimits_native_live(NativeMemory.live)
+        if gclimits_check() != 0, let m = gclimits_message() {
+            state.push(String(cString: m))
+            return Int32(GCSHIM_ERROR_VALUE)
+        }
         do {
             let n = try body(LuaCall(L: L, name: name, isMethod: isMethod, state: state))
             return n
@@ -292,7 +305,10 @@ final class FunctionBox {
             state.push(e.message)
             return e.addPosition ? Int32(GCSHIM_ERROR) : Int32(GCSHIM_ERROR_VALUE)
         } catch let e as GCError {
-            if e == .interrupted { state.push(e.message); return Int32(GCSHIM_ERROR_VALUE) }
+            if e == .interrupted {
+                state.push(gclimits_message().map { String(cString: $0) } ?? e.message)
+                return Int32(GCSHIM_ERROR_VALUE)
+            }
             // a core error the binding did not pin on an argument: blame self (a method) or
             // the first argument, so every native error still reads as lauxlib's
             let call = LuaCall(L: L, name: name, isMethod: isMethod, state: state)

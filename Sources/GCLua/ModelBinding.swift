@@ -143,7 +143,7 @@ enum ModelBinding {
     }
 
     static func save(_ c: LuaCall) throws -> Int32 {
-        let m = try model(c), path = try c.path(2)
+        let m = try model(c), path = try c.path(2, .write)
         guard !m.inPass else { throw c.argError(1, "the model is in the middle of a pass") }
         try c.arg(2) { try m.save(path: path) }
         return 0
@@ -161,13 +161,13 @@ enum ModelBinding {
 
     static func param(_ c: LuaCall) throws -> Int32 {
         let m = try model(c), name = try c.string(2)
-        do { c.state.pushTensor(try m.tensor(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+        c.state.pushTensor(try c.arg(2) { try m.tensor(named: name) })
         return 1
     }
 
     static func grad(_ c: LuaCall) throws -> Int32 {
         let m = try model(c), name = try c.string(2)
-        do { c.state.pushTensor(try m.gradient(named: name)) } catch let e as GCError { throw c.argError(2, e.message) }
+        c.state.pushTensor(try c.arg(2) { try m.gradient(named: name) })
         return 1
     }
 
@@ -265,16 +265,13 @@ enum ModelBinding {
         let cfg = try config(o)
         let seed = try o.integer("seed")
         try o.finish()
-        let m: Transformer
-        do {
-            if let seed = seed { m = try Transformer(config: cfg, seed: UInt64(bitPattern: Int64(seed))) }
-            else { m = try Transformer(config: cfg, seed: 0); m.seed = 0 }
-        } catch let e as GCError { throw c.argError(1, e.message) }
+        let m = try c.arg(1) { try Transformer(config: cfg, seed: UInt64(bitPattern: Int64(seed ?? 0))) }
+        if seed == nil { m.seed = 0 }
         c.state.pushObject(m, GCTypes.model); return 1
     }
 
     static func loadModel(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .read)
         let o = try c.options(2)
         var lo = Transformer.LoadOptions()
         if let a = try o.choice("act", ModelConfig.Activation.allCases.map(\.rawValue)) { lo.activation = .init(rawValue: a) }
@@ -380,7 +377,11 @@ enum ModelBinding {
         if opts.has("checkpoint") {
             defer { c.state.pop() }
             guard opts.push("checkpoint") == LUA_TSTRING else { throw c.argError(3, "option 'checkpoint': file name expected") }
-            o.checkpoint = try c.arg(3, option: "checkpoint") { try FilePath(bytes: Array(try c.bytes(lua_gettop(c.L)))) }
+            o.checkpoint = try c.arg(3, option: "checkpoint") {
+                let path = try FilePath(bytes: Array(try c.bytes(lua_gettop(c.L))))
+                try c.state.filePolicy?.check(path, .write)
+                return path
+            }
         }
         o.checkpointEvery = try opts.integer("checkpoint_every", in: 1...100_000_000) ?? o.checkpointEvery
         o.seed = try opts.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0

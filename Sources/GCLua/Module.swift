@@ -93,15 +93,23 @@ public enum GCGapModule {
         return 1
     }
 
+    /// gcgap.read_file(path) -> the file's bytes as a string.
+    static func readFile(_ c: LuaCall) throws -> Int32 {
+        let path = try c.path(1, .read)
+        let bytes = try c.arg(1) { try FileIO.read(path) }
+        bytes.withUnsafeBufferPointer { b in b.withMemoryRebound(to: CChar.self) { lua_pushlstring(c.L, $0.baseAddress, $0.count) } }
+        return 1
+    }
+
     static func writeFile(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .write)
         let text = try c.bytes(2)
         try c.arg(1) { try FileIO.writeAtomically(text, to: path) }
         return 0
     }
 
     static func listFolder(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .list)
         let names = try c.arg(1) { try FileIO.list(path) }
         c.state.newTable(array: names.count)
         for (i, n) in names.enumerated() {
@@ -114,7 +122,7 @@ public enum GCGapModule {
     }
 
     static func makeFolder(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .write)
         try c.arg(1) { try FileIO.makeFolders(path) }
         return 0
     }
@@ -136,6 +144,8 @@ public enum GCGapModule {
             ("interrupted", interrupted),
             ("blas", blasInfo),
             ("write_file", writeFile),
+            ("read_file", readFile),
+            ("sandbox", Sandbox.run),
             ("dir", listFolder),
             ("mkdir", makeFolder),
             ("components", componentNames),

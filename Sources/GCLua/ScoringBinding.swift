@@ -6,7 +6,9 @@ import GCCore
 /// The ablation options are read by `InterventionOptions`, the component lists by
 /// `LuaCall.components`, and the protocol's numbers come from `ProtocolDefaults`.
 enum ScoringBinding {
+    /// Whether a native loop should stop: Ctrl-C, or a sandbox's limit (time, native memory).
     static let stop: () -> Bool = {
+        gclimits_native_live(NativeMemory.live)
         if gcshim_interrupt_pending() != 0 { gcshim_interrupt_clear(); return true }
         return false
     }

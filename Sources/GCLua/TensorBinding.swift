@@ -118,7 +118,7 @@ enum TensorBinding {
     }
 
     static func save_npy(_ c: LuaCall) throws -> Int32 {
-        let t = try this(c), path = try c.path(2)
+        let t = try this(c), path = try c.path(2, .write)
         try c.arg(2) { try FileIO.writeAtomically(t.npy, to: path) }
         return 0
     }
@@ -232,7 +232,7 @@ enum TensorBinding {
     }
 
     static func load_npy(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .read)
         c.state.pushTensor(try c.arg(1) { try Tensor(npy: try FileIO.read(path)) }); return 1
     }
 
@@ -242,7 +242,7 @@ enum TensorBinding {
     }
 
     static func save_tensors(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .write)
         try c.table(2)
         var list: [(String, Tensor)] = []
         lua_pushnil(c.L)
@@ -269,7 +269,7 @@ enum TensorBinding {
     }
 
     static func load_tensors(_ c: LuaCall) throws -> Int32 {
-        let path = try c.path(1)
+        let path = try c.path(1, .read)
         let file = try c.arg(1) { try SafeTensors.read(path: path) }
         c.state.newTable(hash: file.tensors.count)
         for name in file.names { c.state.pushTensor(file.tensors[name]!); c.state.setField(-2, name) }

@@ -11,11 +11,50 @@ final class Host {
     let progname = "gcgap"
     let noEnvironment: Bool
 
-    init(noEnvironment: Bool) throws {
+    /// Whether binary chunks load (-b, GCGAP_BINARY_CHUNKS=1; never in a sandbox).
+    let binaryChunks: Bool
+    /// Whether the state is a sandbox (--sandbox).
+    private(set) var sandboxed = false
+
+    init(noEnvironment: Bool, binaryChunks: Bool) throws {
         self.noEnvironment = noEnvironment
+        self.binaryChunks = binaryChunks
         lua = try LuaState(noEnvironment: noEnvironment)
         GCGapModule.install(lua)
-        if let dir = Host.stdlibFolder(noEnvironment: noEnvironment) { prependPath(dir + "/?.lua;" + dir + "/?/init.lua") }
+        Sandbox.stdlib = Host.stdlibFolder(noEnvironment: noEnvironment)
+        if let dir = Sandbox.stdlib { prependPath(dir + "/?.lua;" + dir + "/?/init.lua") }
+        if !binaryChunks { try lua.refuseBinaryChunks() }
+    }
+
+    /// Makes the state a sandbox for `script` (argv index) writing in `folder`: the files
+    /// named after the script are readable; returns argv with the script's path absolute
+    /// (the sandbox's working folder is `folder`).
+    func enterSandbox(_ argv: [String], script: Int?, folder: String, memory: Int?, time: Double?) throws -> [String] {
+        var argv = argv
+        let cwd = FileManager.default.currentDirectoryPath
+        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+        var cfg = SandboxConfig(folder: absolute(folder))
+        if let k = script, argv[k] != "-" {
+            argv[k] = absolute(argv[k])
+            cfg.scriptFolder = URL(fileURLWithPath: argv[k]).deletingLastPathComponent().path
+            // the files named after the script are readable, and the script sees them by
+            // absolute path (its working folder is `folder`)
+            for j in (k + 1)..<argv.count {
+                var isDir: ObjCBool = false
+                let p = absolute(argv[j])
+                if FileManager.default.fileExists(atPath: p, isDirectory: &isDir) && !isDir.boolValue {
+                    cfg.readable.append(p)
+                    argv[j] = p
+                }
+            }
+        }
+        cfg.stdlib = Sandbox.stdlib
+        cfg.memoryLimit = memory
+        cfg.timeLimit = time
+        try lua.enterSandbox(cfg)
+        gclimits_enter(lua.limits)
+        sandboxed = true
+        return argv
     }
 
     var L: LuaStatePointer { lua.L }
@@ -52,6 +91,7 @@ final class Host {
     /// Makes `gcgap` a global (the stdlib module, or the bare native one if the stdlib
     /// cannot be found, with a warning).
     func loadGCGap() {
+        if sandboxed { return }   // (the sandbox's prelude loaded it)
         do {
             try lua.run("gcgap = require 'gcgap'; help = gcgap.help", name: "=(gcgap)")
         } catch {
@@ -97,7 +137,10 @@ final class Host {
 
     func dostring(_ code: String, name: String) -> Int32 { dochunk(lua.load(code, name: name)) }
 
-    func dofile(_ path: String?) -> Int32 { dochunk(luaL_loadfilex(L, path, nil)) }
+    /// The load mode of files the host runs: text, unless binary chunks are allowed.
+    var fileMode: String { binaryChunks && !sandboxed ? "bt" : "t" }
+
+    func dofile(_ path: String?) -> Int32 { dochunk(luaL_loadfilex(L, path, fileMode)) }
 
     /// `-l mod` or `-l g=mod`: global g = require(mod).
     func dolibrary(_ spec: String) -> Int32 {
@@ -134,7 +177,7 @@ final class Host {
             let dir = URL(fileURLWithPath: p).deletingLastPathComponent().path
             prependPath(dir + "/?.lua;" + dir + "/?/init.lua")
         }
-        var status = luaL_loadfilex(L, path, nil)
+        var status = luaL_loadfilex(L, path, fileMode)
         if status == LUA_OK {
             let args = Array(argv[(script + 1)...])
             for a in args { lua.push(a) }

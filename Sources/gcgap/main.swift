@@ -14,9 +14,9 @@ func versionLine() -> String {
 }
 
 func run() -> Int32 {
-    let argv = CommandLine.arguments
+    let arguments = CommandLine.arguments
     let options: Options
-    do { options = try Options(argv) } catch let e as OptionError {
+    do { options = try Options(arguments) } catch let e as OptionError {
         FileHandle.standardError.write("gcgap: \(e.message)\n\(Options.usage)\n".data(using: .utf8)!)
         return 1
     } catch { return 1 }
@@ -30,13 +30,27 @@ func run() -> Int32 {
     let threads = options.noEnvironment ? 1 : Int(env["GCGAP_THREADS"] ?? "") ?? Parallelism.processors
     Parallelism.threads = min(max(threads, 1), 256)
 
+    let binary = options.binaryChunks || (!options.noEnvironment && env["GCGAP_BINARY_CHUNKS"] == "1")
     let host: Host
-    do { host = try Host(noEnvironment: options.noEnvironment) } catch {
+    do { host = try Host(noEnvironment: options.noEnvironment, binaryChunks: binary && options.sandbox == nil) } catch {
         FileHandle.standardError.write("gcgap: cannot start: \(error)\n".data(using: .utf8)!)
         return 1
     }
     if options.version { print(versionLine()) }
-    let script = options.scriptIndex ?? argv.count
+    let script = options.scriptIndex ?? arguments.count
+    var argv = arguments
+    if let folder = options.sandbox {
+        do {
+            argv = try host.enterSandbox(argv, script: options.scriptIndex, folder: folder,
+                                         memory: options.limitMemory, time: options.limitTime)
+        } catch {
+            FileHandle.standardError.write("gcgap: cannot enter the sandbox: \(error)\n".data(using: .utf8)!)
+            return 1
+        }
+    } else if options.limitMemory != nil || options.limitTime != nil {
+        FileHandle.standardError.write("gcgap: '--limit-mem' and '--limit-time' go with '--sandbox DIR'\n".data(using: .utf8)!)
+        return 1
+    }
     host.createArgTable(argv, script: script)
     host.loadGCGap()
     if host.handleInit() != LUA_OK { return 1 }

@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include "gclimits.h"
 
 /* ---- macro wrappers ---------------------------------------------------- */
 static inline int gcshim_registryindex(void) { return LUA_REGISTRYINDEX; }
@@ -34,7 +35,7 @@ static inline void gcshim_pushglobaltable(lua_State *L) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
 }
 static inline int gcshim_loadbuffer(lua_State *L, const char *buf, size_t size, const char *name) {
-    return luaL_loadbufferx(L, buf, size, name, NULL);
+    return luaL_loadbufferx(L, buf, size, name, "t"); /* text: the host never loads binary chunks from strings */
 }
 static inline int gcshim_getmetatable_named(lua_State *L, const char *name) {
     return lua_getfield(L, LUA_REGISTRYINDEX, name); /* registry: a plain table, cannot raise */
@@ -98,6 +99,8 @@ enum {
 void gcshim_sigint_mode(lua_State *L, int mode);
 /* Non-zero when Ctrl-C was pressed since the last clear. */
 int gcshim_interrupt_pending(void);
+/* Installs the count hook that stops on Ctrl-C and on a tripped sandbox limit. */
+void gcshim_set_watch(lua_State *L);
 /* Clears the flag and removes the interrupt hook from the running state. */
 void gcshim_interrupt_clear(void);
 
