@@ -40,6 +40,7 @@ struct DocumentedOptionsTests {
               classify = function(o) return gc.classify({a = 1}, o) end,
               components = function(o) return gc.components(o) end,
               load = function(o) return gc.load("/nonexistent.safetensors", o) end,
+              sandbox = function(o) return gc.sandbox("return 1", o) end,
             }
             """)
         let out = try lua.evaluate("""

@@ -88,7 +88,7 @@ return {
       "report.diverging",
     } },
     { title = "Files and utilities", names = {
-      "write_file", "dir", "mkdir", "json.encode", "json.decode", "pretty.format", "pretty.print",
+      "write_file", "read_file", "dir", "mkdir", "sandbox", "json.encode", "json.decode", "pretty.format", "pretty.print",
       "status", "clock", "blas", "threads", "interrupted", "components", "help",
     } },
   },
@@ -1113,6 +1113,26 @@ for _, hc in ipairs(heroes) do print(hc[1], hc[2]) end]=] },
         "The path is used as its exact bytes (a NUL byte is refused) and its folder must exist; temporaries a killed gcgap left behind are removed.",
       example = [=[gcgap.mkdir("out")
 gcgap.write_file("out/G.json", require("gcgap.json").encode(G, "  "))]=] },
+    { name = "read_file",
+      sig = "gcgap.read_file(path)",
+      returns = "string",
+      text = "Reads a whole file as a string (its exact bytes), the counterpart of gcgap.write_file. " ..
+        "In a sandbox it is how a script reads the files it was given (and its folder's): io is not there.",
+      example = [=[local records = require("gcgap.json").decode(gcgap.read_file("report/summary.json"))]=] },
+    { name = "sandbox",
+      sig = "gcgap.sandbox(code [, opts])",
+      returns = "the chunk's results",
+      text = "Runs a chunk of Lua text in a fresh sandboxed state, as `gcgap --sandbox DIR` runs a script, and returns its results (nil, booleans, numbers, strings and plain tables of them; anything else is an error). " ..
+        "The chunk sees base, string, table, math, utf8, coroutine, os.clock/time/date and gcgap; no io, debug, package.loadlib or string.dump; text-only load; require of gcgap's modules only. " ..
+        "It reads only the files in `read` and those under `dir`, writes and lists only under `dir` (its working folder; realpath-checked, never through a symbolic link), and stops at its limits, which stay tripped. " ..
+        "An in-process sandbox guards against careless or curious scripts, not a determined attacker with a Lua VM exploit: see the README for running it under OS limits too.",
+      opts = {
+        { "dir", "required", "the folder the chunk writes in (created when missing)" },
+        { "read", "{}", "files the chunk may read besides those under `dir`" },
+        { "limit_mem", "nil", "bytes: the cap of the chunk's Lua heap and, separately, of the native memory it adds" },
+        { "limit_time", "nil", "seconds of wall-clock time" },
+      },
+      example = [=[print(gcgap.sandbox("return 6 * 7", {dir = "/tmp/box", limit_time = 5}))]=] },
     { name = "dir",
       sig = "gcgap.dir(path)",
       returns = "list of names",
