@@ -15,7 +15,7 @@ struct FuzzTests {
         // (not under AddressSanitizer, whose shadow memory needs the address space)
         let limit = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? "ulimit -v 4000000; " : ""
         p.arguments = ["-c", limit + "exec \"$0\" \"$@\"", gcgapBinary, repositoryRoot + "/scripts/fuzz/" + script]
-            + args + ["--quiet"] + (script == "checkpoints.lua" ? ["--dir", dir] : ["--log", dir + "/api.log"])
+            + args + ["--quiet"] + (script == "checkpoints.lua" ? ["--dir", dir] : script == "sandbox.lua" ? ["--dir", dir + "/sandbox"] : ["--log", dir + "/api.log"])
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let out = Pipe()
         p.standardOutput = out
@@ -39,5 +39,14 @@ struct FuzzTests {
         #expect(r.out.contains("checkpoint fuzz: 2000 mutants"), "\(r.out.suffix(2000))")
         #expect(r.out.contains("0 accepted different, 0 crashes"), "\(r.out.suffix(2000))")
         #expect(r.out.contains("0 accepted files that the Lua reader finds invalid"), "\(r.out.suffix(2000))")
+    }
+
+    /// Random scripts trying to reach os, io, debug, package.loadlib, string.dump and files
+    /// outside the folder, each in gcgap.sandbox: no escape, nothing written outside.
+    @Test func sandboxEscapeFuzzerFindsNoEscape() throws {
+        let r = try fuzz("sandbox.lua", ["--scripts", "1000", "--seed", "20261204"])
+        #expect(r.status == 0, "the sandbox fuzzer found an escape or died (status \(r.status))\n\(r.out.suffix(3000))")
+        #expect(r.out.contains("sandbox fuzz: 1000 scripts (0 failed as a whole)"), "\(r.out.suffix(2000))")
+        #expect(r.out.contains("0 escapes, 0 files outside"), "\(r.out.suffix(2000))")
     }
 }
