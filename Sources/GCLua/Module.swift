@@ -7,6 +7,9 @@ import GCCore
 /// adds the Lua-level pipeline on top.
 public enum GCGapModule {
     public static let version = "0.1.0"
+    /// gcgap's stdlib folder, when known (the host sets it): the sandboxes `gcgap.sandbox`
+    /// makes require from it, and `gcgap.build()` reads the commit of its checkout.
+    nonisolated(unsafe) public static var stdlib: String? = nil
 
     /// Registers the userdata types and `package.preload["gcgap.core"]`.
     public static func install(_ lua: LuaState) {
@@ -93,6 +96,18 @@ public enum GCGapModule {
         return 1
     }
 
+    /// gcgap.build() -> {version =, commit =, kernel =, lua =}: which gcgap this is.
+    static func build(_ c: LuaCall) throws -> Int32 {
+        c.state.newTable(hash: 4)
+        c.state.push(version); c.state.setField(-2, "version")
+        if let folder = GCGapModule.stdlib, let commit = BuildInfo.commit(near: folder) {
+            c.state.push(String(commit.prefix(12))); c.state.setField(-2, "commit")
+        }
+        c.state.push(BLAS.kernelName); c.state.setField(-2, "kernel")
+        c.state.push(String(cString: gcshim_version())); c.state.setField(-2, "lua")
+        return 1
+    }
+
     /// gcgap.read_file(path) -> the file's bytes as a string.
     static func readFile(_ c: LuaCall) throws -> Int32 {
         let path = try c.path(1, .read)
@@ -145,6 +160,7 @@ public enum GCGapModule {
             ("blas", blasInfo),
             ("write_file", writeFile),
             ("read_file", readFile),
+            ("build", build),
             ("sandbox", Sandbox.run),
             ("dir", listFolder),
             ("mkdir", makeFolder),

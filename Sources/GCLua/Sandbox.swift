@@ -124,9 +124,6 @@ extension LuaState {
 /// text in a fresh sandboxed state and returns its results (nil, booleans, numbers,
 /// strings and plain tables of those).
 public enum Sandbox {
-    /// gcgap's stdlib folder for the sandboxes `gcgap.sandbox` makes (the host sets it).
-    nonisolated(unsafe) public static var stdlib: String? = nil
-
     /// Deepest table nesting a result may have.
     static let maxDepth = 32
 

@@ -21,8 +21,8 @@ final class Host {
         self.binaryChunks = binaryChunks
         lua = try LuaState(noEnvironment: noEnvironment)
         GCGapModule.install(lua)
-        Sandbox.stdlib = Host.stdlibFolder(noEnvironment: noEnvironment)
-        if let dir = Sandbox.stdlib { prependPath(dir + "/?.lua;" + dir + "/?/init.lua") }
+        GCGapModule.stdlib = Host.stdlibFolder(noEnvironment: noEnvironment)
+        if let dir = GCGapModule.stdlib { prependPath(dir + "/?.lua;" + dir + "/?/init.lua") }
         if !binaryChunks { try lua.refuseBinaryChunks() }
     }
 
@@ -48,7 +48,7 @@ final class Host {
                 }
             }
         }
-        cfg.stdlib = Sandbox.stdlib
+        cfg.stdlib = GCGapModule.stdlib
         cfg.memoryLimit = memory
         cfg.timeLimit = time
         try lua.enterSandbox(cfg)

@@ -10,7 +10,7 @@ struct SandboxTests {
 
     init() throws {
         lua = try gcgapState()
-        Sandbox.stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        GCGapModule.stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("stdlib").path
         dir = try temporaryFolder()
         try lua.run("dir = '\(dir)'")
