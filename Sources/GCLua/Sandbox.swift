@@ -136,7 +136,7 @@ public enum Sandbox {
         cfg.timeLimit = try o.number("limit_time")
         if let t = cfg.timeLimit, t <= 0 { throw c.argError(2, "option 'limit_time': positive number of seconds expected") }
         try o.finish()
-        cfg.stdlib = stdlib
+        cfg.stdlib = GCGapModule.stdlib
         return cfg
     }
 
