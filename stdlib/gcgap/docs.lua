@@ -88,7 +88,7 @@ return {
       "report.diverging",
     } },
     { title = "Files and utilities", names = {
-      "write_file", "read_file", "dir", "mkdir", "sandbox", "json.encode", "json.decode", "pretty.format", "pretty.print",
+      "write_file", "read_file", "dir", "mkdir", "sandbox", "build", "json.encode", "json.decode", "pretty.format", "pretty.print",
       "status", "clock", "blas", "threads", "interrupted", "components", "help",
     } },
   },
@@ -1119,6 +1119,12 @@ gcgap.write_file("out/G.json", require("gcgap.json").encode(G, "  "))]=] },
       text = "Reads a whole file as a string (its exact bytes), the counterpart of gcgap.write_file. " ..
         "In a sandbox it is how a script reads the files it was given (and its folder's): io is not there.",
       example = [=[local records = require("gcgap.json").decode(gcgap.read_file("report/summary.json"))]=] },
+    { name = "build",
+      sig = "gcgap.build()",
+      returns = "{version =, commit =, kernel =, lua =}",
+      text = "Which gcgap this is: its version, the commit of the checkout its stdlib comes from (absent outside a git checkout), the matrix-product kernel (which fixes the last bits of every number) and the Lua version. " ..
+        "Records and reports carry it, so that a colleague can check a shared result against the build that made it.",
+      example = [=[print(gcgap.build().commit, gcgap.build().kernel)]=] },
     { name = "sandbox",
       sig = "gcgap.sandbox(code [, opts])",
       returns = "the chunk's results",
