@@ -15,7 +15,8 @@ struct gclimits {
     char message[160];
 };
 
-static gclimits *volatile current = NULL;
+/* per thread: a state runs on one thread at a time, and the tests run sandboxes side by side */
+static _Thread_local gclimits *current = NULL;
 
 static double now(void) {
     struct timespec ts;

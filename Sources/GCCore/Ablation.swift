@@ -62,7 +62,7 @@ extension Transformer {
         // large sets in chunks of 256 rows: the same sums, with bounded activation memory
         let chunk = 256
         // a set the model keeps a clean run of: its outputs, through the same hooks (no pass)
-        if b.size <= chunk, !inPass, let clean = cleanRunKept(for: b, logProbs: false),
+        if b.size <= chunk, let clean = cleanRunKept(for: b, logProbs: false),
            let outs = clean.outputs(hooks.map(\.0), self) {
             for (comp, hook) in hooks {
                 var v = outs[comp]!

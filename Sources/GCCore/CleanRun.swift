@@ -148,16 +148,26 @@ extension Transformer {
     /// (`evaluateAblated`): a run holds three activations per layer and token.
     static let keptCleanRunTokens = 16384
 
-    /// Whether a clean run of `b` may be made and kept on an ablation's initiative: the
-    /// model has no hooks of its own and `b` is not huge.
-    func mayKeepCleanRun(of b: TokenBatch) -> Bool {
-        hookCount == 0 && b.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens
+    /// The one rule for when a clean run may stand in for a pass of this model: the model
+    /// has no hooks of its own (their effect would be missing) and is not mid-pass.
+    var mayUseCleanRun: Bool { hookCount == 0 && !inPass }
+
+    /// Whether an intervention on `components` may resume from a clean run: the rule above,
+    /// and every component is a head or an MLP (the outputs a run keeps per layer).
+    func mayResume(_ components: [Component]) -> Bool {
+        mayUseCleanRun && !components.isEmpty && components.allSatisfy(\.isScoredComponent)
     }
 
-    /// A kept clean run that fits `batch` and the current parameters, when neither it nor
-    /// the model now has hooks of the model's own.
+    /// Whether a clean run of `b` may be made and kept on an ablation's initiative: the
+    /// rule above, and `b` is not huge.
+    func mayKeepCleanRun(of b: TokenBatch) -> Bool {
+        mayUseCleanRun && b.rows.reduce(0, { $0 + $1.count }) <= Transformer.keptCleanRunTokens
+    }
+
+    /// A kept clean run that fits `batch` and the current parameters, when it was made
+    /// without hooks of the model's own and the model may use one now.
     func cleanRunKept(for batch: TokenBatch, logProbs: Bool) -> CleanRun? {
-        guard hookCount == 0 else { return nil }
+        guard mayUseCleanRun else { return nil }
         for c in keptCleanRuns where !c.hooked && (!logProbs || c.logProbs) && c.batch.rows == batch.rows
             && c.batch.special == batch.special && c.parameters.count == parameterCount {
             let same = c.parameters.withUnsafeBytes { kept in
@@ -201,9 +211,9 @@ extension Transformer {
     /// one (kept) when the ablations are of heads and MLPs, the model has no hooks of its
     /// own and `b` is not huge; nil when the ablation needs a full pass.
     private func cleanRunToAblate(_ b: TokenBatch, _ components: [Component], logProbs: Bool) throws -> CleanRun? {
-        guard !components.isEmpty, !inPass else { return nil }
+        guard !components.isEmpty, mayUseCleanRun else { return nil }
         if let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean }
-        guard components.allSatisfy({ $0.isScoredComponent }), mayKeepCleanRun(of: b) else { return nil }
+        guard mayResume(components), mayKeepCleanRun(of: b) else { return nil }
         return try cleanRun(for: b, logProbs: logProbs)
     }
 
@@ -211,7 +221,7 @@ extension Transformer {
     /// hook replaces a head's or an MLP's output and no other hook is on the model, else a
     /// full pass.
     func evaluate(_ clean: CleanRun, hooks: [(Component, ComponentHook)], logProbs: Bool) throws -> Evaluation {
-        guard hookCount == 0, let first = hooks.map(\.0.layer).min(), hooks.allSatisfy({ $0.0.isScoredComponent }) else {
+        guard mayResume(hooks.map(\.0)), let first = hooks.map(\.0.layer).min() else {
             return try evaluate(clean.batch, hooks: hooks, logProbs: logProbs)
         }
         let mlpOnly = hooks.filter { $0.0.layer == first }.allSatisfy { $0.0.isMLP }

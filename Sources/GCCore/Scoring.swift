@@ -202,7 +202,7 @@ extension Transformer {
     public func evaluateAblations(_ batch: TokenBatch, lists: [[Component]], ablation: Ablation, logProbs: Bool = false,
                                   shouldStop: () -> Bool = { false }) throws -> (base: Evaluation, each: [Evaluation]) {
         let comps = lists.flatMap { $0 }
-        guard comps.allSatisfy({ $0.isScoredComponent }), !lists.contains(where: \.isEmpty), mayKeepCleanRun(of: batch) else {
+        guard lists.allSatisfy(mayResume), mayKeepCleanRun(of: batch) else {
             var each: [Evaluation] = []
             for list in lists {
                 if shouldStop() { throw GCError.interrupted }

@@ -663,7 +663,7 @@ public final class Transformer {
     /// metrics; `logProbs` keeps the log-probabilities at target positions (for KL).
     public func evaluate(_ b: TokenBatch, hooks: [(Component, ComponentHook)] = [], logProbs: Bool = false) throws -> Evaluation {
         // a batch the model keeps a clean run of: its evaluation (the same bits)
-        if hooks.isEmpty, !inPass, let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean.evaluation }
+        if hooks.isEmpty, let clean = cleanRunKept(for: b, logProbs: logProbs) { return clean.evaluation }
         let plan = try targetPlan(b)
         try forward(plan, hooks: hooks, lastRows: true)
         return evaluation(plan, b, logProbs: logProbs)
