@@ -2,7 +2,8 @@
 --
 --   gcgap scripts/paper.lua [--quick] [--tasks reverse,sort] [--seeds 42,123,...]
 --                           [--preset default|paper-code] [--out DIR] [--cache DIR]
---                           [--no-decomposition] [--fresh]
+--                           [--no-decomposition] [--fresh] [--jobs N] [--steps N] [--set K=V]
+--                           [--shard I/N] [--report-only] [--emit-slurm [--array-limit K] ...]
 --
 -- Trains (or loads) one model per task and seed, analyses it (gcgap.experiment), and writes
 -- DIR (default: report/) with report.md, runs.csv, summary.json, one JSON per run under
@@ -13,10 +14,14 @@ local gc = require "gcgap"
 local E = require "gcgap.experiment"
 local R = require "gcgap.report"
 local json = require "gcgap.json"
+local S = require "gcgap.sweep"
 
 local SEEDS = { 42, 123, 456, 789, 1010, 2020, 3030, 4040, 5050, 6060 }
 local opts = { tasks = { "reverse", "sort" }, seeds = nil, preset = "default", out = "report", cache = nil,
-               quick = false, fresh = false, decomposition = true, jobs = 1, worker = nil }
+               quick = false, fresh = false, decomposition = true, jobs = 1, shard = nil, report_only = false,
+               emit_slurm = false, array_limit = 32, shards = nil, sbatch = {}, steps = nil, set = {} }
+-- the options a shard or the merge job is run with (not the sweep's own or Slurm's)
+local passed = {}
 
 local USAGE = [[
 usage: gcgap scripts/paper.lua [options]
@@ -36,6 +41,22 @@ writes a report folder: report.md, runs.csv, summary.json, runs/*.json and SVG f
   --fresh               redo every run even when its record exists in DIR/runs
   --jobs N              N runs at once, as separate processes (one thread each);
                         the records are the same as a sequential run's, bit for bit
+  --steps N             at most N training steps (a preset's train.steps)
+  --set FIELD=VALUE     a preset field, e.g. --set ladder=false, --set model.d_model=64,
+                        --set ood.range=0.1,0.9 (numbers, true/false, words, lists)
+
+Beyond one machine (Slurm, or any set of processes sharing the folder):
+  --shard I/N           run only shard I of N: every N-th run from the I-th (and its
+                        decomposition), writing records into DIR/runs; no report. In a Slurm
+                        job array, SLURM_ARRAY_TASK_ID and _COUNT give it when it is left out
+  --report-only         write the report from the records in DIR/runs, listing the runs
+                        still missing (a merged report equals a single process's)
+  --emit-slurm          write DIR/slurm/paper.sbatch (a job array over the shards, one CPU
+                        each; template scripts/slurm/paper.sbatch) and DIR/slurm/submit.sh
+                        (submits it and a merge job that runs after it succeeds)
+  --shards N            array tasks (default: one per run)
+  --array-limit K       at most K array tasks at once (default 32)
+  --sbatch 'OPTION'     an extra #SBATCH line (e.g. --sbatch '--partition=cpu'), repeatable
   -h, --help            this text
 
 An interrupted run (Ctrl-C) keeps every finished run and trained model: the same command
@@ -77,20 +98,33 @@ while i <= #args do
     if not args[i] then usage_error("option " .. a .. " needs a value") end
     return args[i]
   end
-  if a == "--quick" then opts.quick = true
-  elseif a == "--fresh" then opts.fresh = true
-  elseif a == "--no-decomposition" then opts.decomposition = false
-  elseif a == "--tasks" then opts.tasks = split(value())
-  elseif a == "--seeds" then opts.seeds = seeds_of(value())
-  elseif a == "--preset" then opts.preset = value()
-  elseif a == "--out" then opts.out = value()
-  elseif a == "--cache" then opts.cache = value()
+  local function keep(...) for _, x in ipairs { a, ... } do passed[#passed + 1] = x end end
+  if a == "--quick" then opts.quick = true; keep()
+  elseif a == "--fresh" then opts.fresh = true; keep()
+  elseif a == "--no-decomposition" then opts.decomposition = false; keep()
+  elseif a == "--tasks" then opts.tasks = split(value()); keep(args[i])
+  elseif a == "--seeds" then opts.seeds = seeds_of(value()); keep(args[i])
+  elseif a == "--preset" then opts.preset = value(); keep(args[i])
+  elseif a == "--out" then opts.out = value(); keep(args[i])
+  elseif a == "--cache" then opts.cache = value(); keep(args[i])
+  elseif a == "--steps" then
+    opts.steps = math.tointeger(tonumber(value())) or usage_error("--steps needs a whole number"); keep(args[i])
+  elseif a == "--set" then
+    local k, v = value():match("^([%w_%.]+)=(.+)$")
+    if not k then usage_error("--set needs FIELD=VALUE") end
+    opts.set[#opts.set + 1] = { k, v }; keep(args[i])
+  elseif a == "--shard" or a == "--worker" then
+    local err
+    opts.shard, err = S.shard(value())
+    if not opts.shard then usage_error(err) end
+  elseif a == "--report-only" then opts.report_only = true
+  elseif a == "--emit-slurm" then opts.emit_slurm = true
+  elseif a == "--shards" then opts.shards = math.tointeger(tonumber(value())) or usage_error("--shards needs a whole number")
+  elseif a == "--array-limit" then opts.array_limit = math.tointeger(tonumber(value())) or usage_error("--array-limit needs a whole number")
+  elseif a == "--sbatch" then opts.sbatch[#opts.sbatch + 1] = value()
   elseif a == "--jobs" then
     opts.jobs = math.tointeger(tonumber(value())) or usage_error("--jobs needs a whole number")
     if opts.jobs < 1 or opts.jobs > 64 then usage_error("--jobs must be in 1..64") end
-  elseif a == "--worker" then -- internal: --worker J/N runs every N-th run from the J-th
-    local j, n = value():match("^(%d+)/(%d+)$")
-    opts.worker = { tonumber(j), tonumber(n) }
   elseif a == "--help" or a == "-h" then
     print(USAGE)
     return
@@ -104,7 +138,44 @@ if not E.presets[opts.preset] then usage_error("unknown preset '" .. opts.preset
 opts.seeds = opts.seeds or (opts.quick and { 42, 123 } or SEEDS)
 opts.cache = opts.cache or (opts.out .. "/cache")
 
-local preset = E.preset(opts.preset, opts.quick and { bootstrap = 50 } or nil)
+-- --set FIELD=VALUE (FIELD may be a path: model.d_model, ood.range; VALUE a number, true,
+-- false, a word, or a comma-separated list of numbers); nested tables are copied, not changed
+local function parse_value(v)
+  if v == "true" or v == "false" then return v == "true" end
+  if v:find(",") then
+    local list = {}
+    for x in v:gmatch("[^,]+") do list[#list + 1] = tonumber(x) or usage_error("bad list value '" .. v .. "'") end
+    return list
+  end
+  return tonumber(v) or v
+end
+local overrides = {}
+local function set(path, value)
+  local keys = split(path:gsub("%.", ","))
+  local base, into = E.presets[opts.preset] or {}, overrides
+  for n = 1, #keys - 1 do
+    local key = keys[n]
+    if into[key] == nil then
+      local copy = {}
+      for k2, v2 in pairs(type(base[key]) == "table" and base[key] or {}) do copy[k2] = v2 end
+      into[key] = copy
+    end
+    base, into = type(base[key]) == "table" and base[key] or {}, into[key]
+  end
+  into[keys[#keys]] = value
+end
+if opts.quick then overrides.bootstrap = 50 end
+if opts.steps then set("train.steps", opts.steps) end
+for _, kv in ipairs(opts.set) do set(kv[1], parse_value(kv[2])) end
+local ok_preset, preset = pcall(E.preset, opts.preset, overrides)
+if not ok_preset then usage_error(tostring(preset):gsub("^.-:%d+: ", "")) end
+-- in a Slurm job array, the array task is the shard
+if not opts.shard and not opts.report_only and not opts.emit_slurm then
+  local shard, err = S.shard_from_env(os.getenv)
+  if err then usage_error(err) end
+  opts.shard = shard
+end
+local worker = opts.shard -- (the name the rest of this script uses)
 gc.mkdir(opts.out .. "/runs")
 gc.mkdir(opts.cache)
 
@@ -118,13 +189,13 @@ local finished = 0
 
 -- --jobs N: N worker processes run the runs (each its own share), then this process reads
 -- the records back (every run cached) and writes the report as a sequential run would
-if opts.jobs > 1 and not opts.worker then
+if opts.jobs > 1 and not worker and not opts.report_only and not opts.emit_slurm then
   local function q(x) return "'" .. tostring(x):gsub("'", "'\\''") .. "'" end
   local base = { q(arg[-1] or "gcgap"), q(arg[0]) }
   for _, a in ipairs(args) do base[#base + 1] = q(a) end
   local cmds = {}
   for j = 1, opts.jobs do
-    cmds[#cmds + 1] = table.concat(base, " ") .. " --worker " .. j .. "/" .. opts.jobs
+    cmds[#cmds + 1] = table.concat(base, " ") .. " --shard " .. j .. "/" .. opts.jobs
   end
   io.write(string.format("%d worker processes\n", opts.jobs))
   local ok = os.execute("GCGAP_THREADS=1; export GCGAP_THREADS; " .. table.concat(cmds, " & ") .. " & wait")
@@ -132,19 +203,61 @@ if opts.jobs > 1 and not opts.worker then
   opts.fresh = false -- the workers redid what --fresh asked for; read their records back
 end
 
+-- --emit-slurm: the batch scripts of a Slurm sweep, ready for sbatch on a login node
+local function emit_slurm()
+  local runs = #opts.tasks * #opts.seeds
+  local shards = math.max(1, math.min(opts.shards or runs, runs))
+  local cwd = os.getenv("PWD") or "."
+  local function absolute(x) return x:sub(1, 1) == "/" and x or cwd .. "/" .. x end
+  local dir, logs = absolute(opts.out .. "/slurm"), absolute(opts.out .. "/slurm/logs")
+  gc.mkdir(logs)
+  local exe = arg[-1] or "gcgap"
+  exe = exe:find("/") and absolute(exe) or exe
+  local quoted = {}
+  for _, a in ipairs(passed) do quoted[#quoted + 1] = S.quote(a) end
+  -- (LOGS unquoted: #SBATCH lines are not read by a shell)
+  local fields = { JOB = "gcgap-paper-" .. preset.name .. "-" .. table.concat(opts.tasks, "+"), SHARDS = shards,
+                   LIMIT = math.max(1, opts.array_limit), LOGS = logs, CWD = S.quote(cwd), GCGAP = S.quote(exe),
+                   SCRIPT = S.quote(absolute(arg[0])), ARGS = table.concat(quoted, " "), OUT = opts.out, EXTRA = "" }
+  for _, x in ipairs(opts.sbatch) do fields.EXTRA = fields.EXTRA .. "#SBATCH " .. x .. "\n" end
+  local template = gc.read_file((absolute(arg[0]):gsub("paper%.lua$", "slurm/paper.sbatch")))
+  E.write_file(dir .. "/paper.sbatch", S.fill(template, fields))
+  E.write_file(dir .. "/submit.sh", table.concat({
+    "#!/bin/bash",
+    "# Submits the sweep's job array, then the merge job, which runs once every shard has",
+    "# succeeded (--dependency=afterok). Options go to the merge's sbatch: --wait waits for it.",
+    "set -euo pipefail",
+    "cd " .. S.quote(cwd),
+    "array=$(sbatch --parsable " .. S.quote(dir .. "/paper.sbatch") .. ")",
+    "echo \"job array ${array%%;*}: " .. shards .. " shards of " .. runs .. " runs\"",
+    "sbatch --parsable --dependency=afterok:${array%%;*} --job-name=" .. fields.JOB:gsub("^gcgap%-paper", "gcgap-merge") ..
+      " --ntasks=1 --cpus-per-task=1 --output=" .. S.quote(logs .. "/merge.out") .. " \"$@\" --wrap " ..
+      S.quote("exec " .. fields.GCGAP .. " " .. fields.SCRIPT .. " " .. fields.ARGS .. " --report-only"),
+  }, "\n") .. "\n")
+  print(string.format("wrote %s/paper.sbatch (%d shards of %d runs, at most %d at once) and %s/submit.sh", dir, shards, runs,
+    fields.LIMIT, dir))
+  print("on the cluster's login node:  bash " .. dir .. "/submit.sh        (squeue --me shows " .. fields.JOB .. ")")
+end
+if opts.emit_slurm then emit_slurm() return end
+
 local function main()
 local total = #opts.tasks * #opts.seeds
-local records, k = {}, 0
+local records, k, missing = {}, 0, {}
 local worked, work_time = 0, 0 -- runs computed here (not read back), and their time
 for _, task in ipairs(opts.tasks) do
   for _, seed in ipairs(opts.seeds) do
     k = k + 1
-    if opts.worker and (k - 1) % opts.worker[2] + 1 ~= opts.worker[1] then goto next_run end
+    if not S.mine(k, worker) then goto next_run end
     do
     -- the whole job's ETA, from the runs computed so far (cached ones cost nothing)
-    local left = (total - k + 1) / (opts.worker and opts.worker[2] or 1)
+    local left = (total - k + 1) / (worker and worker.count or 1)
     local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * left)) or ""
-    local label = string.format("run %d/%d %s seed %d%s", k, total, task, seed, eta)
+    local label = string.format("%srun %d/%d %s seed %d%s", worker and ("shard " .. worker.index .. "/" .. worker.count .. " ") or "",
+      k, total, task, seed, eta)
+    if opts.report_only and not io.open(S.record_file(opts.out .. "/runs", task, seed, preset.name)) then
+      missing[#missing + 1] = string.format("%s seed %d", task, seed)
+      goto next_run
+    end
     local status = function(what) gc.status(label .. ": " .. what) end
     status("training")
     local started = gc.clock()
@@ -172,9 +285,9 @@ if opts.decomposition then
   local variants = {
     { label = "this protocol (" .. preset.name .. ")", records = records },
     -- (ρ only: no bootstrap, per-sample results or interaction matrices for these)
-    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false }) },
-    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false, zslice_defect = true }) },
-    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { bootstrap = 0, keep_samples = false, joint = false, ladder = false, whole_wv = true }) },
+    { label = "paper-code analysis, defects off", name = "pc", preset = E.preset("paper-code", { timings = preset.timings, bootstrap = 0, keep_samples = false, joint = false, ladder = false }) },
+    { label = "paper-code + z-slice head ablation defect", name = "pc-zslice", preset = E.preset("paper-code", { timings = preset.timings, bootstrap = 0, keep_samples = false, joint = false, ladder = false, zslice_defect = true }) },
+    { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { timings = preset.timings, bootstrap = 0, keep_samples = false, joint = false, ladder = false, whole_wv = true }) },
   }
   decomposition = {}
   for vi, v in ipairs(variants) do
@@ -185,10 +298,14 @@ if opts.decomposition then
         for _, seed in ipairs(opts.seeds) do
           j = j + 1
           -- a worker analyses the models it trained (the same share as its runs)
-          if opts.worker and (j - 1) % opts.worker[2] + 1 ~= opts.worker[1] then goto next_model end
-          local file = string.format("%s/runs/%s-%d-%s-on-%s.json", opts.out, task, seed, v.name, preset.name)
+          if not S.mine(j, worker) then goto next_model end
+          local file = S.variant_file(opts.out .. "/runs", task, seed, v.name, preset.name)
           local f = (not opts.fresh) and io.open(file)
           local rec
+          if not f and opts.report_only then
+            missing[#missing + 1] = string.format("%s seed %d (%s)", task, seed, v.name)
+            goto next_model
+          end
           if f then rec = json.decode(f:read("a")); f:close() else
             gc.status(string.format("decomposition %d/%d: %s, %s seed %d", vi, #variants, v.label, task, seed))
             local m = E.train(task, seed, preset, { cache = opts.cache, quiet = true })
@@ -207,7 +324,7 @@ if opts.decomposition then
     decomposition[#decomposition + 1] = { label = v.label, summary = s }
   end
 end
-if opts.worker then return end -- the parent writes the report
+if worker then return end -- the parent (or the merge) writes the report
 
 -- Figures, data, report.
 local figures = {}
@@ -252,6 +369,10 @@ E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, su
 E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition, resamples = 400,
   figures = figures, seconds = gc.clock() - t0 }))
 print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))
+if #missing > 0 then
+  print(string.format("%d runs are still missing (the report leaves them out):", #missing))
+  for _, m in ipairs(missing) do print("  " .. m) end
+end
 end
 
 local ok, err = xpcall(main, debug.traceback)

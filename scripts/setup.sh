@@ -1,7 +1,8 @@
 # Sourced by scripts/gcgap and scripts/test: installs the Debian packages gcgap needs when
 # they are missing (as root, or through sudo), and checks for a Swift toolchain.
 # Packages: liblua5.4-dev (Lua 5.4), libreadline-dev (the REPL), libopenblas-dev (BLAS),
-# pkg-config (to find them), tmux (the REPL tests drive a real terminal through it).
+# pkg-config (to find them), tmux (the REPL tests drive a real terminal through it),
+# slurm-wlm and munge (the tests run a sweep on a real one-node Slurm).
 
 gcgap_need_packages() {
     local missing=()
@@ -9,7 +10,12 @@ gcgap_need_packages() {
     pkg-config --exists readline 2>/dev/null || missing+=(libreadline-dev)
     pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-    if [ "${1:-}" = "--with-test-tools" ]; then command -v tmux >/dev/null 2>&1 || missing+=(tmux); fi
+    if [ "${1:-}" = "--with-test-tools" ]; then
+        command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+        # a real one-node Slurm for the sweep's tests (scripts/slurm/local-cluster starts it)
+        [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
+        [ -x /usr/sbin/munged ] || missing+=(munge)
+    fi
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "gcgap: installing ${missing[*]}" >&2
     local sudo=""

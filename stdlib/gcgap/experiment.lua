@@ -15,53 +15,9 @@ local json = require "gcgap.json"
 
 local E = {}
 
--- docs/protocol.md, every default in one place. `paper-code` follows the author's public code
--- where the protocol's table says it differs; the two defects are flags, off by default.
-E.presets = {
-  default = {
-    name = "default",
-    model = {},                                  -- gcgap.model options (the protocol's sizes)
-    train = { lr = 1e-3, batch = 64, lengths = { 3, 7 }, steps = 15000, target = 0.90 },
-    layout = "whole",                            -- each sample right-padded as a whole
-    eval_every = 100, eval_size = 256, fresh_eval = false,
-    ood = { lengths = { 8, 9, 10, 11 }, range = { 0.20, 0.75 } },
-    set_size = 200, fresh_sets = false,          -- fixed sets from the seed
-    grad = { batches = 50, batch = 64 },
-    means = "eval-set", per_position = false,    -- μ over the OOD evaluation set
-    threshold = 6, strict = false, ranks = "average",
-    pruning = "extremes",                        -- two Heroes of most negative Δ, two Bloats of largest Δ
-    id_size = 200,
-    zslice_defect = false, whole_wv = false,
-    bootstrap = 200,                             -- resamples of the evaluation set
-    keep_samples = true,                         -- per-sample results in the record (cross-run bootstraps)
-    joint = true,                                -- joint Hero/Bloat ablations (2 + k passes each)
-    interactions = false,                        -- the 20×20 pairwise matrix (211 passes, ~30 s a run)
-    ladder = { steps = 16, shapley = 4 },        -- estimator ladder (false: off); shapley = permutations
-  },
-}
-E.presets["paper-code"] = setmetatable({
-  name = "paper-code",
-  layout = "blocks",                             -- START x SEP padded, then y END padded
-  eval_every = 500, eval_size = 100, fresh_eval = true,
-  set_size = 100, fresh_sets = true,             -- fresh random samples on every accuracy call
-  means = "fresh-batches",                       -- μ over 50 fresh batches of 64
-  strict = true,                                 -- Δ < −6, Δ > 6
-  pruning = "component-order",                   -- the first two in component order
-}, { __index = E.presets.default })
-
---- A preset by name, with overrides (a shallow copy: nested tables are replaced whole).
-function E.preset(name, overrides)
-  local base = E.presets[name or "default"]
-  if not base then error("unknown preset '" .. tostring(name) .. "' (default, paper-code)", 2) end
-  local p = {}
-  for k in pairs(E.presets.default) do p[k] = base[k] end
-  for k, v in pairs(base) do p[k] = v end
-  for k, v in pairs(overrides or {}) do
-    if E.presets.default[k] == nil and k ~= "name" then error("unknown preset field '" .. tostring(k) .. "'", 2) end
-    p[k] = v
-  end
-  return p
-end
+-- docs/protocol.md's numbers have one home, gcgap.protocol; these are its presets.
+local P = require "gcgap.protocol"
+E.presets, E.preset = P.presets, P.preset
 
 E.tasks = { reverse = gc.task.reverse, sort = gc.task.sort }
 
@@ -133,7 +89,11 @@ function E.train(task, seed, p, opts)
     file = opts.cache .. "/" .. E.cache_key(task, seed, p)
     local ok, m = pcall(gc.load, file .. ".safetensors")
     local rec = read_file(file .. ".json")
-    if ok and rec then return m, json.decode(rec) end
+    if ok and rec then
+      rec = json.decode(rec)
+      if not p.timings then rec.seconds = nil end
+      return m, rec
+    end
   end
   local mopts = { seed = seed }
   for k, v in pairs(p.model) do mopts[k] = v end
@@ -159,8 +119,8 @@ function E.train(task, seed, p, opts)
     if file and not topts.eval then topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 200 end
     result = m:train(task, topts)
   end
-  local rec = { steps = result.steps, seconds = result.seconds, accuracy = result.accuracy, reached = result.reached,
-                loss = result.loss }
+  local rec = { steps = result.steps, seconds = p.timings and result.seconds or nil, accuracy = result.accuracy,
+                reached = result.reached, loss = result.loss }
   if file then
     m:save(file .. ".safetensors")
     E.write_file(file .. ".json", json.encode(rec, " "))
@@ -251,7 +211,7 @@ function E.analyse(m, task, seed, p, opts)
   if not ood.length then
     rec.valid = false
     rec.note = "no valid OOD length: accuracy outside [" .. p.ood.range[1] .. ", " .. p.ood.range[2] .. "] at every length tried"
-    rec.seconds = gc.clock() - t0
+    rec.seconds = p.timings and gc.clock() - t0 or nil
     return rec
   end
   local N = ood.length
@@ -422,13 +382,14 @@ function E.analyse(m, task, seed, p, opts)
     rec.ladder = L
     rec.ladder.rho = require("gcgap.ladder").rhos(L)
     rec.ladder.G, rec.ladder.taylor = nil, nil
+    if not p.timings then rec.ladder.seconds = nil end
   end
   if p.interactions then
     status("interactions")
     local I = gc.score.interactions(m, ood.set, { means = means })
     rec.interactions = { components = I.components, singles = I.singles, matrix = I.matrix }
   end
-  rec.seconds = gc.clock() - t0
+  rec.seconds = p.timings and gc.clock() - t0 or nil
   return rec
 end
 

@@ -26,6 +26,7 @@ P.presets = {
     joint = true,                                -- joint Hero/Bloat ablations (2 + k passes each)
     interactions = false,                        -- the 20×20 pairwise matrix (211 passes, ~30 s a run)
     ladder = { steps = 16, shapley = 4 },        -- estimator ladder (false: off); shapley = permutations
+    timings = true,                              -- wall-clock seconds in records (false: records repeat byte for byte)
   },
 }
 P.presets["paper-code"] = setmetatable({
