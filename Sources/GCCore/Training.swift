@@ -79,8 +79,9 @@ public struct TrainingState {
     /// - step, adam_step and loss_count decimal integers (no sign, no leading zero) with
     ///   adam_step = step (one Adam update a step), loss_count ≤ step, and step ≤ maxSteps:
     ///   a longer run's checkpoint is an error (the run would return more steps than asked);
-    /// - loss_sum and last_loss finite, last_accuracy (when set) in [0, 1], history steps
-    ///   increasing within 1...step with finite losses and accuracies in [0, 1].
+    /// - loss_sum and last_loss finite, last_accuracy empty or in [0, 1], history (present,
+    ///   maybe empty) steps increasing within 1...step with finite losses and accuracies in
+    ///   [0, 1]; doubles as the hex digits of their bits, as `save` writes them.
     static func load(_ model: Transformer, from path: FilePath, fingerprint: String, maxSteps: Int) throws -> TrainingState? {
         var st = stat()
         guard path.withCString({ stat($0, &st) }) == 0 else { return nil }
@@ -120,6 +121,13 @@ public struct TrainingState {
         return (p, m, v)
     }
 
+    /// A double written as the hex digits of its bits (as `save` writes it): 1 to 16 hex
+    /// digits, nothing else (no sign, no prefix).
+    private static func hexDouble<S: StringProtocol>(_ s: S) -> Double? {
+        guard !s.isEmpty, s.count <= 16, s.allSatisfy(\.isHexDigit), let b = UInt64(s, radix: 16) else { return nil }
+        return Double(bitPattern: b)
+    }
+
     /// The step counters, losses and history of a training checkpoint's metadata, checked
     /// (moments left empty).
     private static func counters(_ meta: [String: String], _ bad: (String) -> GCError) throws -> TrainingState {
@@ -128,23 +136,22 @@ public struct TrainingState {
             return v
         }
         func dbl(_ k: String, _ ok: (Double) -> Bool) throws -> Double {
-            guard let s = meta[k], let b = UInt64(s, radix: 16), ok(Double(bitPattern: b)) else { throw bad("bad '\(k)'") }
-            return Double(bitPattern: b)
+            guard let s = meta[k], let v = hexDouble(s), ok(v) else { throw bad("bad '\(k)'") }
+            return v
         }
         let isAccuracy = { (a: Double) in a >= 0 && a <= 1 }
         let step = try int("step"), adamStep = try int("adam_step"), lossCount = try int("loss_count")
         guard adamStep == step else { throw bad("adam_step = \(adamStep) differs from step = \(step)") }
         guard lossCount <= step else { throw bad("loss_count = \(lossCount) is more than step = \(step)") }
+        guard let h = meta["history"], let lastAccuracy = meta["last_accuracy"] else { throw bad("'history' or 'last_accuracy' is missing") }
         var history: [(step: Int, loss: Double, accuracy: Double)] = []
-        let h = meta["history"] ?? ""
         for item in h.isEmpty ? [] : h.split(separator: ";", omittingEmptySubsequences: false) {
             let parts = item.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 3, let s = Int(parts[0]), String(s) == parts[0], s > (history.last?.step ?? 0), s <= step,
-                  let l = UInt64(parts[1], radix: 16), let a = UInt64(parts[2], radix: 16),
-                  Double(bitPattern: l).isFinite, isAccuracy(Double(bitPattern: a)) else { throw bad("bad history") }
-            history.append((s, Double(bitPattern: l), Double(bitPattern: a)))
+                  let l = hexDouble(parts[1]), let a = hexDouble(parts[2]), l.isFinite, isAccuracy(a) else { throw bad("bad history") }
+            history.append((s, l, a))
         }
-        let lastAcc = (meta["last_accuracy"] ?? "").isEmpty ? nil : try dbl("last_accuracy", isAccuracy)
+        let lastAcc = lastAccuracy.isEmpty ? nil : try dbl("last_accuracy", isAccuracy)
         return TrainingState(step: step, adamStep: adamStep, adamM: [], adamV: [], history: history,
                              lossSum: try dbl("loss_sum", \.isFinite), lossCount: lossCount, lastAccuracy: lastAcc,
                              lastLoss: try dbl("last_loss", \.isFinite))
@@ -220,9 +227,10 @@ public func train(_ model: Transformer, options o: TrainOptions,
         }
         progress?(TrainStatus(step: step, maxSteps: o.maxSteps, loss: e.loss, accuracy: lastAcc,
                               elapsed: Date().timeIntervalSince(start)))
-        if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try save(state()) }
+        if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try checkFinite(model, step: step); try save(state()) }
         if reached { break }
     }
+    if step > 0 { try checkFinite(model, step: step) }
     if !reached, let evaluate = evaluate, history.last?.step != step, step > 0 {
         let acc = try evaluate()
         lastAcc = acc
@@ -231,6 +239,13 @@ public func train(_ model: Transformer, options o: TrainOptions,
     }
     return TrainResult(steps: step, loss: lastLoss, accuracy: lastAcc, reachedTarget: reached,
                        seconds: Date().timeIntervalSince(start), history: history)
+}
+
+/// An update can overflow after the step's loss was checked (huge resumed moments, a huge
+/// learning rate): a run never saves nor returns a model with NaN or infinite parameters.
+private func checkFinite(_ model: Transformer, step: Int) throws {
+    let p = UnsafeBufferPointer(start: model.parameters.pointer, count: model.parameterCount)
+    guard p.allSatisfy({ $0.isFinite }) else { throw GCError("training diverged by step \(step): a parameter is NaN or inf") }
 }
 
 /// PROTOCOL.md's training of a model on a task: batches from stream "train" of the seed,
