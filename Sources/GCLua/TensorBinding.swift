@@ -369,14 +369,16 @@ enum TensorBinding {
         rec(0, 0)
     }
 
-    /// Module functions: tensor, zeros, ones, randn.
-    /// A shape argument: a number or a list of non-negative integers.
+    /// A shape argument (zeros, ones, randn): a number or a list of non-negative integers,
+    /// read as integers (through floats, 16777217 would become 16777216), its rank checked
+    /// before it is read.
     static func shapeArg(_ c: LuaCall, _ i: Int32) throws -> [Int] {
         if c.type(i) == LUA_TNUMBER { return [try c.integer(i)] }
-        let t = try c.tensorFromTable(i)
-        return try t.data.map { v -> Int in
-            guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else { throw c.argError(i, "shape: non-negative integers expected, got \(v)") }
-            return Int(v)
+        try c.table(i)
+        try c.arg(i) { try Limits.checkRank(c.rawLength(i), what: "a shape") }
+        return try c.integerList(i).map { v -> Int in
+            guard v >= 0, v < 1_000_000_000 else { throw c.argError(i, "shape: non-negative integers expected, got \(v)") }
+            return v
         }
     }
 

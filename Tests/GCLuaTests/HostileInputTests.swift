@@ -118,6 +118,16 @@ struct HostileInputTests {
                         "32", "32", "1.0", "1", "true"])
     }
 
+    /// Shapes are read as integers: through float32 (the old path) 16777217 became 16777216.
+    @Test func shapesAreReadAsIntegers() throws {
+        let lua = try gcgapState()
+        #expect(try lua.evaluate("local z = gc.zeros{16777217, 0}; return z:shape()[1], gc.ones{3, 2}:numel(), gc.randn({2, 0, 9}, 1):dim()")
+            == ["16777217", "6", "3"])
+        #expect(luaError(lua, "return gc.zeros{2, 1.5}")?.contains("bad argument #1 to 'zeros' (integer expected at index 2)") == true)
+        #expect(luaError(lua, "return gc.zeros{{2}}")?.contains("bad argument #1 to 'zeros' (integer expected at index 1)") == true)
+        #expect(luaError(lua, "return gc.zeros{-1}")?.contains("shape: non-negative integers expected, got -1") == true)
+    }
+
     // MARK: 4. .npy through gcgap.load_npy
 
     @Test func looseNpyFilesAreErrorsNamingTheArgument() throws {
