@@ -65,8 +65,9 @@ static int trampoline(lua_State *L) {
     void *box = NULL;
     int n;
     /* the upvalue can be replaced from Lua (debug.setupvalue): it is checked by its tag */
-    if (gcshim_object_at(L, lua_upvalueindex(1), GCSHIM_NATIVE_TYPE, &box) != GCSHIM_OBJECT_OK || dispatcher == NULL)
-        return luaL_error(L, "gcgap: native function called without its dispatcher");
+    if (dispatcher == NULL) return luaL_error(L, "gcgap: native function called without its dispatcher");
+    if (gcshim_object_at(L, lua_upvalueindex(1), GCSHIM_NATIVE_TYPE, &box) != GCSHIM_OBJECT_OK)
+        return luaL_error(L, "gcgap: native function without its box (its upvalue was replaced or finalized)");
     /* room for what a native function pushes (C functions are promised only LUA_MINSTACK) */
     if (!lua_checkstack(L, 64)) return luaL_error(L, "stack overflow (no room for a native call)");
     n = dispatcher(L, box); /* the Swift frame is gone once this returns */

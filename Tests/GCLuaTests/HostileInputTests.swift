@@ -61,8 +61,8 @@ struct HostileInputTests {
             local ok3, msg3 = pcall(function() return box:sum() end)
             return ok, msg, ok2, msg2, ok3, msg3, gc.zeros(2):numel()
             """)
-        #expect(out == ["false", "gcgap: native function called without its dispatcher", "false",
-                        "gcgap: native function called without its dispatcher", "false",
+        #expect(out == ["false", "gcgap: native function without its box (its upvalue was replaced or finalized)", "false",
+                        "gcgap: native function without its box (its upvalue was replaced or finalized)", "false",
                         "(gcgap):9: calling 'sum' on bad self (tensor expected, got native function box)", "2"])
     }
 

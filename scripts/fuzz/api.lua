@@ -48,7 +48,11 @@
 -- oracles: reductions, indexing and arithmetic on the fixture tensors, and gcgap.stats'
 -- ranks/pearson/spearman/kendall on plain sequences, against a Lua computation; files
 -- written by gcgap.save_tensors and m:save must load back the same; a native
--- call that returns without error but changes a fixture it was not given to change).
+-- call that returns without error but changes a fixture it was not given to change;
+-- gcgap.load_npy reads the valid fixture .npy file exactly and refuses each broken one;
+-- gcgap.tensor keeps each plain number as float32 would, NaN and infinities included, and
+-- refuses finite numbers beyond float32's range; a method of a gcgap type never accepts a
+-- foreign userdata as self).
 --
 -- Defects found before they were fixed (each now a regression test; the skips remain for
 -- fuzzing an old build) can be stepped over with GCGAP_FUZZ_SKIP=a,b,... (`all` = every one):
