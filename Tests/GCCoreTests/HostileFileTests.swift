@@ -126,6 +126,8 @@ struct NpyStrictnessTests {
         let cases: [(String, [UInt8], String)] = [
             ("duplicate key", Self.npy("{'descr': '<f4', 'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", data: two), "repeats the key 'descr'"),
             ("Fortran order", Self.npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1), }", data: two), "Fortran order"),
+            // the old reader looked for the text "'fortran_order': True": without the space it read scrambled values
+            ("Fortran order, spaced otherwise", Self.npy("{'descr': '<f4', 'fortran_order':True, 'shape': (2, 1), }", data: two), "Fortran order"),
             ("bool byte 2", Self.npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", data: [2, 0]), "bool element 1 is the byte 2"),
             ("bool byte 255", Self.npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", data: [0, 255]), "bool element 2 is the byte 255"),
             ("junk after the dict", Self.npy(ok + " junk", data: two), "text after the header's dict"),

@@ -142,7 +142,7 @@ struct HostileInputTests {
             end
             local two = string.pack('<f<f', 1, 2)
             return npy("{'descr': '<f4', 'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", two),
-                   npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 1), }", two),
+                   npy("{'descr': '<f4', 'fortran_order':True, 'shape': (2, 1), }", two),
                    npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", '\\2\\255'),
                    npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", '\\1\\0'),
                    npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } x", two),

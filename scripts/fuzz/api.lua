@@ -365,7 +365,7 @@ local function fixtures()
   local NPY = {
     npy_ok = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", six),
     npy_dup = npy("{'descr': '<f4', 'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }", six),
-    npy_fortran = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six),
+    npy_fortran = npy("{'descr': '<f4', 'fortran_order':True, 'shape': (2, 3), }", six),
     npy_bool2 = npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", "\1\2"),
     npy_junk = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } junk", six),
     npy_minor = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", six, 1, 1),
