@@ -8,19 +8,10 @@ static gcshim_dispatch_fn dispatcher = NULL;
 
 void gcshim_set_dispatcher(gcshim_dispatch_fn fn) { dispatcher = fn; }
 
-/* The key (its address) of the marker every gcgap metatable carries, so that a finalizer
- * called by hand on some other userdata (`getmetatable(t).__gc(io.stdout)`) does nothing. */
+/* The key (its address) of the marker every gcgap metatable carries. It is not what makes a
+ * userdata gcgap's (a script can give any userdata that metatable with debug.setmetatable):
+ * it only lets error messages tell such an impostor apart from a plain userdata. */
 static const char object_marker = 0;
-
-static void **gcgap_slot(lua_State *L, int idx) {
-    void **slot;
-    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
-    lua_rawgetp(L, -1, &object_marker);
-    slot = lua_toboolean(L, -1) ? (void **)lua_touserdata(L, idx) : NULL;
-    lua_pop(L, 2);
-    if (slot != NULL && lua_rawlen(L, idx) < sizeof(void *)) return NULL;
-    return slot;
-}
 
 void gcshim_mark_metatable(lua_State *L, int idx) {
     idx = lua_absindex(L, idx);
@@ -28,12 +19,56 @@ void gcshim_mark_metatable(lua_State *L, int idx) {
     lua_rawsetp(L, idx, &object_marker);
 }
 
+int gcshim_has_marked_metatable(lua_State *L, int idx) {
+    int marked;
+    if (!lua_getmetatable(L, idx)) return 0;
+    lua_rawgetp(L, -1, &object_marker);
+    marked = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return marked;
+}
+
+/* What makes a userdata gcgap's: its own memory block is exactly a gcshim_object whose magic
+ * matches. Only gcshim_push_object and gcshim_push_swift_function create such blocks. */
+static gcshim_object *tagged(lua_State *L, int idx) {
+    gcshim_object *o;
+    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(gcshim_object)) return NULL;
+    o = (gcshim_object *)lua_touserdata(L, idx);
+    return (o != NULL && o->magic == GCSHIM_OBJECT_MAGIC) ? o : NULL;
+}
+
+void gcshim_push_object(lua_State *L, uint32_t type, void *object) {
+    gcshim_object *o = (gcshim_object *)lua_newuserdatauv(L, sizeof(gcshim_object), 1);
+    o->magic = GCSHIM_OBJECT_MAGIC;
+    o->type = type;
+    o->reserved = 0;
+    o->object = object;
+}
+
+int gcshim_object_at(lua_State *L, int idx, uint32_t type, void **object) {
+    gcshim_object *o = tagged(L, idx);
+    *object = NULL;
+    if (o == NULL) return GCSHIM_NOT_OBJECT;
+    if (o->type != type) return GCSHIM_OTHER_TYPE;
+    if (o->object == NULL) return GCSHIM_FREED;
+    *object = o->object;
+    return GCSHIM_OBJECT_OK;
+}
+
+int gcshim_object_type(lua_State *L, int idx, uint32_t *type) {
+    gcshim_object *o = tagged(L, idx);
+    if (o == NULL) return 0;
+    *type = o->type;
+    return o->object != NULL ? 1 : 2;
+}
+
 static int trampoline(lua_State *L) {
-    void **slot = (void **)lua_touserdata(L, lua_upvalueindex(1));
-    void *box = slot != NULL ? *slot : NULL;
+    void *box = NULL;
     int n;
-    if (dispatcher == NULL || box == NULL)
-        return luaL_error(L, "gcgap: native function called without its dispatcher");
+    /* the upvalue can be replaced from Lua (debug.setupvalue): it is checked by its tag */
+    if (dispatcher == NULL) return luaL_error(L, "gcgap: native function called without its dispatcher");
+    if (gcshim_object_at(L, lua_upvalueindex(1), GCSHIM_NATIVE_TYPE, &box) != GCSHIM_OBJECT_OK)
+        return luaL_error(L, "gcgap: native function without its box (its upvalue was replaced or finalized)");
     /* room for what a native function pushes (C functions are promised only LUA_MINSTACK) */
     if (!lua_checkstack(L, 64)) return luaL_error(L, "stack overflow (no room for a native call)");
     gclimits_native_call(L, 1);
@@ -53,11 +88,13 @@ static gcshim_release_fn releaser = NULL;
 
 void gcshim_set_releaser(gcshim_release_fn fn) { releaser = fn; }
 
+/* Releases the object of a tagged userdata once; anything else (a foreign userdata given a
+ * gcgap metatable, or this function called by hand on any value) is left alone. */
 static int object_gc(lua_State *L) {
-    void **slot = gcgap_slot(L, 1);
-    if (slot != NULL && *slot != NULL && releaser != NULL) {
-        void *obj = *slot;
-        *slot = NULL;
+    gcshim_object *o = tagged(L, 1);
+    if (o != NULL && o->object != NULL && releaser != NULL) {
+        void *obj = o->object;
+        o->object = NULL;
         releaser(obj);
     }
     return 0;
@@ -66,8 +103,7 @@ static int object_gc(lua_State *L) {
 void gcshim_push_object_gc(lua_State *L) { lua_pushcfunction(L, object_gc); }
 
 void gcshim_push_swift_function(lua_State *L, void *box) {
-    void **slot = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
-    *slot = box;
+    gcshim_push_object(L, GCSHIM_NATIVE_TYPE, box);
     if (luaL_newmetatable(L, "gcgap.native")) {
         lua_pushcfunction(L, object_gc);
         lua_setfield(L, -2, "__gc");

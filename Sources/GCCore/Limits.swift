@@ -8,6 +8,15 @@ public enum Limits {
     public static let maxLength = 1 << 14
     /// The most tokens the samples of one call may hold together (eval sets, G's batches).
     public static let maxTokens = 1 << 26
+    /// The highest rank of a tensor (NumPy's limit is 64; gcgap's models use 4 at most). Also
+    /// the deepest nesting of tables a native function reads, since nested tables are one
+    /// way to write a tensor.
+    public static let maxRank = 32
+
+    /// Checks the rank of a shape about to be made (before anything is allocated for it).
+    public static func checkRank(_ rank: Int, what: @autoclosure () -> String = "shape") throws {
+        guard rank <= maxRank else { throw GCError("\(what()) has \(rank) dimensions, more than the limit of \(maxRank)") }
+    }
 
     /// The product of `dims`, checked: overflow or a product above `limit` throws. Zero
     /// dimensions count as 1 for the check, so no shape holds a dimension that would

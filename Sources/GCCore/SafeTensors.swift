@@ -95,7 +95,9 @@ public enum SafeTensors {
             spans.append((offs[0], offs[1], key))
             dtypes[key] = dtype
             let start = headerEnd + offs[0]
-            let values = bytes.withUnsafeBytes { decode($0.baseAddress! + start, count: count, dtype: dtype) }
+            let values: [Float]
+            do { values = try bytes.withUnsafeBytes { try decode($0.baseAddress! + start, count: count, dtype: dtype) } }
+            catch let e as GCError { throw bad("tensor '\(key)': \(e.message)") }
             tensors[key] = Tensor(unchecked: shape, values)
         }
         // the entries must tile the data buffer: [0, e1), [e1, e2), ... up to its end
@@ -112,8 +114,10 @@ public enum SafeTensors {
         return File(tensors: tensors, names: spans.map(\.key), metadata: metadata, dtypes: dtypes)
     }
 
-    /// `count` little-endian values of a safetensors `dtype` (one of `sizes`) as floats.
-    static func decode(_ p: UnsafeRawPointer, count: Int, dtype: String) -> [Float] {
+    /// `count` little-endian values of a safetensors `dtype` (one of `sizes`) as floats. A
+    /// BOOL byte other than 0 or 1 is an error (it is no bool: NumPy and PyTorch disagree on
+    /// what it means).
+    static func decode(_ p: UnsafeRawPointer, count: Int, dtype: String) throws -> [Float] {
         let size = sizes[dtype] ?? 1
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {
@@ -127,6 +131,10 @@ public enum SafeTensors {
             case "I32": values[i] = Float(Int32(littleEndian: q.loadUnaligned(as: Int32.self)))
             case "I16": values[i] = Float(Int16(littleEndian: q.loadUnaligned(as: Int16.self)))
             case "I8": values[i] = Float(q.load(as: Int8.self))
+            case "BOOL":
+                let b = q.load(as: UInt8.self)
+                guard b <= 1 else { throw GCError("bool element \(i + 1) is the byte \(b); a bool is 0 or 1") }
+                values[i] = Float(b)
             default: values[i] = Float(q.load(as: UInt8.self))
             }
         }

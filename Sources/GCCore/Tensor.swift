@@ -10,8 +10,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
 
     /// A tensor from a shape and its row-major data.
     public init(shape: [Int], data: [Float]) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw GCError("negative dimension in shape \(shape)") }
-        let n = try Tensor.count(of: shape)
+        let n = try Tensor.count(of: shape) // rank, then negative or too large dimensions
         guard n == data.count else {
             throw GCError("shape \(Tensor.format(shape)) needs \(n) values, got \(data.count)")
         }
@@ -21,9 +20,9 @@ public struct Tensor: Equatable, CustomStringConvertible {
 
     /// A tensor of `shape` filled with `value`.
     public init(shape: [Int], repeating value: Float = 0) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw GCError("negative dimension in shape \(shape)") }
+        let n = try Tensor.count(of: shape) // rank, then negative or too large dimensions
         self.shape = shape
-        self.data = [Float](repeating: value, count: try Tensor.count(of: shape))
+        self.data = [Float](repeating: value, count: n)
     }
 
     /// Internal: shape and data known to agree.
@@ -32,9 +31,12 @@ public struct Tensor: Equatable, CustomStringConvertible {
     /// A 0-d tensor holding one number.
     public init(scalar: Float) { self.shape = []; self.data = [scalar] }
 
-    /// The element count of a shape, through `Limits.product`.
+    /// The element count of a shape, through `Limits.product`, and its rank checked against
+    /// `Limits.maxRank`: every tensor made from outside (Lua, .npy, safetensors) passes here
+    /// before its storage is allocated, so no tensor of a higher rank exists.
     static func count(of shape: [Int]) throws -> Int {
-        try Limits.product(shape, what: "shape \(format(shape))")
+        try Limits.checkRank(shape.count, what: "a shape")
+        return try Limits.product(shape, what: "shape \(format(shape))")
     }
 
     public var count: Int { data.count }
@@ -42,6 +44,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
 
     /// The same data under another shape; one dimension may be -1 (inferred).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Limits.checkRank(newShape.count, what: "the new shape")
         var s = newShape
         let unknown = s.indices.filter { s[$0] == -1 }
         guard unknown.count <= 1, s.allSatisfy({ $0 >= -1 }) else {
@@ -247,50 +250,6 @@ public struct Tensor: Equatable, CustomStringConvertible {
             }
         }
         return Tensor(unchecked: s, out)
-    }
-
-    /// The bytes of a NumPy `.npy` file (format 1.0, little-endian float32, C order).
-    public var npy: [UInt8] {
-        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-        let n = UInt16(header.utf8.count)
-        out += [UInt8(n & 0xff), UInt8(n >> 8)] + Array(header.utf8)
-        out.reserveCapacity(out.count + 4 * count)
-        for v in data { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
-        return out
-    }
-
-    /// A tensor from `.npy` bytes (float32, float64 or integers, C order).
-    public init(npy bytes: [UInt8]) throws {
-        func bad(_ why: String) -> GCError { GCError("not a .npy file NumPy wrote (\(why))") }
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else { throw bad("no NUMPY magic") }
-        let major = bytes[6]
-        let headerStart = major == 1 ? 10 : 12
-        guard major == 1 || major == 2 || major == 3, bytes.count >= headerStart else { throw bad("version \(major)") }
-        let hlen = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
-                              : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        guard headerStart + hlen <= bytes.count else { throw bad("truncated header") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + hlen)], as: UTF8.self)
-        guard !header.contains("'fortran_order': True") else { throw bad("Fortran order") }
-        guard let d = header.range(of: "'descr': '")?.upperBound, let dEnd = header[d...].firstIndex(of: "'") else { throw bad("no descr") }
-        let descr = String(header[d..<dEnd])
-        // NumPy's dtype strings as safetensors names, decoded by the same code
-        let names: [String: String] = ["<f4": "F32", "<f8": "F64", "<f2": "F16", "<i4": "I32", "<i8": "I64", "<i2": "I16",
-                                       "|u1": "U8", "|i1": "I8", "|b1": "BOOL"]
-        guard let dtype = names[descr], let size = SafeTensors.sizes[dtype] else {
-            throw bad("dtype \(descr); float32, float64 or integers expected")
-        }
-        guard let sh = header.range(of: "'shape': (")?.upperBound, let shEnd = header[sh...].firstIndex(of: ")") else { throw bad("no shape") }
-        let dims = try header[sh..<shEnd].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .map { s -> Int in guard let v = Int(s), v >= 0 else { throw bad("shape") }; return v }
-        let n = try Tensor.count(of: dims)
-        let start = headerStart + hlen
-        guard bytes.count - start == n * size else { throw bad("\(bytes.count - start) data bytes for \(n) values of \(descr)") }
-        let values = bytes.withUnsafeBytes { SafeTensors.decode($0.baseAddress! + start, count: n, dtype: dtype) }
-        self.init(unchecked: dims, values)
     }
 
     /// Tensors of one shape, stacked along a new axis (0-based, 0...rank).

@@ -70,9 +70,19 @@ public struct TrainingState {
                                            ("adam_v", Tensor(unchecked: [n], adamV))], metadata: meta)
     }
 
-    /// Reads a checkpoint for `model` and writes its parameters into it. Nil when the file
-    /// does not exist; an error when it belongs to another run or is damaged.
-    static func load(_ model: Transformer, from path: FilePath, fingerprint: String) throws -> TrainingState? {
+    /// Reads a checkpoint for `model`, for a run of `maxSteps` steps, and writes its
+    /// parameters into it. Nil when the file does not exist; an error when it belongs to
+    /// another run or is damaged. Read as strictly as a model checkpoint (`Transformer.load`):
+    /// - exactly the tensors params, adam_m and adam_v, each F32 (as written) of shape [n]
+    ///   for the model's n parameters; parameters finite and within ±maxParameterMagnitude,
+    ///   moments finite, adam_v ≥ 0 (a second moment is a mean of squares);
+    /// - step, adam_step and loss_count decimal integers (no sign, no leading zero) with
+    ///   adam_step = step (one Adam update a step), loss_count ≤ step, and step ≤ maxSteps:
+    ///   a longer run's checkpoint is an error (the run would return more steps than asked);
+    /// - loss_sum and last_loss finite, last_accuracy empty or in [0, 1], history (present,
+    ///   maybe empty) steps increasing within 1...step with finite losses and accuracies in
+    ///   [0, 1]; doubles as the hex digits of their bits, as `save` writes them.
+    static func load(_ model: Transformer, from path: FilePath, fingerprint: String, maxSteps: Int) throws -> TrainingState? {
         var st = stat()
         guard path.withCString({ stat($0, &st) }) == 0 else { return nil }
         let f = try SafeTensors.read(path: path)
@@ -82,26 +92,69 @@ public struct TrainingState {
         guard meta["fingerprint"] == fingerprint else {
             throw bad("it belongs to a run with other options or another model (delete it to start over)")
         }
-        func dbl(_ k: String) throws -> Double {
-            guard let s = meta[k], let b = UInt64(s, radix: 16) else { throw bad("bad '\(k)'") }
-            return Double(bitPattern: b)
+        let (p, m, v) = try arrays(f, count: model.parameterCount, bad)
+        var state = try counters(meta, bad)
+        guard state.step <= maxSteps else {
+            throw bad("it holds step \(state.step), beyond this run's steps = \(maxSteps) (raise steps to resume it, or delete it)")
         }
-        guard let step = Int(meta["step"] ?? ""), let adamStep = Int(meta["adam_step"] ?? ""), let lossCount = Int(meta["loss_count"] ?? ""),
-              let p = f.tensors["params"], let m = f.tensors["adam_m"], let v = f.tensors["adam_v"],
-              p.count == model.parameterCount, step >= 0 else { throw bad("incomplete") }
-        var history: [(step: Int, loss: Double, accuracy: Double)] = []
-        for item in (meta["history"] ?? "").split(separator: ";") {
-            let parts = item.split(separator: ":")
-            guard parts.count == 3, let s = Int(parts[0]), let l = UInt64(parts[1], radix: 16), let a = UInt64(parts[2], radix: 16) else {
-                throw bad("bad history")
-            }
-            history.append((s, Double(bitPattern: l), Double(bitPattern: a)))
-        }
-        let lastAcc = (meta["last_accuracy"] ?? "").isEmpty ? nil : try dbl("last_accuracy")
-        guard p.data.allSatisfy({ $0.isFinite }) else { throw bad("parameters hold NaN or inf") }
+        state.adamM = m.data; state.adamV = v.data
         model.parameters.pointer.update(from: p.data, count: p.count)
-        return TrainingState(step: step, adamStep: adamStep, adamM: m.data, adamV: v.data, history: history,
-                             lossSum: try dbl("loss_sum"), lossCount: lossCount, lastAccuracy: lastAcc, lastLoss: try dbl("last_loss"))
+        return state
+    }
+
+    /// The three arrays of a training checkpoint, checked.
+    private static func arrays(_ f: SafeTensors.File, count n: Int, _ bad: (String) -> GCError) throws -> (Tensor, Tensor, Tensor) {
+        let names = ["params", "adam_m", "adam_v"]
+        guard Set(f.names) == Set(names) else { throw bad("tensors \(f.names.sorted()); exactly \(names) expected") }
+        for name in names {
+            guard f.dtypes[name] == "F32" else { throw bad("'\(name)' has dtype \(f.dtypes[name] ?? "?"), F32 expected") }
+            guard f.tensors[name]!.shape == [n] else {
+                throw bad("'\(name)' has shape \(Tensor.format(f.tensors[name]!.shape)), expected [\(n)] (this model's parameters)")
+            }
+        }
+        let p = f.tensors["params"]!, m = f.tensors["adam_m"]!, v = f.tensors["adam_v"]!
+        guard p.data.allSatisfy({ $0.isFinite && abs($0) <= Transformer.maxParameterMagnitude }) else {
+            throw bad("parameters hold NaN, inf or values beyond ±\(Transformer.maxParameterMagnitude)")
+        }
+        guard m.data.allSatisfy({ $0.isFinite }) else { throw bad("adam_m holds NaN or inf") }
+        guard v.data.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw bad("adam_v holds NaN, inf or a negative value") }
+        return (p, m, v)
+    }
+
+    /// A double written as the hex digits of its bits (as `save` writes it): 1 to 16 hex
+    /// digits, nothing else (no sign, no prefix).
+    private static func hexDouble<S: StringProtocol>(_ s: S) -> Double? {
+        guard !s.isEmpty, s.count <= 16, s.allSatisfy(\.isHexDigit), let b = UInt64(s, radix: 16) else { return nil }
+        return Double(bitPattern: b)
+    }
+
+    /// The step counters, losses and history of a training checkpoint's metadata, checked
+    /// (moments left empty).
+    private static func counters(_ meta: [String: String], _ bad: (String) -> GCError) throws -> TrainingState {
+        func int(_ k: String) throws -> Int {
+            guard let s = meta[k], let v = Int(s), v >= 0, String(v) == s else { throw bad("'\(k)' is not a non-negative integer") }
+            return v
+        }
+        func dbl(_ k: String, _ ok: (Double) -> Bool) throws -> Double {
+            guard let s = meta[k], let v = hexDouble(s), ok(v) else { throw bad("bad '\(k)'") }
+            return v
+        }
+        let isAccuracy = { (a: Double) in a >= 0 && a <= 1 }
+        let step = try int("step"), adamStep = try int("adam_step"), lossCount = try int("loss_count")
+        guard adamStep == step else { throw bad("adam_step = \(adamStep) differs from step = \(step)") }
+        guard lossCount <= step else { throw bad("loss_count = \(lossCount) is more than step = \(step)") }
+        guard let h = meta["history"], let lastAccuracy = meta["last_accuracy"] else { throw bad("'history' or 'last_accuracy' is missing") }
+        var history: [(step: Int, loss: Double, accuracy: Double)] = []
+        for item in h.isEmpty ? [] : h.split(separator: ";", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 3, let s = Int(parts[0]), String(s) == parts[0], s > (history.last?.step ?? 0), s <= step,
+                  let l = hexDouble(parts[1]), let a = hexDouble(parts[2]), l.isFinite, isAccuracy(a) else { throw bad("bad history") }
+            history.append((s, l, a))
+        }
+        let lastAcc = lastAccuracy.isEmpty ? nil : try dbl("last_accuracy", isAccuracy)
+        return TrainingState(step: step, adamStep: adamStep, adamM: [], adamV: [], history: history,
+                             lossSum: try dbl("loss_sum", \.isFinite), lossCount: lossCount, lastAccuracy: lastAcc,
+                             lastLoss: try dbl("last_loss", \.isFinite))
     }
 }
 
@@ -174,9 +227,10 @@ public func train(_ model: Transformer, options o: TrainOptions,
         }
         progress?(TrainStatus(step: step, maxSteps: o.maxSteps, loss: e.loss, accuracy: lastAcc,
                               elapsed: Date().timeIntervalSince(start)))
-        if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try save(state()) }
+        if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try checkFinite(model, step: step); try save(state()) }
         if reached { break }
     }
+    if step > 0 { try checkFinite(model, step: step) }
     if !reached, let evaluate = evaluate, history.last?.step != step, step > 0 {
         let acc = try evaluate()
         lastAcc = acc
@@ -185,6 +239,13 @@ public func train(_ model: Transformer, options o: TrainOptions,
     }
     return TrainResult(steps: step, loss: lastLoss, accuracy: lastAcc, reachedTarget: reached,
                        seconds: Date().timeIntervalSince(start), history: history)
+}
+
+/// An update can overflow after the step's loss was checked (huge resumed moments, a huge
+/// learning rate): a run never saves nor returns a model with NaN or infinite parameters.
+private func checkFinite(_ model: Transformer, step: Int) throws {
+    let p = UnsafeBufferPointer(start: model.parameters.pointer, count: model.parameterCount)
+    guard p.allSatisfy({ $0.isFinite }) else { throw GCError("training diverged by step \(step): a parameter is NaN or inf") }
 }
 
 /// PROTOCOL.md's training of a model on a task: batches from stream "train" of the seed,
@@ -197,7 +258,7 @@ public func train(_ model: Transformer, task: AlgorithmicTask, options o: TrainO
         ? try task.batch(size: o.evalSize, lengths: o.lengths, seed: o.seed, stream: "train-eval") : nil
     var resume: TrainingState? = nil
     let fingerprint = o.fingerprint(model) + " task=\(task.name)"
-    if let path = o.checkpoint, let r = try TrainingState.load(model, from: path, fingerprint: fingerprint) {
+    if let path = o.checkpoint, let r = try TrainingState.load(model, from: path, fingerprint: fingerprint, maxSteps: o.maxSteps) {
         // the data stream, replayed to where the checkpoint left it (batches are cheap)
         for _ in 0..<r.step {
             if shouldStop() { throw GCError.interrupted }

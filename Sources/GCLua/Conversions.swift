@@ -85,8 +85,20 @@ extension LuaCall {
         return try object(i, GCTypes.tensor).value
     }
 
-    /// The deepest nesting of tables a native function reads (a tensor's rank, too).
-    public static let maxTableDepth = 32
+    /// A number as a tensor element, the one policy of both `gcgap.tensor(x)` and
+    /// `gcgap.tensor{...}`: NaN and infinities are kept as they are; a finite number beyond
+    /// float32's range cannot be kept and is an error (not an infinity); any other number is
+    /// rounded to float32. `path` names the element ("[2][1]"), nil for a lone number.
+    public func element(_ v: Double, _ i: Int32, at path: String? = nil) throws -> Float {
+        let f = Float(v)
+        guard f.isFinite || !v.isFinite else {
+            throw argError(i, "number \(v)\(path.map { " at " + $0 } ?? "") is beyond float32's range (±\(Float.greatestFiniteMagnitude))")
+        }
+        return f
+    }
+
+    /// The deepest nesting of tables a native function reads: a tensor's rank limit.
+    public static let maxTableDepth = Limits.maxRank
 
     /// Nested tables of numbers -> a tensor (rectangular). The one reader of nested tables:
     /// depth-limited (a cyclic table `t[1] = t` is too deep, not an endless walk) and
@@ -113,9 +125,7 @@ extension LuaCall {
                 switch lua_type(L, -1) {
                 case LUA_TNUMBER:
                     guard depth == shape.count - 1 else { throw argError(idx, "ragged table: number at \(p), table expected") }
-                    let v = lua_tonumberx(L, -1, nil)
-                    guard Float(v).isFinite else { throw argError(idx, "finite number expected at \(p), got \(v)") }
-                    data.append(Float(v))
+                    data.append(try element(lua_tonumberx(L, -1, nil), idx, at: p))
                 case LUA_TTABLE:
                     if shape.count == depth + 1 && k > 1 { throw argError(idx, "ragged table: table at \(p), number expected") }
                     try walk(lua_gettop(L), depth: depth + 1, path: p)

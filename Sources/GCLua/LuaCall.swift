@@ -124,9 +124,13 @@ public struct LuaCall {
     // MARK: Userdata
 
     /// The Swift object in the userdata at `i`, which must be of `type` (a registered class).
+    /// A finalized one (its `__gc` called by hand) is an error of its own.
     public func object<T: AnyObject>(_ i: Int32, _ type: UserdataType<T>) throws -> T {
-        guard let o = state.object(at: i, type) else { throw typeError(i, type.displayName) }
-        return o
+        switch state.lookup(at: i, type) {
+        case .object(let o): return o
+        case .freed: throw argError(i, "\(type.displayName) already freed (its __gc metamethod was called)")
+        case .other: throw typeError(i, type.displayName)
+        }
     }
 
     public func optionalObject<T: AnyObject>(_ i: Int32, _ type: UserdataType<T>) throws -> T? {

@@ -37,6 +37,8 @@ public final class LuaState {
     public let mainThread: LuaStatePointer
     /// Registry references kept for the state's lifetime (e.g. methods tables).
     var retainedRefs: [LuaRef] = []
+    /// The registered userdata types by tag (`UserdataType.id`): metatable and display names.
+    var typeNames: [UInt32: (metatable: String, display: String)] = [:]
     private let owns: Bool
     /// How many of this state's native-function boxes are alive (a test checks that Lua's
     /// collector frees them). Each box holds the counter, so it outlives the state if need be.
@@ -120,6 +122,7 @@ public final class LuaState {
 
     /// The type name Lua's error messages use: the metatable's `__name` when it is a string.
     public func typeName(at i: Int32) -> String {
+        if let u = userdataTypeName(at: i) { return u }
         if lua_getmetatable(L, i) != 0 {
             lua_pushstring(L, "__name")
             lua_rawget(L, -2)

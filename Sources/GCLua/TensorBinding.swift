@@ -88,6 +88,9 @@ enum TensorBinding {
     static func reshape(_ c: LuaCall) throws -> Int32 {
         let t = try this(c)
         var shape: [Int] = []
+        // the rank is checked before the shape is read
+        let rank = c.type(2) == LUA_TTABLE ? c.rawLength(2) : Int(c.count) - 1
+        try c.arg(2) { try Limits.checkRank(rank, what: "the new shape") }
         if c.type(2) == LUA_TTABLE {
             shape = try c.integerList(2)
         } else {
@@ -112,8 +115,14 @@ enum TensorBinding {
         // t:index(d, {i1, i2, ...}): the entries at those indices along dimension d
         let t = try this(c)
         guard let axis = try axisArg(c, t) else { throw c.typeError(2, "number") }
-        // 1-based to 0-based; Int.min (no 0-based form) becomes an out-of-range index
-        let idx = try c.integerList(3).map { $0 == Int.min ? -1 : $0 - 1 }
+        let n = t.shape[axis]
+        let idx = try c.integerList(3).enumerated().map { k, v -> Int in
+            // checked 1-based, as given (math.mininteger has no 0-based form)
+            guard v >= 1, v <= n else {
+                throw c.argError(3, "index \(v) at position \(k + 1) out of range 1..\(n) for dimension \(axis + 1)")
+            }
+            return v - 1
+        }
         c.state.pushTensor(try c.arg(3) { try t.gather(axis: axis, idx) }); return 1
     }
 
@@ -143,7 +152,7 @@ enum TensorBinding {
     }
 
     static func totable(_ c: LuaCall) throws -> Int32 {
-        pushTable(c.state, try this(c))
+        try pushTable(c.state, try this(c))
         return 1
     }
 
@@ -185,7 +194,7 @@ enum TensorBinding {
     }
 
     static func tensor(_ c: LuaCall) throws -> Int32 {
-        if c.type(1) == LUA_TNUMBER { c.state.pushTensor(Tensor(scalar: Float(try c.number(1)))); return 1 }
+        if c.type(1) == LUA_TNUMBER { c.state.pushTensor(Tensor(scalar: try c.element(try c.number(1), 1))); return 1 }
         if let t = c.state.object(at: 1, GCTypes.tensor) { c.state.pushTensor(t.value); return 1 }
         c.state.pushTensor(try c.tensorFromTable(1)); return 1
     }
@@ -341,8 +350,13 @@ enum TensorBinding {
         (try? Tensor(shape: shape, data: indices.map { Float($0 + 1) })) ?? Tensor(scalar: 0)
     }
 
-    static func pushTable(_ s: LuaState, _ t: Tensor) {
+    /// Nested tables of the tensor's values: one table per level on the stack at once, so the
+    /// stack is grown for the rank first (at most `Limits.maxRank`, but checked anyway).
+    static func pushTable(_ s: LuaState, _ t: Tensor) throws {
         if t.rank == 0 { s.push(Double(t.data[0])); return }
+        guard t.rank <= Limits.maxRank, gcshim_checkstack(s.L, Int32(t.rank) + 4) != 0 else {
+            throw LuaError("stack overflow (a tensor of rank \(t.rank))")
+        }
         let st = t.strides
         func rec(_ dim: Int, _ off: Int) {
             let n = t.shape[dim]
@@ -355,14 +369,16 @@ enum TensorBinding {
         rec(0, 0)
     }
 
-    /// Module functions: tensor, zeros, ones, randn.
-    /// A shape argument: a number or a list of non-negative integers.
+    /// A shape argument (zeros, ones, randn): a number or a list of non-negative integers,
+    /// read as integers (through floats, 16777217 would become 16777216), its rank checked
+    /// before it is read.
     static func shapeArg(_ c: LuaCall, _ i: Int32) throws -> [Int] {
         if c.type(i) == LUA_TNUMBER { return [try c.integer(i)] }
-        let t = try c.tensorFromTable(i)
-        return try t.data.map { v -> Int in
-            guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else { throw c.argError(i, "shape: non-negative integers expected, got \(v)") }
-            return Int(v)
+        try c.table(i)
+        try c.arg(i) { try Limits.checkRank(c.rawLength(i), what: "a shape") }
+        return try c.integerList(i).map { v -> Int in
+            guard v >= 0, v < 1_000_000_000 else { throw c.argError(i, "shape: non-negative integers expected, got \(v)") }
+            return v
         }
     }
 

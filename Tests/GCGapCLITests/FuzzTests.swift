@@ -39,6 +39,8 @@ struct FuzzTests {
         #expect(r.out.contains("checkpoint fuzz: 2000 mutants"), "\(r.out.suffix(2000))")
         #expect(r.out.contains("0 accepted different, 0 crashes"), "\(r.out.suffix(2000))")
         #expect(r.out.contains("0 accepted files that the Lua reader finds invalid"), "\(r.out.suffix(2000))")
+        // training checkpoints (issue 19): NaN/inf/negative moments, dtypes, step counters
+        #expect(r.out.contains("training checkpoints: 200 mutants") && r.out.contains("0 wrong"), "\(r.out.suffix(2000))")
     }
 
     /// Random scripts trying to reach os, io, debug, package.loadlib, string.dump and files

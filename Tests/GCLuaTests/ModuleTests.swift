@@ -29,7 +29,7 @@ struct ModuleTests {
     @Test func hostileInputsAreErrorsNotCrashes() throws {
         let lua = try gcgapState()
         #expect(luaError(lua, "return gc.task.reverse().sample(42, {{1, 2}})")?.contains("calling 'sample' on bad self (task expected, got number)") == true)
-        #expect(luaError(lua, "return gc.zeros{0/0}")?.contains("finite number expected") == true)
+        #expect(luaError(lua, "return gc.zeros{0/0}")?.contains("bad argument #1 to 'zeros' (integer expected at index 1)") == true)
         #expect(luaError(lua, "return gc.zeros{1e12}")?.contains("non-negative integers expected") == true)
         #expect(luaError(lua, "return gc.zeros{100000, 100000}")?.contains("too large") == true)
         #expect(luaError(lua, "return gc.model{d_model = 16384, d_vocab = 1000000}")?.contains("beyond gcgap's limit") == true)

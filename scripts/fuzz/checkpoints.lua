@@ -46,9 +46,20 @@
 --
 -- Summary: `checkpoint fuzz: N mutants, A rejected, B accepted identical, C accepted
 -- different, 0 crashes, seed S` (C counts the wrong ones; valid edits are on the next line).
--- Exit status 1 when C > 0 or load_tensors returned tensors that differ from the file.
+--
+-- Training checkpoints (issue 19): a 4-step run of a tiny model keeps its state in a
+-- checkpoint (parameters, Adam's moments, step counters, losses, history); T mutants of it
+-- (--train-mutants, default N/10) change a moment or parameter (NaN, inf, negative, huge),
+-- a dtype, the step counters (beyond the run's steps, signs, leading zeros, apart from each
+-- other), the losses, accuracies and history, or apply one of the byte mutations above; a
+-- 6-step run resumes each. A strict Lua reader of the training-checkpoint rules (the ones
+-- TrainingState.load documents) judges what was resumed: `training checkpoints: T mutants,
+-- R rejected, I resumed identically, V resumed valid edits, W wrong` where wrong is an
+-- accepted file the reader finds invalid, a run returning other than 6 steps, or a model
+-- with NaN or inf logits.
+-- Exit status 1 when C > 0, W > 0 or load_tensors returned tensors that differ from the file.
 
-local USAGE = "usage: gcgap scripts/fuzz/checkpoints.lua [--mutants N] [--seed S] [--dir DIR] [--log FILE] [--keep] [--quiet]"
+local USAGE = "usage: gcgap scripts/fuzz/checkpoints.lua [--mutants N] [--train-mutants T] [--seed S] [--dir DIR] [--log FILE] [--keep] [--quiet]"
 
 local opt = { mutants = 2000, seed = 1 }
 do
@@ -57,6 +68,7 @@ do
   while argv[i] do
     local a = argv[i]
     if a == "--mutants" then opt.mutants = math.tointeger(tonumber(val()))
+    elseif a == "--train-mutants" then opt.train_mutants = math.tointeger(tonumber(val()))
     elseif a == "--seed" then opt.seed = math.tointeger(tonumber(val()))
     elseif a == "--dir" then opt.dir = val()
     elseif a == "--log" then opt.log = val()
@@ -67,6 +79,7 @@ do
     i = i + 1
   end
   if not (opt.mutants and opt.seed) then io.stderr:write(USAGE, "\n"); os.exit(2) end
+  opt.train_mutants = opt.train_mutants or math.max(20, opt.mutants // 10)
 end
 
 local gc = require "gcgap"
@@ -262,6 +275,9 @@ local function reference_read(bytes, lenient)
       if o[2] - o[1] ~= count * SIZES[dtype] then return nil, "offsets do not match the shape" end
       spans[#spans + 1] = { o[1], o[2], key }
       out.tensors[key] = { shape = dims, dtype = dtype, data = decode(bytes, 9 + n + o[1], dtype, count) }
+      if dtype == "BOOL" then
+        for _, v in ipairs(out.tensors[key].data) do if v > 1 then return nil, "a BOOL byte other than 0 or 1" end end
+      end
     end
   end
   table.sort(spans, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
@@ -869,6 +885,203 @@ for i = 1, opt.mutants do
     io.stderr:write(string.format("\r%d mutants, %d rejected", i, count.rejected))
   end
 end
+-- ------------------------------------------------------------------ training checkpoints
+local TRAIN_STEPS = 6
+local function train_opts(steps, ck)
+  return { steps = steps, checkpoint = ck, checkpoint_every = 2, quiet = true, target = false, eval_every = 2, eval_size = 8,
+           batch = 4, lengths = { 2, 3 }, lr = 1e-3, seed = 1 }
+end
+local function train_model() return gc.model { n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, n_ctx = 24, seed = 5 } end
+
+--- Is `s` a decimal integer as gcgap writes one (no sign, no leading zero)?
+local function canon_int(s) return type(s) == "string" and s:match("^%d+$") and (s == "0" or s:sub(1, 1) ~= "0") and #s <= 18 and math.tointeger(tonumber(s)) end
+--- A double written as the hex digits of its bits.
+local function hex_double(s)
+  if type(s) ~= "string" or not s:match("^%x+$") or #s > 16 then return nil end
+  return (string.unpack("<d", string.pack("<i8", math.tointeger(tonumber(s, 16)))))
+end
+local function finite(x) return x == x and x ~= math.huge and x ~= -math.huge end
+
+--- The training-checkpoint rules, in Lua: nil when `bytes` is a checkpoint a 6-step run of
+--- the original's options may resume, else why not.
+local function train_reference(bytes, orig)
+  local ref, why = reference_read(bytes)
+  if not ref then return "not a valid safetensors file: " .. why end
+  local meta, t = ref.metadata, ref.tensors
+  if meta.format ~= "gcgap/training-checkpoint" or meta.fingerprint ~= orig.fingerprint then return "format or fingerprint" end
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  if n ~= 3 then return n .. " tensors" end
+  for _, name in ipairs { "params", "adam_m", "adam_v" } do
+    local x = t[name]
+    if not x or x.dtype ~= "F32" or #x.shape ~= 1 or x.shape[1] ~= orig.count then return name .. ": missing, not F32 or wrong shape" end
+    for _, v in ipairs(x.data) do
+      if not finite(v) then return name .. " holds NaN or inf" end
+      if name == "params" and math.abs(v) > 1e10 then return "a parameter beyond 1e10" end
+      if name == "adam_v" and v < 0 then return "adam_v negative" end
+    end
+  end
+  local step, adam, lc = canon_int(meta.step), canon_int(meta.adam_step), canon_int(meta.loss_count)
+  if not (step and adam and lc) then return "step, adam_step or loss_count is not an integer" end
+  if adam ~= step or lc > step or step > TRAIN_STEPS then return "counters" end
+  local ls, ll = hex_double(meta.loss_sum), hex_double(meta.last_loss)
+  if not (ls and ll and finite(ls) and finite(ll)) then return "loss_sum or last_loss" end
+  if meta.last_accuracy ~= "" then
+    local a = hex_double(meta.last_accuracy)
+    if not (a and a >= 0 and a <= 1) then return "last_accuracy" end
+  end
+  local prev = 0
+  for item in ((meta.history or "") .. (meta.history ~= "" and ";" or "")):gmatch("([^;]*);") do
+    local s1, l, a = item:match("^([^:]*):([^:]*):([^:]*)$")
+    local hs = canon_int(s1)
+    l, a = hex_double(l), hex_double(a)
+    if not (hs and l and a and hs > prev and hs <= step and finite(l) and a >= 0 and a <= 1) then return "history" end
+    prev = hs
+  end
+  if meta.history == nil then return "no history key" end
+end
+
+local TM = {}   -- training-checkpoint mutators: function(st, base) -> description
+local function set_meta(st, key, value)
+  local a, b = st.header:find('"' .. key .. '":"[^"]*"')
+  if not a then return false end
+  st.header = replace_at(st.header, a, b, '"' .. key .. '":"' .. value .. '"')
+  return true
+end
+local function hexbits(x) return string.format("%x", string.unpack("<i8", string.pack("<d", x))) end
+TM.value = function(st, base)
+  local e = pick(base.entries)
+  local k = R(0, (e.e - e.b) // 4 - 1)
+  local v = pick { 0 / 0, 1 / 0, -1 / 0, -1e-3, -0.0, 0.0, 1e20, 3e38, 1e-30, 2.0, -2.0, 1e10, 1.0000001e10 }
+  local i = e.b + 4 * k + 1
+  st.data = replace_at(st.data, i, i + 3, string.pack("<f", v))
+  return string.format("%s[%d] = %s", e.name, k + 1, tostring(v))
+end
+TM.dtype = function(st, base)
+  local e = pick(base.entries)
+  local dt = pick { "I32", "U32", "F16", "F64", "BF16", "f32" }
+  local a, b = st.header:find('"' .. e.name .. '":{"dtype":"F32"', 1, true)
+  if not a then return "no entry (unchanged)" end
+  st.header = replace_at(st.header, a, b, '"' .. e.name .. '":{"dtype":"' .. dt .. '"')
+  return e.name .. " dtype F32 -> " .. dt
+end
+TM.reencode = function(st, base)
+  -- one tensor re-encoded as F64, exactly: a valid safetensors file, not a training checkpoint
+  local e = pick(base.entries)
+  local count = (e.e - e.b) // 4
+  local enc = {}
+  for k = 0, count - 1 do enc[#enc + 1] = string.pack("<d", (string.unpack("<f", st.data, e.b + 1 + 4 * k))) end
+  local grow = 4 * count
+  st.data = st.data:sub(1, e.b) .. table.concat(enc) .. st.data:sub(e.e + 1)
+  st.header = st.header:gsub('"data_offsets":%[(%d+),(%d+)%]', function(x, y)
+    x, y = tonumber(x), tonumber(y)
+    if x == e.b then return '"data_offsets":[' .. x .. "," .. (y + grow) .. "]" end
+    if x >= e.e then return '"data_offsets":[' .. (x + grow) .. "," .. (y + grow) .. "]" end
+  end)
+  st.header = st.header:gsub('"' .. e.name .. '":{"dtype":"F32"', '"' .. e.name .. '":{"dtype":"F64"', 1)
+  return e.name .. " re-encoded as F64"
+end
+TM.counter = function(st)
+  local key = pick { "step", "adam_step", "loss_count", "step+adam_step" }
+  local v = pick { "100", "7", "6", "5", "4", "3", "2", "0", "-1", "+4", "04", "4.0", "", "x", " 4", "9223372036854775808", "1e2" }
+  if key == "step+adam_step" then set_meta(st, "step", v); set_meta(st, "adam_step", v); return "step = adam_step = '" .. v .. "'" end
+  set_meta(st, key, v)
+  return key .. " = '" .. v .. "'"
+end
+TM.loss = function(st)
+  local key = pick { "loss_sum", "last_loss", "last_accuracy" }
+  local v = pick { hexbits(0 / 0), hexbits(1 / 0), hexbits(-1 / 0), hexbits(2.0), hexbits(0.5), hexbits(-0.5), "", "zz", "+1",
+                   "0x1", "10000000000000000", hexbits(1e300) }
+  set_meta(st, key, v)
+  return key .. " = '" .. v .. "'"
+end
+TM.history = function(st)
+  local v = pick { "", "2:" .. hexbits(1.5) .. ":" .. hexbits(0.5), "2:" .. hexbits(1.5) .. ":" .. hexbits(2), "6:0:0", "0:0:0",
+                   "4:0:0;2:0:0", "2:0:0;2:0:0", "2:" .. hexbits(0 / 0) .. ":0", "2:0", "02:0:0", "2:0:0;", ";", "x:0:0",
+                   "2:0:0;4:0:0", "2:0:" .. hexbits(-0.1), "100:0:0" }
+  set_meta(st, "history", v)
+  return "history = '" .. v .. "'"
+end
+TM.meta = function(st)
+  local how = pick { "fingerprint", "format", "delete" }
+  if how == "fingerprint" then set_meta(st, "fingerprint", "x"); return "fingerprint changed" end
+  if how == "format" then set_meta(st, "format", "gcgap/1"); return "format gcgap/1" end
+  local key = pick { "step", "adam_step", "loss_count", "loss_sum", "last_loss", "last_accuracy", "history" }
+  st.header = st.header:gsub('"' .. key .. '":"[^"]*",?', "", 1):gsub(",}", "}")
+  return "deleted metadata " .. key
+end
+TM.generic = function(st, base)
+  local name = pick { "data_bytes", "truncate", "append", "junk", "dup_key", "delete_entry", "shape_rank", "offset_digit", "swap_names" }
+  return name .. ": " .. M[name](st, base)
+end
+local TMUT = {}
+for name in pairs(TM) do TMUT[#TMUT + 1] = name end
+table.sort(TMUT)
+
+local tcount = { n = 0, rejected = 0, identical = 0, valid_edit = 0, wrong = 0, strict = 0 }
+do
+  local orig_path, mutant = path("train.partial"), path("train-mutant.partial")
+  os.remove(orig_path)
+  train_model():train(task, train_opts(4, orig_path))
+  local tb = { bytes = read_all(orig_path) }
+  tb.hlen = string.unpack("<I8", tb.bytes)
+  tb.header, tb.data = tb.bytes:sub(9, 8 + tb.hlen), tb.bytes:sub(9 + tb.hlen)
+  local oref = assert(reference_read(tb.bytes), "the Lua reader cannot read gcgap's training checkpoint")
+  local orig = { fingerprint = oref.metadata.fingerprint, count = #oref.tensors.params.data }
+  assert(not train_reference(tb.bytes, orig), "the training-checkpoint rules refuse gcgap's own file")
+  tb.entries = {}
+  for name, body in tb.header:gmatch('"([^"]+)":(%b{})') do
+    if name ~= "__metadata__" then
+      local s0, s1 = body:match('"data_offsets":%[(%d+),(%d+)%]')
+      tb.entries[#tb.entries + 1] = { name = name, body = body, b = tonumber(s0), e = tonumber(s1), shape = body:match('"shape":(%b[])') }
+    end
+  end
+  table.sort(tb.entries, function(x, y) return x.b < y.b end)
+  -- the run resumed from the file as written
+  write_all(mutant, tb.bytes)
+  local refm = train_model()
+  local refr = refm:train(task, train_opts(TRAIN_STEPS, mutant))
+  local ref_logits = refm:logits(BATCH)
+  for i = 1, opt.train_mutants do
+    local st = { header = tb.header, data = tb.data }
+    local descs = {}
+    for _ = 1, chance(0.15) and 2 or 1 do
+      local name = pick(TMUT)
+      descs[#descs + 1] = name .. ": " .. TM[name](st, tb)
+    end
+    local bytes = assemble(st)
+    local desc = string.format("[train %d] %s", i, table.concat(descs, "; "))
+    log:write(desc, "\n"); log:flush()
+    write_all(mutant, bytes)
+    local invalid = train_reference(bytes, orig)
+    local m = train_model()
+    local ok, r = pcall(m.train, m, task, train_opts(TRAIN_STEPS, mutant))
+    tcount.n = tcount.n + 1
+    if not ok then
+      tcount.rejected = tcount.rejected + 1
+      if not invalid then tcount.strict = tcount.strict + 1; log:write("-- strict: refused a file the rules allow: ", tostring(r), "\n") end
+    else
+      local lg = m:logits(BATCH)
+      local problem
+      for _, v in ipairs(flat(lg:totable(), {})) do if not finite(v) then problem = "the resumed model computes NaN or inf logits" break end end
+      if r.steps ~= TRAIN_STEPS then problem = "the run returned " .. tostring(r.steps) .. " steps, " .. TRAIN_STEPS .. " asked" end
+      if not problem and invalid then problem = "resumed an invalid training checkpoint (" .. invalid .. ")" end
+      if problem then
+        tcount.wrong = tcount.wrong + 1
+        wrong_lines[#wrong_lines + 1] = desc .. "\n   -> " .. problem
+        log:write("-- WRONG: ", problem, "\n"); log:flush()
+        if #wrong_lines <= 20 then write_all(path("wrong-train-" .. i .. ".partial"), bytes) end
+      elseif (lg - ref_logits):norm() == 0 and r.loss == refr.loss then
+        tcount.identical = tcount.identical + 1
+      else
+        tcount.valid_edit = tcount.valid_edit + 1
+      end
+    end
+    if i % 50 == 0 then collectgarbage() end
+  end
+  if not opt.keep then os.remove(orig_path); os.remove(mutant) end
+end
+
 local wall = gc.clock() - w0
 if not opt.quiet then io.stderr:write("\n") end
 log:write("-- done\n")
@@ -886,11 +1099,13 @@ local function reasons(t)
   return table.concat(l, "; ")
 end
 if count.lenient > 0 then print("  gcgap.load accepted invalid files: " .. reasons(lenient_why)) end
+print(string.format("training checkpoints: %d mutants, %d rejected (%d of files the rules allow), %d resumed identically, %d resumed valid edits, %d wrong",
+  tcount.n, tcount.rejected, tcount.strict, tcount.identical, tcount.valid_edit, tcount.wrong))
 print(string.format("  load_tensors: %d read (%d of files the Lua reader finds invalid), %d rejected (%d of valid files), %d misread",
   count.lt_ok, count.lt_lenient, count.lt_rejected, count.lt_strict, count.lt_wrong))
 if count.lt_lenient > 0 then print("  gcgap.load_tensors accepted invalid files: " .. reasons(lt_lenient_why)) end
 print(string.format("  %d of %d mutants are valid safetensors files; %.1f s, %.0f mutants/s; log %s",
-  count.ref_valid, opt.mutants, wall, opt.mutants / math.max(wall, 1e-9), logpath))
+  count.ref_valid, opt.mutants, wall, (opt.mutants + tcount.n) / math.max(wall, 1e-9), logpath))
 local keys = {}
 for k in pairs(by_mut) do keys[#keys + 1] = k end
 table.sort(keys)
@@ -912,4 +1127,4 @@ if not opt.keep then
   for _, b in ipairs(BASES) do os.remove(b.path) end
 end
 if tmpfile then os.remove(tmpfile) end
-if count.wrong > 0 or count.lt_wrong > 0 then os.exit(1) end
+if count.wrong > 0 or count.lt_wrong > 0 or tcount.wrong > 0 then os.exit(1) end

@@ -11,6 +11,7 @@
 #ifndef GCSHIM_H
 #define GCSHIM_H
 
+#include <stdint.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -30,7 +31,6 @@ static inline int gcshim_isnoneornil(lua_State *L, int idx) { return lua_type(L,
 static inline int gcshim_pcall(lua_State *L, int nargs, int nresults, int msgh) {
     return lua_pcall(L, nargs, nresults, msgh);
 }
-static inline void *gcshim_newuserdata(lua_State *L, size_t size) { return lua_newuserdatauv(L, size, 1); }
 static inline void gcshim_pushglobaltable(lua_State *L) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
 }
@@ -65,13 +65,44 @@ void gcshim_set_dispatcher(gcshim_dispatch_fn fn);
  * function Lua no longer reaches frees its Swift side. */
 void gcshim_push_swift_function(lua_State *L, void *box);
 
-/* Marks the metatable at idx as gcgap's: only userdata with a marked metatable are
- * finalized by gcshim_push_object_gc's function. */
-void gcshim_mark_metatable(lua_State *L, int idx);
+/* ---- gcgap userdata ----------------------------------------------------- */
 
-/* Finalizer for userdata holding one retained Swift object pointer: calls `release` on it
- * once and clears the slot. Pure C, so lua_close can run it while the Swift host is going
- * away. */
+/* Every gcgap userdata (a tensor, a model, ... and the box of a native function) is this
+ * block: a magic number and a type id in its own memory, then the retained Swift object
+ * (NULL once finalized). A userdata is gcgap's only when its block is exactly this size and
+ * holds the magic; its metatable proves nothing (debug.setmetatable can give any userdata
+ * gcgap's metatable). */
+#define GCSHIM_OBJECT_MAGIC UINT64_C(0x9c3a5f17d2e4b861)
+typedef struct {
+    uint64_t magic;
+    uint32_t type;     /* a UserdataType's id; GCSHIM_NATIVE_TYPE for a native function's box */
+    uint32_t reserved;
+    void *object;      /* a retained Swift object, NULL once released */
+} gcshim_object;
+enum { GCSHIM_NATIVE_TYPE = 0 };
+
+/* Pushes a new tagged userdata (with one user value) holding `object`. */
+void gcshim_push_object(lua_State *L, uint32_t type, void *object);
+
+/* What gcshim_object_at found at idx. */
+enum {
+    GCSHIM_OBJECT_OK = 0,   /* a live object of the type asked for (in *object) */
+    GCSHIM_NOT_OBJECT = 1,  /* not a gcgap userdata at all */
+    GCSHIM_OTHER_TYPE = 2,  /* a gcgap userdata of another type */
+    GCSHIM_FREED = 3        /* of that type, but its __gc has run (called by hand) */
+};
+int gcshim_object_at(lua_State *L, int idx, uint32_t type, void **object);
+
+/* The type id in *type and 1 (live) or 2 (finalized) when idx holds a gcgap userdata, else 0. */
+int gcshim_object_type(lua_State *L, int idx, uint32_t *type);
+
+/* Marks the metatable at idx as gcgap's (for messages about impostors only). */
+void gcshim_mark_metatable(lua_State *L, int idx);
+/* 1 when the value at idx has a metatable marked as gcgap's. Cannot raise. */
+int gcshim_has_marked_metatable(lua_State *L, int idx);
+
+/* Finalizer for tagged userdata: calls `release` on the object once and clears it. Pure C,
+ * so lua_close can run it while the Swift host is going away. */
 typedef void (*gcshim_release_fn)(void *object);
 void gcshim_set_releaser(gcshim_release_fn fn);
 void gcshim_push_object_gc(lua_State *L);
