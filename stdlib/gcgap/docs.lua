@@ -101,14 +101,14 @@ return {
       text = "A float32 tensor from nested tables of numbers (rectangular, at most 32 levels deep), from a number (a 0-d tensor) or from another tensor (a copy). " ..
         "Tensors take + - * / ^ and unary minus with numbers or tensors of the same shape, of a shape that is a suffix of the other's (it repeats along the leading dimensions), or 0-d; " ..
         "== compares shape and values, #t is the size of the first dimension, and t[i] (1-based) is a number for a 1-d tensor and the i-th sub-tensor otherwise. " ..
-        "A ragged table is an error that names the element; NaN and infinities are kept as they are.",
+        "A ragged table is an error that names the element; NaN and infinities are kept as they are (from a table or a number alike), and a finite number beyond float32's range is an error.",
       example = [=[local t = gcgap.tensor{{1, 2, 3}, {4, 5, 6}}
 print(t[2][3], #t, (t * 2 + 1):sum())   --> 6.0  2  48.0]=] },
     { name = "zeros",
       sig = "gcgap.zeros(shape)",
       returns = "tensor",
       text = "A tensor of zeros; `shape` is a number (1-d) or a table of dimensions. " ..
-        "At most 2^28 elements (zero dimensions are allowed).",
+        "At most 2^28 elements and 32 dimensions (zero dimensions are allowed).",
       example = [=[local z = gcgap.zeros{2, 3}
 print(z:shape()[2])   --> 3]=] },
     { name = "ones",
@@ -126,7 +126,7 @@ print(z:shape()[2])   --> 3]=] },
       sig = "gcgap.stack(tensors [, d])",
       returns = "tensor",
       text = "Tensors of one shape stacked along a new dimension `d` (1-based, 1..rank+1, default 1). " ..
-        "`tensors` is a list of at least one tensor; differing shapes are an error naming the first that differs.",
+        "`tensors` is a list of at least one tensor; differing shapes are an error naming the first that differs; the result has at most 32 dimensions.",
       example = [=[local heads = {}
 local WV = m:param("blocks.0.attn.W_V")                  -- [n_heads, d_model, d_head]
 for h = 1, m:config().n_heads do heads[h] = WV[h] end
@@ -174,7 +174,7 @@ print(rows[2][1])   --> 3.0]=] },
       sig = "t:reshape(d1, d2, ...) or t:reshape{d1, d2, ...}",
       returns = "tensor",
       text = "The same values in row-major order under another shape; one dimension may be -1 and is then inferred. " ..
-        "The element count must stay the same.",
+        "The element count must stay the same, and a shape has at most 32 dimensions.",
       example = [=[local flat = m:param("blocks.0.attn.W_V"):reshape(-1)]=] },
     { name = "tensor:slice",
       sig = "t:slice(d, i [, j])",
@@ -279,7 +279,9 @@ print(T.W_V:shape()[1])]=] },
       sig = "gcgap.load_npy(path)",
       returns = "tensor",
       text = "Reads a NumPy .npy file as a float32 tensor. " ..
-        "It takes format versions 1 to 3 in C order with little-endian float32, float64, int32 or int64, or int8, uint8 or bool values; other dtypes, Fortran order and a size that does not match the shape are errors.",
+        "It takes format versions 1.0, 2.0 and 3.0 in C order with little-endian float32, float64, float16, int64, int32 or int16, or int8, uint8 or bool (bytes 0 and 1) values. " ..
+        "It is as strict as NumPy's own reader or stricter: other dtypes, Fortran order, a duplicate, missing or extra header key, text after the header's dict, a 3.0 header that is not UTF-8, " ..
+        "more than 32 dimensions and a size that does not match the shape are errors.",
       example = [=[m:param("blocks.0.attn.W_V"):save_npy("W_V.npy")
 local W = gcgap.load_npy("W_V.npy")
 print(W == m:param("blocks.0.attn.W_V"))   --> true]=] },
@@ -474,7 +476,7 @@ print(tok:shape()[1] == b:size())]=] },
         "The result has the steps run, the last step's loss, the last check's accuracy (nil if never checked), whether the target was reached, the seconds, and history = {{step, loss (mean since the last check), accuracy}, ...}; a status line shows progress on stderr when it is a terminal. " ..
         "Ctrl-C stops it with `interrupted!`, leaving the model as trained so far; a training loss that is not finite is an error.",
       opts = {
-        { "checkpoint", "nil", "a file that keeps the run's state (parameters, Adam, step) every `checkpoint_every` steps; an existing one from the same run is resumed bit for bit (task runs only)" },
+        { "checkpoint", "nil", "a file that keeps the run's state (parameters, Adam, step) every `checkpoint_every` steps; an existing one from the same run is resumed bit for bit (task runs only); it is read as strictly as a model checkpoint, and one of a later step than `steps` is an error" },
         { "checkpoint_every", "500", "steps between checkpoints" },
         { "steps", num(P.train.steps), "maximum steps, 0..100000000" },
         { "lr", num(P.train.lr), "Adam learning rate (> 0)" },
