@@ -49,7 +49,7 @@ enum MeansBinding {
     }
 
     static func means(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let pp = try o.boolean("per_position") ?? false
         var comps = try c.components(o, "components", model: m) ?? m.config.components

@@ -12,7 +12,7 @@ enum EstimatorBinding {
     }
 
     static func gate(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
         let metric = try InterventionOptions.metric(o)
@@ -25,7 +25,7 @@ enum EstimatorBinding {
     }
 
     static func attribution(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
         let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
@@ -37,7 +37,7 @@ enum EstimatorBinding {
     }
 
     static func integrated(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
         let steps = try o.integer("steps", in: 1...10_000) ?? 16
@@ -52,7 +52,7 @@ enum EstimatorBinding {
     }
 
     static func shapley(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
         let n = try o.integer("permutations", in: 1...1_000_000) ?? 10
@@ -169,7 +169,7 @@ extension EstimatorBinding {
     }
 
     static func ladder(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let plan = try ladderPlan(c, model: m)
         let r = try c.arg(2) { try runLadder(m, b, plan) }
         pushLadder(c.state, plan, r)

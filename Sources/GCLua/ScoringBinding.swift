@@ -53,7 +53,7 @@ enum ScoringBinding {
     }
 
     static func ood(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+        let m = try ModelBinding.passModel(c), task = try c.object(2, GCTypes.task).value
         let o = try c.options(3)
         let lengths = try oodLengths(c, o), range = try oodRange(c, o)
         let size = try o.integer("size", in: 1...1_000_000) ?? ProtocolDefaults.integer(c, "set_size", option: "size", blame: 3)
@@ -94,7 +94,7 @@ enum ScoringBinding {
     }
 
     static func gradient(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+        let m = try ModelBinding.passModel(c), task = try c.object(2, GCTypes.task).value
         let o = try c.options(3)
         let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
         let whole = try o.boolean("whole_wv") ?? false
@@ -110,7 +110,7 @@ enum ScoringBinding {
     }
 
     static func taylor(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), task = try c.object(2, GCTypes.task).value
+        let m = try ModelBinding.passModel(c), task = try c.object(2, GCTypes.task).value
         let o = try c.options(3)
         let batches = try gradientBatches(c, o, model: m, task: task)
         try o.finish()
@@ -145,7 +145,7 @@ enum ScoringBinding {
     }
 
     static func causal(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let request = try InterventionOptions.request(c, o, 3, model: nil, defect: true)
         let metric = try InterventionOptions.metric(o)
@@ -179,7 +179,7 @@ enum ScoringBinding {
     // MARK: Joint ablations
 
     static func joint(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let comps = try c.components(at: 3, .init(index: 3), model: m, nonEmpty: true)
         let o = try c.options(4)
         let leaveOneOut = try o.boolean("leave_one_out") ?? true
@@ -222,7 +222,7 @@ enum ScoringBinding {
     }
 
     static func ablations(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let lists = try ablationLists(c, model: m)
         let o = try c.options(4)
         if o.has("metric") { throw c.argError(4, "option 'metric': each result has every metric; leave it out") }
@@ -239,7 +239,7 @@ enum ScoringBinding {
     }
 
     static func interactions(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try c.components(o, "components", model: m, nonEmpty: true) ?? m.config.components
         let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
@@ -261,7 +261,7 @@ enum ScoringBinding {
     }
 
     static func patching(_ c: LuaCall) throws -> Int32 {
-        let m = try c.object(1, GCTypes.model), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
+        let m = try ModelBinding.passModel(c), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
         let o = try c.options(4)
         let metric = try InterventionOptions.metric(o)
         try o.finish()

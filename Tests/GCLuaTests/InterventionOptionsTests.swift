@@ -84,4 +84,19 @@ struct InterventionOptionsTests {
             """)
         #expect(msg?.contains("bad argument #2 to 'classify' (option 'threshold'") == true, "\(msg ?? "no error")")
     }
+
+    /// Issue 19's reproducer 10: inside a hook, a scorer given the hooked model blamed #2
+    /// or #3; the model itself is the bad argument.
+    @Test(arguments: ["gc.score.gate(m, set)", "gc.means(m, set)", "gc.score.causal(m, set)", "gc.score.ablations(m, set, {'L0.H0'})",
+                      "gc.ood(m, gc.task.reverse(), {lengths = {3}})"])
+    func aScorerCalledFromAHookOnItsModelBlamesTheModel(code: String) {
+        let msg = luaError(lua, """
+            local h = m:hook("L0.MLP", function() \(code) end)
+            local ok, err = pcall(m.loss, m, set)
+            h:remove()
+            error(err, 0)
+            """)
+        let name = code.split(separator: "(")[0].split(separator: ".").last!
+        #expect(msg?.contains("bad argument #1 to '\(name)' (the model is in the middle of a pass") == true, "\(code): \(msg ?? "no error")")
+    }
 }
