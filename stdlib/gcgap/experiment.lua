@@ -186,7 +186,11 @@ function E.analyse(m, task, seed, p, opts)
   task = task_of(task)
   opts = opts or {}
   local status = opts.status or function() end
-  local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components() }
+  local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components(),
+                -- which gcgap made it, and the settings the report reads back (not re-derived)
+                build = gc.build(),
+                settings = { threshold = p.threshold, strict = p.strict, ranks = p.ranks,
+                             grad = { batches = p.grad.batches, batch = p.grad.batch } } }
   -- models no longer referenced (an earlier run's, a copy's) hold hundreds of MB of native
   -- memory that Lua's collector, counting only its own small heap, would free late: free it
   -- now, not in the middle of the timed work (a full collection takes milliseconds)

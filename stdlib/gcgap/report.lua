@@ -855,21 +855,39 @@ end
 
 -- ---------------------------------------------------------------- Markdown
 
+--- Which gcgap made the records: "Made by gcgap V (commit C), KERNEL." (or each build's count).
+function M.provenance(records)
+  local builds, order = {}, {}
+  for _, r in ipairs(records) do
+    local b = r.build
+    local key = b and string.format("gcgap %s%s, %s", b.version or "?", b.commit and (" (commit " .. b.commit .. ")") or "",
+      b.kernel or "?") or "an older gcgap that did not record its build"
+    if not builds[key] then builds[key] = 0; order[#order + 1] = key end
+    builds[key] = builds[key] + 1
+  end
+  if #order == 1 then return "Made by " .. order[1] .. "." end
+  local parts = {}
+  for _, k in ipairs(order) do parts[#parts + 1] = string.format("%d by %s", builds[k], k) end
+  return "Records made by " .. #order .. " builds: " .. table.concat(parts, "; ") .. "."
+end
+
 --- The report. opts: title, decomposition (rows), preset, seconds, figures (names).
 function M.markdown(records, opts)
   opts = opts or {}
   local out = {}
   local function w(s) out[#out + 1] = s or "" end
   local summary = M.summary(records)
-  local p = opts.p or {}
+  -- the settings the records were made with (a report never re-derives them)
+  local p = opts.p or (records[1] and records[1].settings) or {}
   local seeds_per_task = 0
   for _, x in ipairs(summary) do seeds_per_task = math.max(seeds_per_task, x.runs) end
   local preliminary = seeds_per_task < 10
   w("# " .. (opts.title or "The Gradient-Causal Gap, reproduced by gcgap"))
   w()
   w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s batches of %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with %s ranks, classes at |Δ| %s %s, and pruning.",
-    opts.preset or "?", #records, tostring(p.grad and p.grad.batches or 50), tostring(p.grad and p.grad.batch or 64),
-    p.ranks or "average", p.strict and ">" or "≥", tostring(p.threshold or 6)))
+    opts.preset or "?", #records, tostring(p.grad and p.grad.batches or "?"), tostring(p.grad and p.grad.batch or "?"),
+    p.ranks or "?", p.strict and ">" or "≥", tostring(p.threshold or "?")))
+  w(M.provenance(records))
   if opts.seconds then w(string.format("This report took %.0f s to produce (cached models and runs are reused).", opts.seconds)) end
   w()
   if preliminary then
