@@ -54,6 +54,7 @@ public enum GCGapModule {
         lua.push(version); lua.setField(m, "version")
         lua.pushStringList(Metric.allCases.map(\.rawValue)); lua.setField(m, "metrics")
         lua.pushStringList(AblationKind.allCases.map(\.rawValue)); lua.setField(m, "ablation_kinds")
+        lua.pushStringList(Metric.ladderDefault.map(\.rawValue)); lua.setField(m, "ladder_metrics")
         lua.push(Int(SpecialTokens.protocolDefault.pad)); lua.setField(m, "PAD")
         lua.push(Int(SpecialTokens.protocolDefault.start)); lua.setField(m, "START")
         lua.push(Int(SpecialTokens.protocolDefault.sep)); lua.setField(m, "SEP")

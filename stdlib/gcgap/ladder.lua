@@ -13,7 +13,7 @@ local gc = require "gcgap.core"
 
 local L = {}
 
-L.metrics = { "accuracy", "loss", "logit_diff", "kl" }
+L.metrics = require("gcgap.core").ladder_metrics -- (GCCore's Metric.ladderDefault: one list)
 
 --- The rows of the panel: estimators, then the other exact ablations.
 L.rows = {
