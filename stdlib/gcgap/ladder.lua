@@ -274,7 +274,7 @@ function L.markdown(records, opts)
 end
 
 -- the report's RdBu colours for ρ in [-1, 1]
-local colour = require("gcgap.report").diverging
+local colour = require("gcgap.svg").diverging
 
 local function esc(s) return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;")) end
 

@@ -1,0 +1,208 @@
+--- gcgap.report.markdown: the report's Markdown, from run records.
+local D = require "gcgap.report.data"
+local PAPER = require "gcgap.paper"
+local M = {}
+local NORMS = D.norms
+local S = require "gcgap.svg"
+local esc = S.esc
+
+--- Which gcgap made the records: "Made by gcgap V (commit C), KERNEL." (or each build's count).
+function M.provenance(records)
+  local builds, order = {}, {}
+  for _, r in ipairs(records) do
+    local b = r.build
+    local key = b and string.format("gcgap %s%s, %s", b.version or "?", b.commit and (" (commit " .. b.commit .. ")") or "",
+      b.kernel or "?") or "an older gcgap that did not record its build"
+    if not builds[key] then builds[key] = 0; order[#order + 1] = key end
+    builds[key] = builds[key] + 1
+  end
+  if #order == 1 then return "Made by " .. order[1] .. "." end
+  local parts = {}
+  for _, k in ipairs(order) do parts[#parts + 1] = string.format("%d by %s", builds[k], k) end
+  return "Records made by " .. #order .. " builds: " .. table.concat(parts, "; ") .. "."
+end
+
+--- The report. opts: title, decomposition (rows), preset, seconds, figures (names).
+function M.markdown(records, opts)
+  opts = opts or {}
+  local out = {}
+  local function w(s) out[#out + 1] = s or "" end
+  local summary = D.summary(records)
+  -- the settings the records were made with (a report never re-derives them)
+  local p = opts.p or (records[1] and records[1].settings) or {}
+  local seeds_per_task = 0
+  for _, x in ipairs(summary) do seeds_per_task = math.max(seeds_per_task, x.runs) end
+  local preliminary = seeds_per_task < 10
+  w("# " .. (opts.title or "The Gradient-Causal Gap, reproduced by gcgap"))
+  w()
+  w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s batches of %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with %s ranks, classes at |Δ| %s %s, and pruning.",
+    opts.preset or "?", #records, tostring(p.grad and p.grad.batches or "?"), tostring(p.grad and p.grad.batch or "?"),
+    p.ranks or "?", p.strict and ">" or "≥", tostring(p.threshold or "?")))
+  w(M.provenance(records))
+  if opts.seconds then w(string.format("This report took %.0f s to produce (cached models and runs are reused).", opts.seconds)) end
+  w()
+  if preliminary then
+    w(string.format("**Preliminary: %d seed(s) per task.** The paper's figures come from 10 seeds per task; totals over fewer seeds are not comparable with them and are not set beside them here.", seeds_per_task))
+    w()
+  end
+  if opts.verdict ~= false and not preliminary then
+    local V = require "gcgap.verdict"
+    w(V.markdown(records, { resamples = opts.resamples or 1000 }))
+  end
+  w("## Table 1: the gap, per task")
+  w()
+  w("| task | G | valid runs | mean ρ ± std | range | runs with ρ < 0 | Heroes / Bloats | the paper |")
+  w("|---|---|---|---|---|---|---|---|")
+  for _, s in ipairs(summary) do
+    for _, norm in ipairs(NORMS) do
+      local x = s[norm]
+      local paper = PAPER.text[s.task]
+      local ref = paper and (norm == "raw" and ("v1: " .. paper.rho_v1 .. (preliminary and "" or ("; H/B " .. paper.counts_v1)) .. "; v3: " .. paper.rho_v3)
+                             or ("v2: " .. paper.rho_v2)) or "–"
+      w(string.format("| %s | %s | %d of %d | %s ± %s | [%s, %s] | %d | %d / %d | %s |", s.task, D.norm_label[norm], x.n, s.runs,
+        D.fmt(x.mean), D.fmt(x.std), D.fmt(x.min, 2), D.fmt(x.max, 2), x.negative, x.heroes, x.bloats, ref))
+    end
+  end
+  w()
+  for _, s in ipairs(summary) do
+    if #s.invalid_seeds > 0 then
+      w(string.format("%s: no valid OOD length (or a constant G or C) for seed(s) %s; those runs are left out of the table above.",
+        s.task, table.concat(s.invalid_seeds, ", ")))
+      w()
+    end
+  end
+  w("## Table 3: the most frequent Heroes and Bloats")
+  w()
+  w("| task | G | Hidden Heroes (runs) | Gradient Bloats (runs) |")
+  w("|---|---|---|---|")
+  for _, s in ipairs(summary) do
+    for _, norm in ipairs(NORMS) do
+      local h, b = D.frequencies(records, s.task, norm)
+      w(string.format("| %s | %s | %s | %s |", s.task, D.norm_label[norm], D.list_text(h), D.list_text(b)))
+    end
+  end
+  w()
+  w("## Tables 2 and 6: pruning (the two Heroes, then the two Bloats, ablated together)")
+  w()
+  w(string.format("Accuracy change in points against the unablated model, OOD and ID (ID: %s samples of the training lengths with the OOD set's means). Mean over the valid runs that have Heroes (Bloats), with their number n: a run without any is left out, not counted as 0. The paper's figures (v1) are for one seed.",
+    tostring(p.id_size or 200)))
+  w()
+  w("The public code prunes in the seed with the most Heroes + Bloats (its model retrained: with a fixed seed, the same model here); that seed is given too.")
+  w()
+  w("| task | G | Heroes OOD | Heroes ID | Bloats OOD | Bloats ID | paper's seed: Heroes OOD / Bloats OOD | seed with most H+B: Heroes OOD / Bloats OOD | the paper |")
+  w("|---|---|---|---|---|---|---|---|---|")
+  local order, groups = D.by_task(records)
+  for _, task in ipairs(order) do
+    for _, norm in ipairs(NORMS) do
+      local acc = { heroes = { ood = {}, id = {} }, bloats = { ood = {}, id = {} } }
+      local seedline, most, mostCount = "–", nil, -1
+      for _, r in ipairs(groups[task]) do
+        if r.valid and r.classes[norm] then
+          local n = #r.classes[norm].heroes + #r.classes[norm].bloats
+          if n > mostCount then most, mostCount = r, n end
+        end
+      end
+      local mostline = most and most.pruning and most.pruning[norm] and string.format("seed %s (%d): %+.1f / %+.1f", most.seed, mostCount,
+        100 * (most.pruning[norm].heroes.ood - most.pruning.baseline.ood), 100 * (most.pruning[norm].bloats.ood - most.pruning.baseline.ood)) or "–"
+      for _, r in ipairs(groups[task]) do
+        if r.valid and r.pruning and r.pruning[norm] then
+          for _, kind in ipairs{ "heroes", "bloats" } do
+            if #r.pruning[norm][kind].components > 0 then
+              for _, set in ipairs{ "ood", "id" } do
+                table.insert(acc[kind][set], 100 * (r.pruning[norm][kind][set] - r.pruning.baseline[set]))
+              end
+            end
+          end
+          if PAPER.text[task] and r.seed == PAPER.text[task].seed then
+            seedline = string.format("%+.1f / %+.1f", 100 * (r.pruning[norm].heroes.ood - r.pruning.baseline.ood),
+              100 * (r.pruning[norm].bloats.ood - r.pruning.baseline.ood))
+          end
+        end
+      end
+      local function m(l) local v = D.mean_std(l); return v and string.format("%+.1f (n=%d)", v, #l) or "– (n=0)" end
+      local paper = PAPER.text[task]
+      w(string.format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", task, D.norm_label[norm], m(acc.heroes.ood), m(acc.heroes.id),
+        m(acc.bloats.ood), m(acc.bloats.id), seedline, mostline, paper and (paper.prune_heroes .. " / " .. paper.prune_bloats) or "–"))
+    end
+  end
+  w()
+  w("## Tables 4 and 5: seed by seed")
+  w()
+  if #records > 40 then
+    w(string.format("%d runs: the seed-by-seed table is `runs.csv` (one line per run, with the bootstrap intervals and classes).", #records))
+    w()
+  end
+  if #records <= 40 then
+  w("| task | seed | train steps | OOD N | base acc | ρ raw [95% bootstrap] | ρ per-param [95%] | Heroes (raw) | Bloats (raw) | Heroes (per-param) | Bloats (per-param) |")
+  w("|---|---|---|---|---|---|---|---|---|---|---|")
+  for _, r in ipairs(records) do
+    local function ci(norm)
+      local i = r.bootstrap and r.bootstrap.rho_interval[norm]
+      return i and string.format(" [%.2f, %.2f]", i[1], i[2]) or ""
+    end
+    local function cl(norm, k)
+      if not (r.classes and r.classes[norm]) then return "–" end
+      local l = r.classes[norm][k]
+      if #l == 0 then return "none" end
+      local stab = r.bootstrap and r.bootstrap[k == "heroes" and "hero_stability" or "bloat_stability"][norm] or {}
+      local parts = {}
+      for _, c in ipairs(l) do parts[#parts + 1] = stab[c] and string.format("%s (%.0f%%)", c, 100 * stab[c]) or c end
+      return table.concat(parts, ", ")
+    end
+    if r.valid then
+      w(string.format("| %s | %s | %s | %s | %s | %s%s | %s%s | %s | %s | %s | %s |", r.task, r.seed, r.train and r.train.steps or "?",
+        r.ood.length, D.fmt(r.base_accuracy), D.fmt(r.rho.raw), ci("raw"), D.fmt(r.rho.per_param), ci("per_param"),
+        cl("raw", "heroes"), cl("raw", "bloats"), cl("per_param", "heroes"), cl("per_param", "bloats")))
+    else
+      local accs = {}
+      for _, a in ipairs(r.ood.accuracies or {}) do accs[#accs + 1] = string.format("N=%d: %.2f", a.length, a.accuracy) end
+      w(string.format("| %s | %s | %s | none | – | %s | | | | | |", r.task, r.seed, r.train and r.train.steps or "?",
+        esc(r.note or "invalid") .. (#accs > 0 and " (" .. table.concat(accs, ", ") .. ")" or "")))
+    end
+  end
+  w()
+  w("Percentages after a class member: how often it stays in its class when the OOD evaluation set is resampled (bootstrap over samples); the interval after ρ comes from the same resamples.")
+  w()
+  end
+  local LD = require "gcgap.ladder"
+  if #LD.summary(records, { resamples = 200 }) > 0 then w(LD.markdown(records)) end
+  if opts.decomposition then
+    w("## What each measurement choice does to ρ (same trained models)")
+    w()
+    w("| analysis | " .. table.concat((function() local t = {} for _, task in ipairs(order) do t[#t + 1] = task .. " ρ raw | " .. task .. " ρ per-param" end return t end)(), " | ") .. " |")
+    w("|---|" .. string.rep("---|", 2 * #order))
+    for _, row in ipairs(opts.decomposition) do
+      local cells = {}
+      for _, task in ipairs(order) do
+        local x = row.summary[task]
+        cells[#cells + 1] = x and (D.fmt(x.raw.mean) .. " (n=" .. x.raw.n .. ")") or "–"
+        cells[#cells + 1] = x and (D.fmt(x.per_param.mean) .. " (n=" .. x.per_param.n .. ")") or "–"
+      end
+      w("| " .. row.label .. " | " .. table.concat(cells, " | ") .. " |")
+    end
+    w()
+  end
+  if opts.figures then
+    w("## Figures")
+    w()
+    for _, f in ipairs(opts.figures) do w(string.format("![%s](%s)", f.caption, f.file)); w() end
+  end
+  w("## Where this reproduction stands")
+  w()
+  for _, s in ipairs(summary) do
+    local p = PAPER.text[s.task]
+    if p and s.raw.mean then
+      if preliminary then
+        w(string.format("- %s: mean ρ %.2f with raw G and %.2f with per-param G over %d valid run(s) (preliminary: too few seeds to compare with the paper's 10-seed figures).",
+          s.task, s.raw.mean, s.per_param.mean or 0 / 0, s.raw.n))
+      else
+        w(string.format("- %s: mean ρ %.2f with raw G (paper v1: %s; v3: %s) and %.2f with per-param G (paper v2: %s); %d Heroes and %d Bloats with raw G over %d valid runs (paper v1: %s over 10 seeds).",
+          s.task, s.raw.mean, p.rho_v1, p.rho_v3, s.per_param.mean or 0 / 0, p.rho_v2, s.raw.heroes, s.raw.bloats, s.raw.n, p.counts_v1))
+      end
+    end
+  end
+  w()
+  return table.concat(out, "\n")
+end
+
+return M

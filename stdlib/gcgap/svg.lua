@@ -1,0 +1,199 @@
+--- gcgap.svg: the SVG toolkit the report's figures (and the ladder's) are drawn with:
+-- documents, text, marks with tooltips, scales, ticks, axes, legends, a diverging palette
+-- and the colours that carry meaning across figures. Plain text, no dependencies.
+local S = {}
+
+-- ---------------------------------------------------------------- SVG
+--
+-- Every figure has a title, axes with ticks, tick labels and titles, and a legend where
+-- colours or marks carry meaning; each mark has a <title> tooltip with its numbers.
+-- Accuracy effects are drawn in points (100 × the accuracy change).
+
+local function esc(s) return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;")) end
+
+-- A number for a figure, with a real minus sign and no "−0.0".
+local function num(v, d)
+  local s = string.format("%." .. (d or 2) .. "f", v)
+  if tonumber(s) == 0 then s = s:gsub("^%-", "") end
+  return (s:gsub("^%-", "−"))
+end
+local function signed(v, d)
+  local s = num(v, d)
+  return (s:match("^−") or tonumber(string.format("%." .. (d or 1) .. "f", v)) == 0) and s or "+" .. s
+end
+
+-- title: a string; subtitle: nil, a string or a list of lines (under the title)
+local function svg(w, h, body, title, subtitle)
+  local head = { string.format('<text x="%.1f" y="22" text-anchor="middle" font-size="15" font-weight="bold">%s</text>', w / 2, esc(title)) }
+  if type(subtitle) == "string" then subtitle = { subtitle } end
+  for i, s in ipairs(subtitle or {}) do
+    head[#head + 1] = string.format('<text x="%.1f" y="%d" text-anchor="middle" fill="#444">%s</text>', w / 2, 24 + 16 * i, esc(s))
+  end
+  return string.format('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">\n<rect width="100%%" height="100%%" fill="white"/>\n%s\n%s\n</svg>\n',
+    w, h, w, h, table.concat(head, "\n"), table.concat(body, "\n"))
+end
+
+local function add(body, f, ...) body[#body + 1] = string.format(f, ...) end
+local function text(body, x, y, s, attrs)
+  add(body, '<text x="%.1f" y="%.1f"%s>%s</text>', x, y, attrs and (" " .. attrs) or "", esc(s))
+end
+local function vtext(body, x, y, s, attrs) -- rotated 90° anticlockwise, centred on (x, y)
+  add(body, '<text transform="translate(%.1f,%.1f) rotate(-90)" text-anchor="middle"%s>%s</text>', x, y, attrs and (" " .. attrs) or "", esc(s))
+end
+local function tip(s) return s and ("<title>" .. esc(s) .. "</title>") or "" end
+
+-- A mark: circle, square, diamond, triangle; fill "none" for a hollow one.
+local function mark(shape, x, y, s, fill, stroke, tooltip, extra)
+  local sw = (extra and extra:find("stroke%-width")) and "" or string.format(' stroke-width="%s"', stroke and "1.2" or "0")
+  local st = string.format(' fill="%s" stroke="%s"%s%s', fill, stroke or "none", sw, extra and (" " .. extra) or "")
+  if shape == "square" then
+    return string.format('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"%s>%s</rect>', x - 0.9 * s, y - 0.9 * s, 1.8 * s, 1.8 * s, st, tip(tooltip))
+  elseif shape == "diamond" then
+    return string.format('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f"%s>%s</polygon>', x, y - 1.3 * s, x + 1.3 * s, y, x, y + 1.3 * s, x - 1.3 * s, y, st, tip(tooltip))
+  elseif shape == "triangle" then
+    return string.format('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f"%s>%s</polygon>', x, y - 1.35 * s, x + 1.25 * s, y + 0.85 * s, x - 1.25 * s, y + 0.85 * s, st, tip(tooltip))
+  end
+  return string.format('<circle cx="%.1f" cy="%.1f" r="%.1f"%s>%s</circle>', x, y, s, st, tip(tooltip))
+end
+
+-- Round ticks covering [lo, hi]: ticks, first, last, decimals. integer: steps of at least 1.
+local function nice_ticks(lo, hi, n, integer)
+  if hi - lo < 1e-9 then
+    local d = math.abs(lo) > 0 and math.abs(lo) * 0.1 or 1
+    lo, hi = lo - d, hi + d
+  end
+  local raw = (hi - lo) / (n or 5)
+  local mag = 10 ^ math.floor(math.log(raw, 10))
+  local f = raw / mag
+  local step = (f <= 1 and 1 or f <= 2 and 2 or f <= 2.5 and 2.5 or f <= 5 and 5 or 10) * mag
+  if integer then step = math.max(1, math.floor(step + 0.5)) end
+  local a, b = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
+  local t = {}
+  for i = 0, math.floor((b - a) / step + 0.5) do t[#t + 1] = a + i * step end
+  local e = math.floor(math.log(step, 10) + 1e-9)
+  local dec = math.max(0, -e)
+  if math.abs(step / 10 ^ e - 2.5) < 1e-9 then dec = dec + 1 end
+  return t, a, b, dec
+end
+
+local function linear(d0, d1, p0, p1)
+  return function(v) return p0 + (v - d0) / (d1 - d0) * (p1 - p0) end
+end
+
+-- Axes on the plot area P = {x0, x1, y0, y1} (pixels, y0 at the top). Grid lines, ticks, labels.
+local function yaxis(body, P, ticks, dec, sy, title, fmtf)
+  for _, v in ipairs(ticks) do
+    local y = sy(v)
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s"/>', P.x0, P.x1, y, y, math.abs(v) < 1e-12 and "#888" or "#e6e6e6")
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0 - 5, P.x0, y, y)
+    text(body, P.x0 - 8, y + 4, fmtf and fmtf(v) or num(v, dec), 'text-anchor="end"')
+  end
+  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x0, P.y0, P.y1)
+  if title then vtext(body, P.x0 - 50, (P.y0 + P.y1) / 2, title) end
+end
+local function xaxis(body, P, ticks, dec, sx, title, fmtf)
+  for _, v in ipairs(ticks) do
+    local x = sx(v)
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s"/>', x, x, P.y0, P.y1, math.abs(v) < 1e-12 and "#888" or "#e6e6e6")
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', x, x, P.y1, P.y1 + 5)
+    text(body, x, P.y1 + 18, fmtf and fmtf(v) or num(v, dec), 'text-anchor="middle"')
+  end
+  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
+  if title then text(body, (P.x0 + P.x1) / 2, P.y1 + 38, title, 'text-anchor="middle"') end
+end
+
+-- A legend in rows from (x0, y0), wrapping at width maxw. Each item: {label, color, shape
+-- (a mark's shape, "line", "bar", "rect" or "errorbar"), dash, hollow}. Returns the last row's y.
+local function item_width(it) return 26 + (utf8.len(it.label) or #it.label) * 6.4 + 16 end
+local function legend_rows(items, maxw)
+  local x, rows = 0, 1
+  for _, it in ipairs(items) do
+    local w = item_width(it)
+    if x > 0 and x + w > maxw then x, rows = 0, rows + 1 end
+    x = x + w
+  end
+  return rows
+end
+local function legend(body, x0, y0, maxw, items)
+  local x, y = x0, y0
+  for _, it in ipairs(items) do
+    local w = item_width(it)
+    if x > x0 and x + w > x0 + maxw then x, y = x0, y + 18 end
+    local cx, cy = x + 10, y - 4
+    if it.shape == "line" or it.shape == "bar" then
+      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="%s"%s/>', cx - 10, cx + 10, cy, cy, it.color,
+        it.shape == "bar" and "3" or "1.6", it.dash and (' stroke-dasharray="' .. it.dash .. '"') or "")
+    elseif it.shape == "rect" then
+      add(body, '<rect x="%.1f" y="%.1f" width="14" height="11" fill="%s"%s/>', cx - 7, cy - 5.5, it.color,
+        it.opacity and string.format(' fill-opacity="%s" stroke="%s" stroke-opacity="0.5"', it.opacity, it.color) or "")
+    elseif it.shape == "errorbar" then
+      add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" fill="none"/>', cx, cy - 7, cy + 7, cx - 3, cy - 7, cx + 3, cx - 3, cy + 7, cx + 3, it.color)
+      body[#body + 1] = mark("circle", cx, cy, 3, it.color)
+    else
+      body[#body + 1] = mark(it.shape or "circle", cx, cy, 4.5, it.hollow and "none" or it.color, it.stroke or (it.hollow and it.color) or nil)
+    end
+    text(body, x + 24, y, it.label)
+    x = x + w
+  end
+  return y
+end
+
+local function empty_note(body, P, s)
+  local w = (utf8.len(s) or #s) * 7.6 + 16
+  add(body, '<rect x="%.1f" y="%.1f" width="%.1f" height="24" fill="white" stroke="#a00"/>', (P.x0 + P.x1 - w) / 2, (P.y0 + P.y1) / 2 - 17, w)
+  text(body, (P.x0 + P.x1) / 2, (P.y0 + P.y1) / 2, s, 'text-anchor="middle" fill="#a00" font-size="14"')
+end
+
+-- Offset of the k-th of n marks spread over width w, centred on 0.
+local function spread(k, n, w) return n > 1 and ((k - 1) / (n - 1) - 0.5) * w or 0 end
+
+--- RdBu: blue for negative, white at 0, red for positive; t in [-1, 1] (also used by gcgap.ladder).
+local function diverging(t)
+  local stops = { { -1, 33, 102, 172 }, { -0.5, 103, 169, 207 }, { 0, 247, 247, 247 }, { 0.5, 239, 138, 98 }, { 1, 178, 24, 43 } }
+  t = math.max(-1, math.min(1, t))
+  for i = 1, #stops - 1 do
+    local s0, s1 = stops[i], stops[i + 1]
+    if t <= s1[1] then
+      local u = (t - s0[1]) / (s1[1] - s0[1])
+      local function c(k) return math.floor(s0[k] + u * (s1[k] - s0[k]) + 0.5) end
+      return string.format("#%02x%02x%02x", c(2), c(3), c(4))
+    end
+  end
+  return "#b2182b"
+end
+
+-- Colours with a meaning, the same in every figure.
+local C_RAW, C_PP = "#0072B2", "#D55E00"
+local C_HERO, C_BLOAT = "#D55E00", "#0072B2"
+local SEED_COLORS = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" }
+local TASK_STYLE = { { "#0072B2", "circle" }, { "#D55E00", "square" }, { "#009E73", "triangle" }, { "#CC79A7", "diamond" } }
+local NORM_SHORT = { raw = "raw G", per_param = "per-param G" }
+
+S.esc = esc
+S.num = num
+S.signed = signed
+S.svg = svg
+S.add = add
+S.text = text
+S.vtext = vtext
+S.tip = tip
+S.mark = mark
+S.nice_ticks = nice_ticks
+S.linear = linear
+S.yaxis = yaxis
+S.xaxis = xaxis
+S.item_width = item_width
+S.legend_rows = legend_rows
+S.legend = legend
+S.empty_note = empty_note
+S.spread = spread
+S.diverging = diverging
+S.C_RAW = C_RAW
+S.C_PP = C_PP
+S.C_HERO = C_HERO
+S.C_BLOAT = C_BLOAT
+S.SEED_COLORS = SEED_COLORS
+S.TASK_STYLE = TASK_STYLE
+S.NORM_SHORT = NORM_SHORT
+
+return S
