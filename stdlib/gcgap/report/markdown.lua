@@ -22,17 +22,18 @@ function M.provenance(records)
   return "Records made by " .. #order .. " builds: " .. table.concat(parts, "; ") .. "."
 end
 
---- The report. opts: title, decomposition (rows), preset, seconds, figures (names).
-function M.markdown(records, opts)
-  opts = opts or {}
-  local out = {}
-  local function w(s) out[#out + 1] = s or "" end
-  local summary = D.summary(records)
-  -- the settings the records were made with (a report never re-derives them)
-  local p = opts.p or (records[1] and records[1].settings) or {}
-  local seeds_per_task = 0
-  for _, x in ipairs(summary) do seeds_per_task = math.max(seeds_per_task, x.runs) end
-  local preliminary = seeds_per_task < 10
+-- The report's sections, in order: each a function of (w, c) that writes its lines with
+-- w(line) from the context c (records, opts, summary, p, preliminary, seeds_per_task, order,
+-- groups). A new section is a function here and a name in M.order.
+local S = {}
+M.sections = S
+M.order = { "header", "preliminary", "verdict", "table1", "invalid", "table3", "pruning", "seeds", "ladder",
+            "decomposition", "figures", "standing" }
+
+--- The title, what a run is (with the records' settings), which build made them, the time taken.
+function S.header(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("# " .. (opts.title or "The Gradient-Causal Gap, reproduced by gcgap"))
   w()
   w(string.format("Preset `%s`; %d runs. Each run: a model trained as docs/protocol.md says, its OOD length, G over %s batches of %s, C by mean ablation on the OOD evaluation set, ρ, Δ = Rank(G) − Rank(C) with %s ranks, classes at |Δ| %s %s, and pruning.",
@@ -41,14 +42,32 @@ function M.markdown(records, opts)
   w(M.provenance(records))
   if opts.seconds then w(string.format("This report took %.0f s to produce (cached models and runs are reused).", opts.seconds)) end
   w()
+end
+
+--- A warning when there are fewer than ten seeds per task.
+function S.preliminary(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   if preliminary then
     w(string.format("**Preliminary: %d seed(s) per task.** The paper's figures come from 10 seeds per task; totals over fewer seeds are not comparable with them and are not set beside them here.", seeds_per_task))
     w()
   end
+end
+
+--- The Verdict on every claim of the paper's three versions (gcgap.verdict).
+function S.verdict(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   if opts.verdict ~= false and not preliminary then
     local V = require "gcgap.verdict"
     w(V.markdown(records, { resamples = opts.resamples or 1000 }))
   end
+end
+
+--- Table 1: ρ per task and normalisation beside the paper's.
+function S.table1(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("## Table 1: the gap, per task")
   w()
   w("| task | G | valid runs | mean ρ ± std | range | runs with ρ < 0 | Heroes / Bloats | the paper |")
@@ -64,6 +83,12 @@ function M.markdown(records, opts)
     end
   end
   w()
+end
+
+--- The runs left out (no valid OOD length, or a constant G or C).
+function S.invalid(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   for _, s in ipairs(summary) do
     if #s.invalid_seeds > 0 then
       w(string.format("%s: no valid OOD length (or a constant G or C) for seed(s) %s; those runs are left out of the table above.",
@@ -71,6 +96,12 @@ function M.markdown(records, opts)
       w()
     end
   end
+end
+
+--- Table 3: the most frequent Heroes and Bloats.
+function S.table3(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("## Table 3: the most frequent Heroes and Bloats")
   w()
   w("| task | G | Hidden Heroes (runs) | Gradient Bloats (runs) |")
@@ -82,6 +113,12 @@ function M.markdown(records, opts)
     end
   end
   w()
+end
+
+--- Tables 2 and 6: pruning the Heroes, then the Bloats, OOD and ID.
+function S.pruning(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("## Tables 2 and 6: pruning (the two Heroes, then the two Bloats, ablated together)")
   w()
   w(string.format("Accuracy change in points against the unablated model, OOD and ID (ID: %s samples of the training lengths with the OOD set's means). Mean over the valid runs that have Heroes (Bloats), with their number n: a run without any is left out, not counted as 0. The paper's figures (v1) are for one seed.",
@@ -126,6 +163,12 @@ function M.markdown(records, opts)
     end
   end
   w()
+end
+
+--- Tables 4 and 5: seed by seed (runs.csv past 40 runs).
+function S.seeds(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("## Tables 4 and 5: seed by seed")
   w()
   if #records > 40 then
@@ -164,8 +207,20 @@ function M.markdown(records, opts)
   w("Percentages after a class member: how often it stays in its class when the OOD evaluation set is resampled (bootstrap over samples); the interval after ρ comes from the same resamples.")
   w()
   end
+end
+
+--- The estimator ladder (gcgap.ladder), when the records have it.
+function S.ladder(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   local LD = require "gcgap.ladder"
   if #LD.summary(records, { resamples = 200 }) > 0 then w(LD.markdown(records)) end
+end
+
+--- What each measurement choice does to ρ, on the same models.
+function S.decomposition(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   if opts.decomposition then
     w("## What each measurement choice does to ρ (same trained models)")
     w()
@@ -182,11 +237,23 @@ function M.markdown(records, opts)
     end
     w()
   end
+end
+
+--- The figures, with their captions.
+function S.figures(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   if opts.figures then
     w("## Figures")
     w()
     for _, f in ipairs(opts.figures) do w(string.format("![%s](%s)", f.caption, f.file)); w() end
   end
+end
+
+--- Where this reproduction stands against the paper.
+function S.standing(w, c)
+  local records, opts, summary, p = c.records, c.opts, c.summary, c.p
+  local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   w("## Where this reproduction stands")
   w()
   for _, s in ipairs(summary) do
@@ -202,6 +269,34 @@ function M.markdown(records, opts)
     end
   end
   w()
+end
+
+--- What every section reads: the records, the options, the summary, the settings the records
+-- were made with (a report never re-derives them) and how many seeds each task has.
+function M.context(records, opts)
+  opts = opts or {}
+  local c = { records = records, opts = opts, summary = D.summary(records),
+              p = opts.p or (records[1] and records[1].settings) or {} }
+  c.seeds_per_task = 0
+  for _, x in ipairs(c.summary) do c.seeds_per_task = math.max(c.seeds_per_task, x.runs) end
+  c.preliminary = c.seeds_per_task < 10
+  c.order, c.groups = D.by_task(records)
+  return c
+end
+
+--- One section's Markdown (for a report of your own, or a test).
+function M.section(name, records, opts)
+  local out = {}
+  assert(S[name], "no report section '" .. tostring(name) .. "'")(function(x) out[#out + 1] = x or "" end, M.context(records, opts))
+  return table.concat(out, "\n")
+end
+
+--- The report. opts: title, decomposition (rows), preset, p (settings), seconds, figures
+-- (names), verdict (false: none), resamples.
+function M.markdown(records, opts)
+  local c, out = M.context(records, opts), {}
+  local function w(x) out[#out + 1] = x or "" end
+  for _, name in ipairs(M.order) do S[name](w, c) end
   return table.concat(out, "\n")
 end
 
