@@ -181,29 +181,21 @@ local function in_component_order(list, comps)
   return copy
 end
 
---- The whole analysis of one trained model. Returns a record (a plain table).
-function E.analyse(m, task, seed, p, opts)
-  task = task_of(task)
-  opts = opts or {}
-  local status = opts.status or function() end
-  local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components(),
-                -- which gcgap made it, and the settings the report reads back (not re-derived)
-                build = gc.build(),
-                settings = { threshold = p.threshold, strict = p.strict, ranks = p.ranks,
-                             grad = { batches = p.grad.batches, batch = p.grad.batch } } }
-  -- models no longer referenced (an earlier run's, a copy's) hold hundreds of MB of native
-  -- memory that Lua's collector, counting only its own small heap, would free late: free it
-  -- now, not in the middle of the timed work (a full collection takes milliseconds)
-  collectgarbage()
-  local t0 = gc.clock()
-  -- OOD length
-  status("OOD selection")
-  local sets_for = p.fresh_sets and fresh(task, seed, "ood") or nil
+-- The analysis as phases, each a function of the context c = {m, task, seed, p, rec, status}
+-- that reads what earlier phases left in c and writes the record; a phase that returns false
+-- ends the analysis (no valid OOD length). A new measurement is a phase and a name in E.phases.
+local phase = {}
+
+--- The OOD length and its evaluation set (fresh samples per length with fresh_sets).
+function phase.ood(c)
+  local m, task, seed, p, rec = c.m, c.task, c.seed, c.p, c.rec
+  c.status("OOD selection")
+  c.sets_for = p.fresh_sets and fresh(task, seed, "ood") or nil
   local ood
-  if sets_for then
+  if c.sets_for then
     ood = { accuracies = {} }
     for _, n in ipairs(p.ood.lengths) do
-      local set = sets_for(p.set_size, n)
+      local set = c.sets_for(p.set_size, n)
       local acc = m:accuracy(set)
       ood.accuracies[#ood.accuracies + 1] = { length = n, accuracy = acc }
       if acc >= p.ood.range[1] and acc <= p.ood.range[2] then ood.length = n; ood.set = set break end
@@ -215,31 +207,38 @@ function E.analyse(m, task, seed, p, opts)
   if not ood.length then
     rec.valid = false
     rec.note = "no valid OOD length: accuracy outside [" .. p.ood.range[1] .. ", " .. p.ood.range[2] .. "] at every length tried"
-    rec.seconds = p.timings and gc.clock() - t0 or nil
-    return rec
+    return false
   end
-  local N = ood.length
-  -- G
-  status("G: " .. p.grad.batches .. " batches at length " .. N)
-  local G, Gp, taylor = gc.score.gradient(m, task, { length = N, batches = p.grad.batches, batch = p.grad.batch, seed = seed,
-                                                     whole_wv = p.whole_wv })
-  rec.G = { raw = G, per_param = Gp }
-  rec.taylor = taylor
-  -- C
-  status("C: " .. #rec.components .. " ablations")
-  local means = means_for(m, task, seed, p, N, ood.set)
+  c.ood, c.N = ood, ood.length
+end
+
+--- G, raw and per-param, and gradient × weight, at the OOD length.
+function phase.gradient(c)
+  local p, N = c.p, c.N
+  c.status("G: " .. p.grad.batches .. " batches at length " .. N)
+  local G, Gp, taylor = gc.score.gradient(c.m, c.task, { length = N, batches = p.grad.batches, batch = p.grad.batch, seed = c.seed,
+                                                         whole_wv = p.whole_wv })
+  c.rec.G = { raw = G, per_param = Gp }
+  c.rec.taylor = taylor
+end
+
+--- C by mean ablation on the OOD set, with every sample's exact match under each ablation.
+function phase.causal(c)
+  local p, rec = c.p, c.rec
+  c.status("C: " .. #rec.components .. " ablations")
+  c.means = means_for(c.m, c.task, c.seed, p, c.N, c.ood.set)
   local comps = rec.components
   -- one route for C in every preset: the native scorer, with the preset's means, a fresh
   -- set per ablation when the preset draws fresh samples, and the z-slice defect only where
   -- the flag says (it changes nothing but where a head's mean is written)
   local sets
-  if sets_for then
+  if c.sets_for then
     sets = {}
-    for _, c in ipairs(comps) do sets[c] = sets_for(p.set_size, N) end
+    for _, comp in ipairs(comps) do sets[comp] = c.sets_for(p.set_size, c.N) end
   end
-  local C, b0, _, samples = gc.score.causal(m, ood.set, { means = means, zslice_defect = p.zslice_defect, sets = sets,
-                                                          samples = true })
-  local base, each = samples.base, samples
+  local C, b0, _, samples = gc.score.causal(c.m, c.ood.set, { means = c.means, zslice_defect = p.zslice_defect, sets = sets,
+                                                              samples = true })
+  c.base, c.each = samples.base, samples
   rec.base_accuracy = b0
   rec.C = C
   -- per-sample exact match under each ablation, for a bootstrap over samples across runs
@@ -250,93 +249,107 @@ function E.analyse(m, task, seed, p, opts)
       for i, v in ipairs(list) do t[i] = v and "1" or "0" end
       return table.concat(t)
     end
-    rec.samples = { base = bits(base) }
-    for _, c in ipairs(comps) do rec.samples[c] = bits(each[c]) end
+    rec.samples = { base = bits(c.base) }
+    for _, comp in ipairs(comps) do rec.samples[comp] = bits(c.each[comp]) end
   end
-  -- ρ, Δ, classes (both normalisations)
+end
+
+--- ρ, Δ and the classes, for both normalisations.
+function phase.classes(c)
+  local rec = c.rec
   rec.rho, rec.delta, rec.classes = {}, {}, {}
   for _, norm in ipairs{ "raw", "per_param" } do
-    local delta, classes, rho = E.gap_and_classes(rec.G[norm], rec.C, p)
+    local delta, classes, rho = E.gap_and_classes(rec.G[norm], rec.C, c.p)
     rec.rho[norm], rec.delta[norm], rec.classes[norm] = rho, delta, classes
   end
   rec.valid = rec.rho.raw ~= nil
   if not rec.valid then rec.note = "G or C is constant: ρ, Δ and the classes are undefined" end
-  -- noise: resample the evaluation set (same samples for base and ablations when fixed)
-  if base and not sets_for and p.bootstrap > 0 and rec.valid then
-    status("bootstrap")
-    local n = #base
-    local rhos = { raw = {}, per_param = {} }
-    local hero_count, bloat_count = { raw = {}, per_param = {} }, { raw = {}, per_param = {} }
-    local rng_state = seed * 7919 + 1
-    local function rand(k)  -- a small LCG, enough to pick resample indices reproducibly
-      rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
-      return (rng_state >> 20) % k + 1
+end
+
+-- One bootstrap resample's C: a count per sample (how often it was drawn); a component's
+-- mean is the base's plus its samples that differ from the base (few), in exact integer
+-- sums, so the result is mean01 over the drawn indices, value for value, at a fraction of the cost.
+local function resampled_C(count, n, base01, diffs, comps)
+  local sbase = 0
+  for i = 1, n do sbase = sbase + count[i] * base01[i] end
+  local b0 = sbase / n
+  local Cs = {}
+  for _, comp in ipairs(comps) do
+    local s, d = sbase, diffs[comp]
+    for k = 1, #d, 2 do s = s + count[d[k]] * d[k + 1] end
+    Cs[comp] = b0 - s / n
+  end
+  return Cs
+end
+
+-- The bootstrap's record: ρ intervals, and how often each observed Hero (Bloat) is still one
+-- over the resamples where the classes were defined (ρ defined), not all of them.
+local function bootstrap_record(rec, p, rhos, hero_count, bloat_count)
+  local out = { resamples = p.bootstrap, rho_interval = {}, hero_stability = {}, bloat_stability = {} }
+  for _, norm in ipairs{ "raw", "per_param" } do
+    local r = rhos[norm]
+    table.sort(r)
+    if #r > 0 then
+      out.rho_interval[norm] = { r[math.max(1, math.floor(0.025 * #r + 0.5))], r[math.min(#r, math.floor(0.975 * #r + 0.5))] }
     end
-    -- a resample is a count per sample (how often it was drawn); a component's mean is the
-    -- base's plus its samples that differ from the base (few), in exact integer sums, so the
-    -- result is mean01 over the drawn indices, value for value, at a fraction of the cost
-    local base01, diffs = {}, {}
-    for i = 1, n do base01[i] = base[i] and 1 or 0 end
-    for _, c in ipairs(comps) do
-      local d = {}
-      for i = 1, n do
-        local v = each[c][i] and 1 or 0
-        if v ~= base01[i] then d[#d + 1] = i; d[#d + 1] = v - base01[i] end
-      end
-      diffs[c] = d
+    local hs, bs = {}, {}
+    local defined = math.max(#r, 1)
+    for _, comp in ipairs(rec.classes[norm].heroes) do hs[comp] = (hero_count[norm][comp] or 0) / defined end
+    for _, comp in ipairs(rec.classes[norm].bloats) do bs[comp] = (bloat_count[norm][comp] or 0) / defined end
+    out.hero_stability[norm], out.bloat_stability[norm] = hs, bs
+  end
+  return out
+end
+
+--- The noise: the evaluation set resampled (the same samples for base and ablations).
+function phase.bootstrap(c)
+  local p, rec, base, each, comps = c.p, c.rec, c.base, c.each, c.rec.components
+  if not (base and not c.sets_for and p.bootstrap > 0 and rec.valid) then return end
+  c.status("bootstrap")
+  local n = #base
+  local rhos = { raw = {}, per_param = {} }
+  local hero_count, bloat_count = { raw = {}, per_param = {} }, { raw = {}, per_param = {} }
+  local rng_state = c.seed * 7919 + 1
+  local function rand(k)  -- a small LCG, enough to pick resample indices reproducibly
+    rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
+    return (rng_state >> 20) % k + 1
+  end
+  local base01, diffs = {}, {}
+  for i = 1, n do base01[i] = base[i] and 1 or 0 end
+  for _, comp in ipairs(comps) do
+    local d = {}
+    for i = 1, n do
+      local v = each[comp][i] and 1 or 0
+      if v ~= base01[i] then d[#d + 1] = i; d[#d + 1] = v - base01[i] end
     end
-    local count = {}
-    for _ = 1, p.bootstrap do
-      for i = 1, n do count[i] = 0 end
-      for _ = 1, n do local j = rand(n); count[j] = count[j] + 1 end
-      local sbase = 0
-      for i = 1, n do sbase = sbase + count[i] * base01[i] end
-      local b0 = sbase / n
-      local Cs = {}
-      for _, c in ipairs(comps) do
-        local s, d = sbase, diffs[c]
-        for k = 1, #d, 2 do s = s + count[d[k]] * d[k + 1] end
-        Cs[c] = b0 - s / n
-      end
-      for _, norm in ipairs{ "raw", "per_param" } do
-        local _, classes, rho = E.gap_and_classes(rec.G[norm], Cs, p)
-        if rho then
-          rhos[norm][#rhos[norm] + 1] = rho
-          for _, c in ipairs(classes.heroes) do hero_count[norm][c] = (hero_count[norm][c] or 0) + 1 end
-          for _, c in ipairs(classes.bloats) do bloat_count[norm][c] = (bloat_count[norm][c] or 0) + 1 end
-        end
-      end
-    end
-    rec.bootstrap = { resamples = p.bootstrap, rho_interval = {}, hero_stability = {}, bloat_stability = {} }
+    diffs[comp] = d
+  end
+  local count = {}
+  for _ = 1, p.bootstrap do
+    for i = 1, n do count[i] = 0 end
+    for _ = 1, n do local j = rand(n); count[j] = count[j] + 1 end
+    local Cs = resampled_C(count, n, base01, diffs, comps)
     for _, norm in ipairs{ "raw", "per_param" } do
-      local r = rhos[norm]
-      table.sort(r)
-      if #r > 0 then
-        rec.bootstrap.rho_interval[norm] = { r[math.max(1, math.floor(0.025 * #r + 0.5))], r[math.min(#r, math.floor(0.975 * #r + 0.5))] }
+      local _, classes, rho = E.gap_and_classes(rec.G[norm], Cs, p)
+      if rho then
+        rhos[norm][#rhos[norm] + 1] = rho
+        for _, comp in ipairs(classes.heroes) do hero_count[norm][comp] = (hero_count[norm][comp] or 0) + 1 end
+        for _, comp in ipairs(classes.bloats) do bloat_count[norm][comp] = (bloat_count[norm][comp] or 0) + 1 end
       end
-      -- how often each observed Hero (Bloat) is still one
-      local hs, bs = {}, {}
-      -- over the resamples where the classes were defined (rho defined), not all of them
-      local defined = math.max(#r, 1)
-      for _, c in ipairs(rec.classes[norm].heroes) do hs[c] = (hero_count[norm][c] or 0) / defined end
-      for _, c in ipairs(rec.classes[norm].bloats) do bs[c] = (bloat_count[norm][c] or 0) / defined end
-      rec.bootstrap.hero_stability[norm], rec.bootstrap.bloat_stability[norm] = hs, bs
     end
   end
-  -- pruning
-  status("pruning")
-  local id_set = p.fresh_sets and fresh(task, seed, "id")(p.id_size, p.train.lengths)
-      or task:batch{ size = p.id_size, length = p.train.lengths, seed = seed, stream = "id" }
-  -- (every pick of both normalisations at once on each set, each pick once: resumed from a
-  -- clean run of the set, on threads; the same values as E.prune's one pass per pick)
-  local picks = {}
-  local lists, index = {}, {}
+  rec.bootstrap = bootstrap_record(rec, p, rhos, hero_count, bloat_count)
+end
+
+-- The pruning picks of both normalisations (the preset's rule), and the distinct lists.
+local function pruning_picks(rec, p)
+  local picks, lists, index = {}, {}, {}
   for _, norm in ipairs{ "raw", "per_param" } do
     local cl = rec.classes[norm]
     if cl then
       local heroes, bloats = cl.heroes, cl.bloats
       if p.pruning == "component-order" then
-        heroes, bloats = in_component_order(heroes, comps), in_component_order(bloats, comps)
+        heroes, bloats = in_component_order(heroes, rec.components), in_component_order(bloats, rec.components)
       end
       picks[norm] = { heroes = first_two(heroes), bloats = first_two(bloats) }
       for _, kind in ipairs{ "heroes", "bloats" } do
@@ -346,8 +359,20 @@ function E.analyse(m, task, seed, p, opts)
       end
     end
   end
-  local on_ood, ood_base = gc.score.ablations(m, ood.set, lists, { means = means })
-  local on_id, id_base = gc.score.ablations(m, id_set, lists, { means = means })
+  return picks, lists, index
+end
+
+--- Pruning: the two Heroes, then the two Bloats, ablated together on the OOD and ID sets
+-- (every pick of both normalisations at once on each set, each pick once: resumed from a
+-- clean run of the set, on threads; the same values as E.prune's one pass per pick).
+function phase.pruning(c)
+  local m, p, rec, seed = c.m, c.p, c.rec, c.seed
+  c.status("pruning")
+  local id_set = p.fresh_sets and fresh(c.task, seed, "id")(p.id_size, p.train.lengths)
+      or c.task:batch{ size = p.id_size, length = p.train.lengths, seed = seed, stream = "id" }
+  local picks, lists, index = pruning_picks(rec, p)
+  local on_ood, ood_base = gc.score.ablations(m, c.ood.set, lists, { means = c.means })
+  local on_id, id_base = gc.score.ablations(m, id_set, lists, { means = c.means })
   rec.pruning = { baseline = { ood = ood_base.accuracy, id = id_base.accuracy } }
   local function pruned(list)
     local i = index[table.concat(list, ",")]
@@ -356,42 +381,74 @@ function E.analyse(m, task, seed, p, opts)
   for norm, pk in pairs(picks) do
     rec.pruning[norm] = { heroes = pruned(pk.heroes), bloats = pruned(pk.bloats) }
   end
-  -- joint ablation of every Hero and every Bloat (v3: the Bloats together do far more damage
-  -- than the sum of their single ablations), and the pairwise interaction matrix
-  if p.joint then
-    status("joint ablations")
-    rec.joint = {}
-    for _, norm in ipairs{ "raw", "per_param" } do
-      local cl = rec.classes[norm]
-      if cl then
-        rec.joint[norm] = {}
-        for _, kind in ipairs{ "heroes", "bloats" } do
-          if #cl[kind] >= 2 then
-            local j = gc.score.joint(m, ood.set, cl[kind], { means = means, leave_one_out = false })
-            rec.joint[norm][kind] = { components = j.components, joint = j.joint, sum = j.sum, ratio = j.ratio,
-                                      singles = j.singles }
-          end
+end
+
+--- Joint ablation of every Hero and every Bloat (v3: the Bloats together do far more damage
+-- than the sum of their single ablations).
+function phase.joint(c)
+  if not c.p.joint then return end
+  local rec = c.rec
+  c.status("joint ablations")
+  rec.joint = {}
+  for _, norm in ipairs{ "raw", "per_param" } do
+    local cl = rec.classes[norm]
+    if cl then
+      rec.joint[norm] = {}
+      for _, kind in ipairs{ "heroes", "bloats" } do
+        if #cl[kind] >= 2 then
+          local j = gc.score.joint(c.m, c.ood.set, cl[kind], { means = c.means, leave_one_out = false })
+          rec.joint[norm][kind] = { components = j.components, joint = j.joint, sum = j.sum, ratio = j.ratio,
+                                    singles = j.singles }
         end
       end
     end
   end
-  -- the estimator ladder: every estimator and exact ablation variant under four metrics
-  if p.ladder then
-    status("estimator ladder")
-    local source = task:batch{ size = p.set_size, length = N, seed = seed, stream = "resample-" .. N }
-    local L = gc.score.ladder(m, ood.set, { means = means, source = source, steps = p.ladder.steps,
-                                            shapley = p.ladder.shapley, seed = seed })
-    L.G = rec.G
-    L.taylor = taylor
-    rec.ladder = L
-    rec.ladder.rho = require("gcgap.ladder").rhos(L)
-    rec.ladder.G, rec.ladder.taylor = nil, nil
-    if not p.timings then rec.ladder.seconds = nil end
-  end
-  if p.interactions then
-    status("interactions")
-    local I = gc.score.interactions(m, ood.set, { means = means })
-    rec.interactions = { components = I.components, singles = I.singles, matrix = I.matrix }
+end
+
+--- The estimator ladder: every estimator and exact ablation variant under its metrics.
+function phase.ladder(c)
+  local p, rec = c.p, c.rec
+  if not p.ladder then return end
+  c.status("estimator ladder")
+  local source = c.task:batch{ size = p.set_size, length = c.N, seed = c.seed, stream = "resample-" .. c.N }
+  local L = gc.score.ladder(c.m, c.ood.set, { means = c.means, source = source, steps = p.ladder.steps,
+                                              shapley = p.ladder.shapley, seed = c.seed })
+  L.G = rec.G
+  L.taylor = rec.taylor
+  rec.ladder = L
+  rec.ladder.rho = require("gcgap.ladder").rhos(L)
+  rec.ladder.G, rec.ladder.taylor = nil, nil
+  if not p.timings then rec.ladder.seconds = nil end
+end
+
+--- The pairwise interaction matrix (opt-in: 211 passes).
+function phase.interactions(c)
+  if not c.p.interactions then return end
+  c.status("interactions")
+  local I = gc.score.interactions(c.m, c.ood.set, { means = c.means })
+  c.rec.interactions = { components = I.components, singles = I.singles, matrix = I.matrix }
+end
+
+E.phase = phase
+E.phases = { "ood", "gradient", "causal", "classes", "bootstrap", "pruning", "joint", "ladder", "interactions" }
+
+--- The whole analysis of one trained model. Returns a record (a plain table).
+function E.analyse(m, task, seed, p, opts)
+  task = task_of(task)
+  opts = opts or {}
+  local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components(),
+                -- which gcgap made it, and the settings the report reads back (not re-derived)
+                build = gc.build(),
+                settings = { threshold = p.threshold, strict = p.strict, ranks = p.ranks, id_size = p.id_size,
+                             grad = { batches = p.grad.batches, batch = p.grad.batch } } }
+  -- models no longer referenced (an earlier run's, a copy's) hold hundreds of MB of native
+  -- memory that Lua's collector, counting only its own small heap, would free late: free it
+  -- now, not in the middle of the timed work (a full collection takes milliseconds)
+  collectgarbage()
+  local t0 = gc.clock()
+  local c = { m = m, task = task, seed = seed, p = p, rec = rec, status = opts.status or function() end }
+  for _, name in ipairs(E.phases) do
+    if phase[name](c) == false then break end
   end
   rec.seconds = p.timings and gc.clock() - t0 or nil
   return rec
