@@ -181,16 +181,14 @@ end
 
 local function layer_of(c) return tonumber(c:match("^L(%d+)")) end
 
---- The verdict rows for `records` (all runs of a report).
-function V.rows(records, opts)
-  opts = opts or {}
-  local B, rand = opts.resamples or 1000, rng(opts.seed)
-  local noise = V.noise(records, opts)
-  local rows = {}
-  local function row(t) rows[#rows + 1] = t end
-  local runs = { reverse = valid_runs(records, "reverse"), sort = valid_runs(records, "sort") }
+-- The claims the verdict judges, in order: each a function of the context c (records,
+-- opts, B resamples, rand, noise, runs by task) that adds its rows with row{...}. They draw
+-- from one random stream in this order, so the order is part of the result.
+local claims = {}
 
-  -- 1. the gap between tasks: ρ(reverse) > ρ(sort), every version
+--- the gap between tasks: ρ(reverse) > ρ(sort), every version
+claims[1] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   for _, v in ipairs { "v1", "v2", "v3" } do
     local norm = V.paper[v].norm
     local nr, ns = noise.reverse and noise.reverse[norm], noise.sort and noise.sort[norm]
@@ -221,8 +219,11 @@ function V.rows(records, opts)
             reason = word == "reproduced" and "the difference's interval excludes 0" or "the difference's interval includes 0" }
     end
   end
+end
 
-  -- 2. each task's mean ρ against each version's figure
+--- each task's mean ρ against each version's figure
+claims[2] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   for _, v in ipairs { "v1", "v2", "v3" } do
     local norm = V.paper[v].norm
     for _, task in ipairs { "reverse", "sort" } do
@@ -238,8 +239,11 @@ function V.rows(records, opts)
       end
     end
   end
+end
 
-  -- 3. negative sort seeds
+--- negative sort seeds
+claims[3] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   do
     local specs = { { "v1", "raw", "sorting has seeds with ρ < 0", nil, "range [−0.11, 0.73]" },
                     { "v2", "per_param", "four of ten sort seeds have ρ < 0", 0.4, "4 of 10, min −0.34" },
@@ -268,8 +272,11 @@ function V.rows(records, opts)
       end
     end
   end
+end
 
-  -- 4. where Heroes and Bloats sit: Heroes in later layers than Bloats (v1 on sorting; v3)
+--- where Heroes and Bloats sit: Heroes in later layers than Bloats (v1 on sorting; v3)
+claims[4] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   for _, spec in ipairs { { "v1", "sort", "raw" }, { "v3", "reverse", "raw" }, { "v3", "sort", "raw" } } do
     local v, task, norm = spec[1], spec[2], spec[3]
     local function stat(list)
@@ -291,8 +298,11 @@ function V.rows(records, opts)
             reason = word == "reproduced" and "the difference's interval is above 0" or "the difference's interval includes or is below 0" }
     end
   end
+end
 
-  -- 5. v2: the MLPs of L0 and L1 are the most frequent Heroes (per-param G)
+--- v2: the MLPs of L0 and L1 are the most frequent Heroes (per-param G)
+claims[5] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   do
     local count, total = {}, 0
     local all = {}
@@ -324,8 +334,11 @@ function V.rows(records, opts)
             reason = word == "reproduced" and "they are the two most frequent" or "they are not the two most frequent" }
     end
   end
+end
 
-  -- 6. pruning: Heroes hurt more than Bloats, OOD and ID; magnitudes per version
+--- pruning: Heroes hurt more than Bloats, OOD and ID; magnitudes per version
+claims[6] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   for _, spec in ipairs { { "v1", "raw" }, { "v2", "per_param" }, { "v3", "raw" } } do
     local v, norm = spec[1], spec[2]
     for _, where in ipairs { "ood", "id" } do
@@ -366,8 +379,11 @@ function V.rows(records, opts)
       end
     end
   end
+end
 
-  -- 7. v1: the Bloat ID effect is bimodal (near zero in some runs, large in others)
+--- v1: the Bloat ID effect is bimodal (near zero in some runs, large in others)
+claims[7] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   do
     local drops = {}
     for _, task in ipairs { "reverse", "sort" } do
@@ -390,8 +406,11 @@ function V.rows(records, opts)
             reason = word == "reproduced" and "both modes hold at least 20% of runs" or "one mode is (nearly) empty" }
     end
   end
+end
 
-  -- 8. v3: ablating the Bloats together does ~14× the damage of their single ablations
+--- v3: ablating the Bloats together does ~14× the damage of their single ablations
+claims[8] = function(c, row)
+  local B, rand, noise, runs = c.B, c.rand, c.noise, c.runs
   for _, norm in ipairs { "raw" } do
     local pairs_ = {}
     for _, task in ipairs { "reverse", "sort" } do
@@ -418,7 +437,20 @@ function V.rows(records, opts)
               or "not clearly super-additive (the interval reaches 1)" }
     end
   end
-  return rows, noise
+end
+
+V.claims = claims
+
+--- The verdict rows for `records` (all runs of a report).
+function V.rows(records, opts)
+  opts = opts or {}
+  local c = { records = records, opts = opts, B = opts.resamples or 1000, rand = rng(opts.seed) }
+  c.noise = V.noise(records, opts)
+  c.runs = { reverse = valid_runs(records, "reverse"), sort = valid_runs(records, "sort") }
+  local rows = {}
+  local function row(t) rows[#rows + 1] = t end
+  for _, claim in ipairs(claims) do claim(c, row) end
+  return rows, c.noise
 end
 
 --- The Verdict section: the rows for all runs and, when there are more than the paper's ten
