@@ -12,6 +12,7 @@
 -- bootstrap over the evaluation set.
 local gc = require "gcgap.core"
 local json = require "gcgap.json"
+local R = require "gcgap.resampling"
 
 local E = {}
 
@@ -290,7 +291,7 @@ local function bootstrap_record(rec, p, rhos, hero_count, bloat_count)
     local r = rhos[norm]
     table.sort(r)
     if #r > 0 then
-      out.rho_interval[norm] = { r[math.max(1, math.floor(0.025 * #r + 0.5))], r[math.min(#r, math.floor(0.975 * #r + 0.5))] }
+      out.rho_interval[norm] = { R.percentile(r, 0.025), R.percentile(r, 0.975) }
     end
     local hs, bs = {}, {}
     local defined = math.max(#r, 1)
@@ -309,11 +310,7 @@ function phase.bootstrap(c)
   local n = #base
   local rhos = { raw = {}, per_param = {} }
   local hero_count, bloat_count = { raw = {}, per_param = {} }, { raw = {}, per_param = {} }
-  local rng_state = c.seed * 7919 + 1
-  local function rand(k)  -- a small LCG, enough to pick resample indices reproducibly
-    rng_state = (rng_state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
-    return (rng_state >> 20) % k + 1
-  end
+  local rand = R.lcg(c.seed * 7919 + 1, 20)  -- resample indices, fixed by the seed
   local base01, diffs = {}, {}
   for i = 1, n do base01[i] = base[i] and 1 or 0 end
   for _, comp in ipairs(comps) do

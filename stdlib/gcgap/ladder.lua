@@ -93,28 +93,7 @@ local function valid_runs(records, task)
 end
 
 -- mean with a 95% percentile bootstrap interval over runs (seeded, reproducible)
-local function mean_ci(xs, resamples)
-  local n = #xs
-  if n == 0 then return nil end
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  local m = s / n
-  if n < 2 then return { mean = m, n = n } end
-  local state = 12345
-  local function rand(k)
-    state = (state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
-    return (state >> 20) % k + 1
-  end
-  local means = {}
-  for b = 1, resamples or 1000 do
-    local t = 0
-    for _ = 1, n do t = t + xs[rand(n)] end
-    means[b] = t / n
-  end
-  table.sort(means)
-  local B = #means
-  return { mean = m, n = n, lo = means[math.max(1, math.floor(0.025 * B + 0.5))], hi = means[math.min(B, math.floor(0.975 * B + 0.5))] }
-end
+local mean_ci = require("gcgap.resampling").mean_ci
 
 --- Across runs, per task: for each row and metric, the mean ρ with a 95% bootstrap interval
 -- over runs and n; also metric_choice and IG's completeness error (median |relative|).

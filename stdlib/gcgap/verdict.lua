@@ -10,6 +10,9 @@
 -- task, and within each drawn seed resample its evaluation samples (the record's per-sample
 -- results) to recompute C and ρ. opts: resamples (default 1000), seed (default 1).
 local gc = require "gcgap.core"
+local R = require "gcgap.resampling"
+local mean, sd, interval, wilson, boot_runs, sign_flip_p = R.mean, R.sd, R.interval, R.wilson, R.boot_runs, R.sign_flip_p
+local function rng(seed) return R.lcg((seed or 1) * 2654435761 % 4294967296 + 1, 24) end
 local V = {}
 
 -- The paper's claims, by version (docs/protocol.md, "The paper's figures").
@@ -25,34 +28,6 @@ local function valid_runs(records, task)
     if r.task == task and r.valid and r.rho then out[#out + 1] = r end
   end
   return out
-end
-
-local function mean(xs)
-  if #xs == 0 then return nil end
-  local s = 0
-  for _, x in ipairs(xs) do s = s + x end
-  return s / #xs
-end
-
-local function sd(xs)
-  local m = mean(xs)
-  if not m or #xs < 2 then return nil end
-  local v = 0
-  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
-  return math.sqrt(v / (#xs - 1))
-end
-
-local function percentile(sorted, q)
-  if #sorted == 0 then return nil end
-  local i = math.max(1, math.min(#sorted, math.floor(q * #sorted + 0.5)))
-  return sorted[i]
-end
-
-local function interval(xs)
-  local s = {}
-  for i, x in ipairs(xs) do s[i] = x end
-  table.sort(s)
-  return { percentile(s, 0.025), percentile(s, 0.975) }
 end
 
 -- per-sample bits of a run, decoded once: {base = {0/1...}, [component] = {...}}
@@ -86,14 +61,6 @@ local function resampled_rho(r, norm, rand)
   local C = {}
   for _, c in ipairs(r.components) do C[c] = base - acc(b[c]) end
   return gc.stats.spearman(r.G[norm], C)
-end
-
-local function rng(seed)
-  local state = (seed or 1) * 2654435761 % 4294967296 + 1
-  return function(k)
-    state = (state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
-    return (state >> 24) % k + 1
-  end
 end
 
 --- Bootstrap of a task's mean ρ: `seeds` and/or `samples` resampled. Returns the list of
@@ -132,41 +99,6 @@ function V.noise(records, opts)
     end
   end
   return out
-end
-
--- Wilson 95% interval of a proportion k/n.
-local function wilson(k, n)
-  if n == 0 then return { 0, 1 } end
-  local z, p = 1.96, k / n
-  local d = 1 + z * z / n
-  local c = (p + z * z / (2 * n)) / d
-  local h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-  return { math.max(0, c - h), math.min(1, c + h) }
-end
-
--- bootstrap over runs of a statistic f(list of runs) -> number (nil results dropped)
-local function boot_runs(runs, f, B, rand)
-  local out = {}
-  for _ = 1, B do
-    local pick = {}
-    for j = 1, #runs do pick[j] = runs[rand(#runs)] end
-    local v = f(pick)
-    if v then out[#out + 1] = v end
-  end
-  return interval(out)
-end
-
--- sign-flip permutation test of mean(d) > 0 (one-sided), d a list of paired differences
-local function sign_flip_p(d, B, rand)
-  local obs = mean(d)
-  if not obs then return nil end
-  local hits = 0
-  for _ = 1, B do
-    local s = 0
-    for _, x in ipairs(d) do s = s + (rand(2) == 1 and x or -x) end
-    if s / #d >= obs - 1e-12 then hits = hits + 1 end
-  end
-  return (hits + 1) / (B + 1)
 end
 
 local function fmt(x, d)

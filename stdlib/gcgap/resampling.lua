@@ -1,0 +1,99 @@
+--- gcgap.resampling: the statistics helpers of the pipeline, the report, the verdict and the
+-- ladder, written once: a seedable generator for resampling, mean and sd, percentiles,
+-- percentile intervals, bootstrap over runs, the sign-flip test and Wilson's interval.
+local R = {}
+
+--- A generator of indices 1..k: a 64-bit LCG from `state`, its bits from `shift` up. Every
+-- resampling in gcgap draws from one of these, so a seed fixes its result.
+function R.lcg(state, shift)
+  return function(k)
+    state = (state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
+    return (state >> shift) % k + 1
+  end
+end
+
+function R.mean(xs)
+  if #xs == 0 then return nil end
+  local s = 0
+  for _, x in ipairs(xs) do s = s + x end
+  return s / #xs
+end
+
+--- The sample standard deviation (n − 1), nil below two values.
+function R.sd(xs)
+  local m = R.mean(xs)
+  if not m or #xs < 2 then return nil end
+  local v = 0
+  for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
+  return math.sqrt(v / (#xs - 1))
+end
+
+--- The q-th percentile of a sorted list: its element at round(q·n), within 1..n.
+function R.percentile(sorted, q)
+  if #sorted == 0 then return nil end
+  return sorted[math.max(1, math.min(#sorted, math.floor(q * #sorted + 0.5)))]
+end
+
+--- The 95% percentile interval of a list (sorted on a copy).
+function R.interval(xs)
+  local s = {}
+  for i, x in ipairs(xs) do s[i] = x end
+  table.sort(s)
+  return { R.percentile(s, 0.025), R.percentile(s, 0.975) }
+end
+
+--- Wilson's 95% interval of a proportion k/n.
+function R.wilson(k, n)
+  if n == 0 then return { 0, 1 } end
+  local z, p = 1.96, k / n
+  local d = 1 + z * z / n
+  local c = (p + z * z / (2 * n)) / d
+  local h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+  return { math.max(0, c - h), math.min(1, c + h) }
+end
+
+--- Bootstrap over runs of a statistic f(list of runs) -> number (nil results dropped): its
+-- 95% percentile interval.
+function R.boot_runs(runs, f, B, rand)
+  local out = {}
+  for _ = 1, B do
+    local pick = {}
+    for j = 1, #runs do pick[j] = runs[rand(#runs)] end
+    local v = f(pick)
+    if v then out[#out + 1] = v end
+  end
+  return R.interval(out)
+end
+
+--- One-sided sign-flip permutation test of mean(d) > 0, d a list of paired differences.
+function R.sign_flip_p(d, B, rand)
+  local obs = R.mean(d)
+  if not obs then return nil end
+  local hits = 0
+  for _ = 1, B do
+    local s = 0
+    for _, x in ipairs(d) do s = s + (rand(2) == 1 and x or -x) end
+    if s / #d >= obs - 1e-12 then hits = hits + 1 end
+  end
+  return (hits + 1) / (B + 1)
+end
+
+--- The mean with a 95% percentile bootstrap interval (`resamples`, a fixed stream):
+-- {mean, n, lo, hi}.
+function R.mean_ci(xs, resamples)
+  local n = #xs
+  if n == 0 then return nil end
+  local m = R.mean(xs)
+  if n < 2 then return { mean = m, n = n } end
+  local rand = R.lcg(12345, 20)
+  local means = {}
+  for b = 1, resamples or 1000 do
+    local t = 0
+    for _ = 1, n do t = t + xs[rand(n)] end
+    means[b] = t / n
+  end
+  table.sort(means)
+  return { mean = m, n = n, lo = R.percentile(means, 0.025), hi = R.percentile(means, 0.975) }
+end
+
+return R
