@@ -102,8 +102,9 @@ end
 
 
 
---- Figure 1: rank of G against rank of C, every component of every valid run of one task.
-function M.svg_scatter(records, task, norm, title)
+-- Figure 1's data: the valid runs with G and C, and per run its components, their ranks and
+-- classes; K, the most components a run has.
+local function scatter_data(records, task, norm)
   local runs = {}
   for _, r in ipairs(D.valid_runs(records, task)) do
     if r.G and r.G[norm] and r.C and r.rho and type(r.rho[norm]) == "number" then runs[#runs + 1] = r end
@@ -129,8 +130,11 @@ function M.svg_scatter(records, task, norm, title)
     for _, c in ipairs(cl.bloats or {}) do bloat[c] = true end
     data[j] = { r = r, keys = keys, rg = D.avg_ranks(keys, r.G[norm]), rc = D.avg_ranks(keys, r.C), hero = hero, bloat = bloat }
   end
-  if K == 0 then K = 20 end
-  local sx, sy = linear(0.5, K + 0.5, P.x0, P.x1), linear(0.5, K + 0.5, P.y1, P.y0)
+  return runs, data, K
+end
+
+-- Figure 1's frame: the Hero and Bloat zones at the class threshold, the axes, the diagonal.
+local function scatter_frame(body, P, K, sx, sy, runs, norm)
   local t, strict = D.class_threshold(runs, norm)
   if t and t < K then
     add(body, '<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" fill-opacity="0.07"/>', sx(0.5), sy(0.5 + t), sx(K + 0.5 - t), sy(K + 0.5), sx(0.5), sy(K + 0.5), C_HERO)
@@ -151,24 +155,12 @@ function M.svg_scatter(records, task, norm, title)
       add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="2 3"/>', sx(x1), sx(x2), sy(y1), sy(y2), s == 1 and C_HERO or C_BLOAT)
     end
   end
-  local rhos, nh, nb = {}, 0, 0
+  return t, strict
+end
+
+-- Figure 1's legend, on the right: the marks, the zones, a colour per run with its ρ.
+local function scatter_legend(body, P, data, nh, nb, t, strict, K, norm)
   local m = #data
-  for j, d in ipairs(data) do
-    local color = SEED_COLORS[(j - 1) % #SEED_COLORS + 1]
-    local ang = 2 * math.pi * (j - 1) / math.max(m, 1)
-    local ox, oy = m > 1 and 0.22 * math.cos(ang) or 0, m > 1 and 0.22 * math.sin(ang) or 0
-    rhos[#rhos + 1] = d.r.rho[norm]
-    for _, c in ipairs(d.keys) do
-      local shape = d.hero[c] and "triangle" or d.bloat[c] and "square" or "circle"
-      if d.hero[c] then nh = nh + 1 elseif d.bloat[c] then nb = nb + 1 end
-      body[#body + 1] = mark(shape, sx(d.rg[c] + ox), sy(d.rc[c] + oy), shape == "circle" and 3.2 or 4.2, color,
-        shape == "circle" and "white" or "black",
-        string.format("seed %s %s: rank G %g, rank C %g (G %.4g, C %.3f)%s", tostring(d.r.seed), c, d.rg[c], d.rc[c], d.r.G[norm][c], d.r.C[c],
-          d.hero[c] and ", Hidden Hero" or d.bloat[c] and ", Gradient Bloat" or ""), 'fill-opacity="0.85"')
-    end
-  end
-  if m == 0 then empty_note(body, P, "no valid runs for " .. tostring(task)) end
-  -- the legend, on the right
   local lx, ly = P.x1 + 22, P.y0 + 8
   text(body, lx, ly, "marks", 'font-weight="bold"')
   local items = {
@@ -197,6 +189,35 @@ function M.svg_scatter(records, task, norm, title)
   local notes = { "Δ = rank of G − rank of C" }
   if m > 1 then notes[#notes + 1] = "each run nudged by 0.2 rank" end
   for i, s in ipairs(notes) do text(body, lx, P.y1 + 2 + 14 * (i - #notes), s, 'font-size="11" fill="#666"') end
+end
+
+--- Figure 1: rank of G against rank of C, every component of every valid run of one task.
+function M.svg_scatter(records, task, norm, title)
+  local W, H = 720, 590
+  local P = { x0 = 70, x1 = 510, y0 = 70, y1 = 510 }
+  local body = {}
+  local runs, data, K = scatter_data(records, task, norm)
+  if K == 0 then K = 20 end
+  local sx, sy = linear(0.5, K + 0.5, P.x0, P.x1), linear(0.5, K + 0.5, P.y1, P.y0)
+  local t, strict = scatter_frame(body, P, K, sx, sy, runs, norm)
+  local rhos, nh, nb = {}, 0, 0
+  local m = #data
+  for j, d in ipairs(data) do
+    local color = SEED_COLORS[(j - 1) % #SEED_COLORS + 1]
+    local ang = 2 * math.pi * (j - 1) / math.max(m, 1)
+    local ox, oy = m > 1 and 0.22 * math.cos(ang) or 0, m > 1 and 0.22 * math.sin(ang) or 0
+    rhos[#rhos + 1] = d.r.rho[norm]
+    for _, c in ipairs(d.keys) do
+      local shape = d.hero[c] and "triangle" or d.bloat[c] and "square" or "circle"
+      if d.hero[c] then nh = nh + 1 elseif d.bloat[c] then nb = nb + 1 end
+      body[#body + 1] = mark(shape, sx(d.rg[c] + ox), sy(d.rc[c] + oy), shape == "circle" and 3.2 or 4.2, color,
+        shape == "circle" and "white" or "black",
+        string.format("seed %s %s: rank G %g, rank C %g (G %.4g, C %.3f)%s", tostring(d.r.seed), c, d.rg[c], d.rc[c], d.r.G[norm][c], d.r.C[c],
+          d.hero[c] and ", Hidden Hero" or d.bloat[c] and ", Gradient Bloat" or ""), 'fill-opacity="0.85"')
+    end
+  end
+  if m == 0 then empty_note(body, P, "no valid runs for " .. tostring(task)) end
+  scatter_legend(body, P, data, nh, nb, t, strict, K, norm)
   local mr = D.mean_std(rhos)
   local lo, hi
   for _, v in ipairs(rhos) do lo = math.min(lo or v, v); hi = math.max(hi or v, v) end
