@@ -8,13 +8,11 @@ local NORMS = D.norms
 local esc, num, signed, svg, add, text, vtext, mark, nice_ticks, linear, yaxis, xaxis, legend_rows, legend, empty_note, spread, diverging, C_RAW, C_PP, C_HERO, C_BLOAT, SEED_COLORS, TASK_STYLE, NORM_SHORT =
   S.esc, S.num, S.signed, S.svg, S.add, S.text, S.vtext, S.mark, S.nice_ticks, S.linear, S.yaxis, S.xaxis, S.legend_rows, S.legend, S.empty_note, S.spread, S.diverging, S.C_RAW, S.C_PP, S.C_HERO, S.C_BLOAT, S.SEED_COLORS, S.TASK_STYLE, S.NORM_SHORT
 
---- Figure 4: ρ per seed with its bootstrap interval, per task and normalisation, our mean
--- and the paper's mean per version beside it.
-function M.svg_rho(records, title)
+-- Figure 4's columns: per task and normalisation, each valid run's ρ with its interval, and
+-- the paper's means; the lowest value drawn; the count of runs per task.
+local function rho_columns(records)
   local order = D.by_task(records)
-  local W, H = 720, 540
-  local P = { x0 = 70, x1 = W - 16, y0 = 62, y1 = H - 162 }
-  local body, cols, lo, all = {}, {}, 0, {}
+  local cols, lo, all = {}, 0, {}
   for _, r in ipairs(records) do all[r.task] = (all[r.task] or 0) + 1 end
   for _, task in ipairs(order) do
     local runs = D.valid_runs(records, task)
@@ -34,58 +32,71 @@ function M.svg_rho(records, title)
       cols[#cols + 1] = col
     end
   end
+  return cols, lo, all
+end
+
+-- One column of Figure 4: the runs' strip, our mean, the paper's marks, the labels below.
+local function rho_column(body, P, sy, cw, i, col, all)
+  local cx = P.x0 + (i - 0.5) * cw
+  local pc, pw = cx - 0.14 * cw, 0.42 * cw -- the runs' strip
+  if i % 2 == 1 and i > 1 then
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="4 3"/>', cx - cw / 2, cx - cw / 2, P.y0, P.y1 + 80)
+  end
+  local color, shape = col.norm == "raw" and C_RAW or C_PP, col.norm == "raw" and "circle" or "square"
+  local vals = {}
+  for _, p in ipairs(col.pts) do
+    local x = pc + spread(p.k, col.runs, pw)
+    vals[#vals + 1] = p.v
+    local t = string.format("%s seed %s, %s: ρ = %.3f", col.task, tostring(p.seed), NORM_SHORT[col.norm], p.v)
+    if p.lo then
+      t = t .. string.format(", 95%% bootstrap interval [%.3f, %.3f]", p.lo, p.hi)
+      add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" stroke-opacity="0.7" fill="none"/>',
+        x, sy(p.lo), sy(p.hi), x - 2.5, sy(p.lo), x + 2.5, x - 2.5, sy(p.hi), x + 2.5, color)
+    end
+    body[#body + 1] = mark(shape, x, sy(p.v), 3.6, color, "white", t, 'fill-opacity="0.9"')
+  end
+  local m = D.mean_std(vals)
+  if m then
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black" stroke-width="2.5"><title>%s</title></line>',
+      pc - pw / 2 - 6, pc + pw / 2 + 6, sy(m), sy(m), esc(string.format("our mean ρ %.3f over %d runs", m, #vals)))
+  else
+    text(body, cx, (P.y0 + P.y1) / 2, "no valid runs", 'text-anchor="middle" fill="#a00"')
+  end
+  local paper_text = {}
+  for j, pv in ipairs(col.paper) do
+    local x = cx + (0.16 + 0.17 * (j - 1)) * cw
+    local c = PAPER.colors[pv[1]]
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="3.5"><title>paper %s: mean ρ %s</title></line>',
+      x - 10, x + 10, sy(pv[2]), sy(pv[2]), c, pv[1], pv[2])
+    text(body, x, sy(pv[2]) - 6, pv[1], string.format('text-anchor="middle" font-size="11" fill="%s" font-weight="bold"', c))
+    paper_text[#paper_text + 1] = pv[1] .. " " .. tostring(pv[2])
+  end
+  local y = P.y1 + 18
+  text(body, cx, y, col.task, 'text-anchor="middle" font-weight="bold"')
+  text(body, cx, y + 15, NORM_SHORT[col.norm], string.format('text-anchor="middle" fill="%s"', color))
+  text(body, cx, y + 31, m and string.format("ours %s, n = %d", num(m, 3), #vals) or "ours: n = 0", 'text-anchor="middle" font-size="11"')
+  if (all[col.task] or 0) > #vals then
+    text(body, cx, y + 45, string.format("(%d of %d runs valid)", #vals, all[col.task]), 'text-anchor="middle" font-size="11" fill="#666"')
+  end
+  for j, s in ipairs(paper_text) do
+    text(body, cx, y + 45 + 14 * j, "paper " .. s, 'text-anchor="middle" font-size="11" fill="#444"')
+  end
+end
+
+--- Figure 4: ρ per seed with its bootstrap interval, per task and normalisation, our mean
+-- and the paper's mean per version beside it.
+function M.svg_rho(records, title)
+  local W, H = 720, 540
+  local P = { x0 = 70, x1 = W - 16, y0 = 62, y1 = H - 162 }
+  local body = {}
+  local cols, lo, all = rho_columns(records)
   local ticks, a, b, dec = nice_ticks(math.max(-1, lo - 0.05), 1, 6)
   local sy = linear(a, b, P.y1, P.y0)
   yaxis(body, P, ticks, dec, sy, "Spearman ρ(G, C) of one run")
   add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
   if #cols == 0 then empty_note(body, P, "no runs") end
   local cw = (P.x1 - P.x0) / math.max(#cols, 1)
-  for i, col in ipairs(cols) do
-    local cx = P.x0 + (i - 0.5) * cw
-    local pc, pw = cx - 0.14 * cw, 0.42 * cw -- the runs' strip
-    if i % 2 == 1 and i > 1 then
-      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="4 3"/>', cx - cw / 2, cx - cw / 2, P.y0, P.y1 + 80)
-    end
-    local color, shape = col.norm == "raw" and C_RAW or C_PP, col.norm == "raw" and "circle" or "square"
-    local vals = {}
-    for _, p in ipairs(col.pts) do
-      local x = pc + spread(p.k, col.runs, pw)
-      vals[#vals + 1] = p.v
-      local t = string.format("%s seed %s, %s: ρ = %.3f", col.task, tostring(p.seed), NORM_SHORT[col.norm], p.v)
-      if p.lo then
-        t = t .. string.format(", 95%% bootstrap interval [%.3f, %.3f]", p.lo, p.hi)
-        add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" stroke-opacity="0.7" fill="none"/>',
-          x, sy(p.lo), sy(p.hi), x - 2.5, sy(p.lo), x + 2.5, x - 2.5, sy(p.hi), x + 2.5, color)
-      end
-      body[#body + 1] = mark(shape, x, sy(p.v), 3.6, color, "white", t, 'fill-opacity="0.9"')
-    end
-    local m = D.mean_std(vals)
-    if m then
-      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black" stroke-width="2.5"><title>%s</title></line>',
-        pc - pw / 2 - 6, pc + pw / 2 + 6, sy(m), sy(m), esc(string.format("our mean ρ %.3f over %d runs", m, #vals)))
-    else
-      text(body, cx, (P.y0 + P.y1) / 2, "no valid runs", 'text-anchor="middle" fill="#a00"')
-    end
-    local paper_text = {}
-    for j, pv in ipairs(col.paper) do
-      local x = cx + (0.16 + 0.17 * (j - 1)) * cw
-      local c = PAPER.colors[pv[1]]
-      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="3.5"><title>paper %s: mean ρ %s</title></line>',
-        x - 10, x + 10, sy(pv[2]), sy(pv[2]), c, pv[1], pv[2])
-      text(body, x, sy(pv[2]) - 6, pv[1], string.format('text-anchor="middle" font-size="11" fill="%s" font-weight="bold"', c))
-      paper_text[#paper_text + 1] = pv[1] .. " " .. tostring(pv[2])
-    end
-    local y = P.y1 + 18
-    text(body, cx, y, col.task, 'text-anchor="middle" font-weight="bold"')
-    text(body, cx, y + 15, NORM_SHORT[col.norm], string.format('text-anchor="middle" fill="%s"', color))
-    text(body, cx, y + 31, m and string.format("ours %s, n = %d", num(m, 3), #vals) or "ours: n = 0", 'text-anchor="middle" font-size="11"')
-    if (all[col.task] or 0) > #vals then
-      text(body, cx, y + 45, string.format("(%d of %d runs valid)", #vals, all[col.task]), 'text-anchor="middle" font-size="11" fill="#666"')
-    end
-    for j, s in ipairs(paper_text) do
-      text(body, cx, y + 45 + 14 * j, "paper " .. s, 'text-anchor="middle" font-size="11" fill="#444"')
-    end
-  end
+  for i, col in ipairs(cols) do rho_column(body, P, sy, cw, i, col, all) end
   local items = {
     { label = "ρ per run, raw G", color = C_RAW, shape = "circle" },
     { label = "ρ per run, per-param G", color = C_PP, shape = "square" },
