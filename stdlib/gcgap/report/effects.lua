@@ -8,9 +8,9 @@ local NORMS = D.norms
 local esc, num, signed, svg, add, text, vtext, mark, nice_ticks, linear, yaxis, xaxis, legend_rows, legend, empty_note, spread, diverging, C_RAW, C_PP, C_HERO, C_BLOAT, SEED_COLORS, TASK_STYLE, NORM_SHORT =
   S.esc, S.num, S.signed, S.svg, S.add, S.text, S.vtext, S.mark, S.nice_ticks, S.linear, S.yaxis, S.xaxis, S.legend_rows, S.legend, S.empty_note, S.spread, S.diverging, S.C_RAW, S.C_PP, S.C_HERO, S.C_BLOAT, S.SEED_COLORS, S.TASK_STYLE, S.NORM_SHORT
 
---- Figure 3: pruning, per run: the OOD accuracy change (points) when the two Heroes are
--- ablated together, and when the two Bloats are; the mean per group and n.
-function M.svg_pruning(records, norm, title)
+-- Figure 3's categories: per task, the Heroes' and the Bloats' pruning effect of each valid run
+-- (points), the paper's figure for its one seed; the range drawn.
+local function pruning_categories(records, norm)
   local order = D.by_task(records)
   local cats, lo, hi = {}, 0, 0
   for _, task in ipairs(order) do
@@ -34,6 +34,56 @@ function M.svg_pruning(records, norm, title)
       cats[#cats + 1] = cat
     end
   end
+  return cats, lo, hi
+end
+
+-- One category of Figure 3: its runs, our mean, the paper's mark, the labels below.
+local function pruning_category(body, P, sy, cw, i, cat)
+  local cx = P.x0 + (i - 0.5) * cw
+  local pc, pw = cx - 0.08 * cw, 0.5 * cw
+  local color = cat.kind == "heroes" and C_HERO or C_BLOAT
+  if i % 2 == 1 and i > 1 then
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="4 3"/>', cx - cw / 2, cx - cw / 2, P.y0, P.y1 + 84)
+  end
+  local vals = {}
+  for _, p in ipairs(cat.pts) do
+    vals[#vals + 1] = p.v
+    local x = pc + spread(p.k, cat.nruns, pw)
+    body[#body + 1] = mark(cat.kind == "heroes" and "triangle" or "square", x, sy(p.v), 4, color, "white",
+      string.format("%s seed %s: %s %s pts OOD (%s)", cat.task, tostring(p.seed), cat.kind == "heroes" and "Heroes" or "Bloats",
+        signed(p.v, 1), table.concat(p.comps, " + ")), 'fill-opacity="0.85"')
+    if cat.paper and tostring(p.seed) == tostring(cat.paper.seed) then
+      body[#body + 1] = mark("circle", x, sy(p.v), 8, "none", "black")
+    end
+  end
+  local m = D.mean_std(vals)
+  if m then
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black" stroke-width="2.5"><title>mean %s pts over %d runs</title></line>',
+      pc - pw / 2 - 6, pc + pw / 2 + 6, sy(m), sy(m), signed(m, 1), #vals)
+  else
+    text(body, cx, (P.y0 + P.y1) / 2, "no runs", 'text-anchor="middle" fill="#a00"')
+  end
+  if cat.paper then
+    local x = cx + 0.33 * cw
+    body[#body + 1] = mark("diamond", x, sy(cat.paper.v), 5.5, "none", "black",
+      string.format("paper v1, %s seed %s: %s pts", cat.task, cat.paper.seed, signed(cat.paper.v, 1)), 'stroke-width="1.6"')
+    text(body, x, sy(cat.paper.v) - 10, "paper", 'text-anchor="middle" font-size="10"')
+  end
+  local y = P.y1 + 18
+  text(body, cx, y, cat.kind == "heroes" and "two Heroes" or "two Bloats", string.format('text-anchor="middle" fill="%s" font-weight="bold"', color))
+  text(body, cx, y + 15, m and string.format("mean %s, n = %d", signed(m, 1), #vals) or "n = 0", 'text-anchor="middle" font-size="11"')
+  if cat.without > 0 then
+    text(body, cx, y + 29, string.format("%d run%s without: left out", cat.without, cat.without == 1 and "" or "s"), 'text-anchor="middle" font-size="11" fill="#666"')
+  end
+  if i % 2 == 1 then
+    text(body, cx + cw / 2, y + 50, string.format("%s (%d valid runs)", cat.task, cat.nruns), 'text-anchor="middle" font-weight="bold"')
+  end
+end
+
+--- Figure 3: pruning, per run: the OOD accuracy change (points) when the two Heroes are
+-- ablated together, and when the two Bloats are; the mean per group and n.
+function M.svg_pruning(records, norm, title)
+  local cats, lo, hi = pruning_categories(records, norm)
   local W, H = 720, 500
   local P = { x0 = 70, x1 = W - 16, y0 = 62, y1 = H - 146 }
   local body = {}
@@ -43,47 +93,7 @@ function M.svg_pruning(records, norm, title)
   add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
   if #cats == 0 then empty_note(body, P, "no runs") end
   local cw = (P.x1 - P.x0) / math.max(#cats, 1)
-  for i, cat in ipairs(cats) do
-    local cx = P.x0 + (i - 0.5) * cw
-    local pc, pw = cx - 0.08 * cw, 0.5 * cw
-    local color = cat.kind == "heroes" and C_HERO or C_BLOAT
-    if i % 2 == 1 and i > 1 then
-      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#bbb" stroke-dasharray="4 3"/>', cx - cw / 2, cx - cw / 2, P.y0, P.y1 + 84)
-    end
-    local vals = {}
-    for _, p in ipairs(cat.pts) do
-      vals[#vals + 1] = p.v
-      local x = pc + spread(p.k, cat.nruns, pw)
-      body[#body + 1] = mark(cat.kind == "heroes" and "triangle" or "square", x, sy(p.v), 4, color, "white",
-        string.format("%s seed %s: %s %s pts OOD (%s)", cat.task, tostring(p.seed), cat.kind == "heroes" and "Heroes" or "Bloats",
-          signed(p.v, 1), table.concat(p.comps, " + ")), 'fill-opacity="0.85"')
-      if cat.paper and tostring(p.seed) == tostring(cat.paper.seed) then
-        body[#body + 1] = mark("circle", x, sy(p.v), 8, "none", "black")
-      end
-    end
-    local m = D.mean_std(vals)
-    if m then
-      add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black" stroke-width="2.5"><title>mean %s pts over %d runs</title></line>',
-        pc - pw / 2 - 6, pc + pw / 2 + 6, sy(m), sy(m), signed(m, 1), #vals)
-    else
-      text(body, cx, (P.y0 + P.y1) / 2, "no runs", 'text-anchor="middle" fill="#a00"')
-    end
-    if cat.paper then
-      local x = cx + 0.33 * cw
-      body[#body + 1] = mark("diamond", x, sy(cat.paper.v), 5.5, "none", "black",
-        string.format("paper v1, %s seed %s: %s pts", cat.task, cat.paper.seed, signed(cat.paper.v, 1)), 'stroke-width="1.6"')
-      text(body, x, sy(cat.paper.v) - 10, "paper", 'text-anchor="middle" font-size="10"')
-    end
-    local y = P.y1 + 18
-    text(body, cx, y, cat.kind == "heroes" and "two Heroes" or "two Bloats", string.format('text-anchor="middle" fill="%s" font-weight="bold"', color))
-    text(body, cx, y + 15, m and string.format("mean %s, n = %d", signed(m, 1), #vals) or "n = 0", 'text-anchor="middle" font-size="11"')
-    if cat.without > 0 then
-      text(body, cx, y + 29, string.format("%d run%s without: left out", cat.without, cat.without == 1 and "" or "s"), 'text-anchor="middle" font-size="11" fill="#666"')
-    end
-    if i % 2 == 1 then
-      text(body, cx + cw / 2, y + 50, string.format("%s (%d valid runs)", cat.task, cat.nruns), 'text-anchor="middle" font-weight="bold"')
-    end
-  end
+  for i, cat in ipairs(cats) do pruning_category(body, P, sy, cw, i, cat) end
   local items = {
     { label = "one run: the two Heroes ablated together", color = C_HERO, shape = "triangle" },
     { label = "one run: the two Bloats ablated together", color = C_BLOAT, shape = "square" },
