@@ -186,9 +186,9 @@ function M.svg_joint(records, title)
 end
 
 
---- The pairwise interaction matrix of one task, mean over its valid runs (points):
--- effect(a and b ablated together) − effect(a) − effect(b).
-function M.svg_interactions(records, task, title)
+-- Figure 6's data: the valid runs with a matrix, its components, the mean interaction of
+-- each pair in points (sum and count), and the largest |mean| off the diagonal.
+local function interaction_means(records, task)
   local runs, comps = {}, nil
   for _, r in ipairs(D.valid_runs(records, task)) do
     local I = r.interactions
@@ -211,6 +211,38 @@ function M.svg_interactions(records, task, title)
       if a ~= b and cnt[a][b] > 0 then vmax = math.max(vmax, math.abs(sum[a][b] / cnt[a][b])) end
     end
   end
+  return runs, comps, sum, cnt, vmax
+end
+
+-- Figure 6's colour bar, symmetric around 0 up to `top`, with its ticks and words.
+local function interaction_colour_bar(body, G0x, G0y, size, top, ticks, dec)
+  local bx, bw = G0x + size + 40, 18
+  local steps = 60
+  for k = 0, steps - 1 do
+    local v = top * (1 - 2 * (k + 0.5) / steps)
+    add(body, '<rect x="%d" y="%.2f" width="%d" height="%.2f" fill="%s"/>', bx, G0y + k * size / steps, bw, size / steps + 0.3, diverging(v / top))
+  end
+  add(body, '<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>', bx, G0y, bw, size)
+  local sb = linear(-top, top, G0y + size, G0y)
+  local bt = {}
+  for i = #ticks, 2, -1 do bt[#bt + 1] = -ticks[i] end
+  for _, v in ipairs(ticks) do bt[#bt + 1] = v end
+  for _, v in ipairs(bt) do
+    add(body, '<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/>', bx + bw, bx + bw + 5, sb(v), sb(v))
+    text(body, bx + bw + 8, sb(v) + 4, signed(v, dec), 'font-size="11"')
+  end
+  vtext(body, bx + bw + 62, G0y + size / 2, "interaction (OOD accuracy points)")
+  text(body, bx + bw / 2, G0y - 26, "synergy", 'text-anchor="middle" font-size="11" fill="#b2182b"')
+  text(body, bx + bw / 2, G0y - 12, "(> 0)", 'text-anchor="middle" font-size="11" fill="#b2182b"')
+  text(body, bx + bw / 2, G0y + size + 16, "redundancy", 'text-anchor="middle" font-size="11" fill="#2166ac"')
+  text(body, bx + bw / 2, G0y + size + 30, "(< 0)", 'text-anchor="middle" font-size="11" fill="#2166ac"')
+end
+
+--- The pairwise interaction matrix of one task, mean over its valid runs (points):
+-- effect(a and b ablated together) − effect(a) − effect(b).
+function M.svg_interactions(records, task, title)
+  local runs, comps, sum, cnt, vmax = interaction_means(records, task)
+  local n = #comps
   local W, H = 720, 660
   local G0x, G0y, size = 96, 118, 440
   local cell = size / math.max(n, 1)
@@ -247,27 +279,7 @@ function M.svg_interactions(records, task, title)
   if n > 0 then add(body, '<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>', G0x, G0y, size, size) end
   vtext(body, 24, G0y + size / 2, "component a")
   text(body, G0x + size / 2, G0y + size + 22, "component b", 'text-anchor="middle"')
-  -- the colour bar
-  local bx, bw = G0x + size + 40, 18
-  local steps = 60
-  for k = 0, steps - 1 do
-    local v = top * (1 - 2 * (k + 0.5) / steps)
-    add(body, '<rect x="%d" y="%.2f" width="%d" height="%.2f" fill="%s"/>', bx, G0y + k * size / steps, bw, size / steps + 0.3, diverging(v / top))
-  end
-  add(body, '<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>', bx, G0y, bw, size)
-  local sb = linear(-top, top, G0y + size, G0y)
-  local bt = {}
-  for i = #ticks, 2, -1 do bt[#bt + 1] = -ticks[i] end
-  for _, v in ipairs(ticks) do bt[#bt + 1] = v end
-  for _, v in ipairs(bt) do
-    add(body, '<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#333"/>', bx + bw, bx + bw + 5, sb(v), sb(v))
-    text(body, bx + bw + 8, sb(v) + 4, signed(v, dec), 'font-size="11"')
-  end
-  vtext(body, bx + bw + 62, G0y + size / 2, "interaction (OOD accuracy points)")
-  text(body, bx + bw / 2, G0y - 26, "synergy", 'text-anchor="middle" font-size="11" fill="#b2182b"')
-  text(body, bx + bw / 2, G0y - 12, "(> 0)", 'text-anchor="middle" font-size="11" fill="#b2182b"')
-  text(body, bx + bw / 2, G0y + size + 16, "redundancy", 'text-anchor="middle" font-size="11" fill="#2166ac"')
-  text(body, bx + bw / 2, G0y + size + 30, "(< 0)", 'text-anchor="middle" font-size="11" fill="#2166ac"')
+  interaction_colour_bar(body, G0x, G0y, size, top, ticks, dec)
   local y = G0y + size + 48
   text(body, 20, y, "interaction(a, b) = effect of ablating a and b together − effect(a) − effect(b) (OOD accuracy drop, mean ablation);", 'font-size="11" fill="#444"')
   text(body, 20, y + 15, "grey diagonal: 0 by definition; lines: layer boundaries. An effect cannot exceed the base accuracy, so when", 'font-size="11" fill="#444"')
