@@ -57,18 +57,47 @@ extension Transformer {
     public static func load(path: String) throws -> Transformer { try load(path: FilePath(path)).0 }
 
     public static func load(_ file: SafeTensors.File, name: String, options: LoadOptions = LoadOptions()) throws -> (Transformer, assumed: [String]) {
-        let t = file.tensors, meta = file.metadata
-        func fail(_ why: String) -> GCError { GCError("\(name): \(why)") }
-        func need(_ k: String) throws -> Tensor {
-            guard let v = t[k] else { throw fail("missing tensor '\(k)'") }
-            return v
-        }
-        func metaInt(_ k: String) throws -> Int? {
-            guard let s = meta[k] else { return nil }
-            guard let v = Int(s) else { throw fail("metadata '\(k)' = '\(s)' is not an integer") }
-            return v
-        }
-        // what gcgap cannot represent, refused by name
+        var reader = CheckpointReader(file: file, name: name, options: options)
+        try reader.refuseUnsupported()
+        var c = try reader.sizes()
+        try reader.activation(&c)
+        try reader.eps(&c)
+        try reader.positions(&c)
+        let m: Transformer
+        do { m = try Transformer(config: c) } catch let e as GCError { throw reader.fail(e.message) }
+        try reader.fill(m)
+        if let s = file.metadata["seed"], let v = UInt64(s) { m.seed = v }
+        return (m, reader.assumed)
+    }
+}
+
+/// Reads a checkpoint's configuration and tensors strictly, one concern per method; every
+/// complaint names the file.
+struct CheckpointReader {
+    let file: SafeTensors.File
+    let name: String
+    let options: Transformer.LoadOptions
+    /// Values assumed because neither the file nor the options gave them.
+    var assumed: [String] = []
+
+    var t: [String: Tensor] { file.tensors }
+    var meta: [String: String] { file.metadata }
+
+    func fail(_ why: String) -> GCError { GCError("\(name): \(why)") }
+
+    func need(_ k: String) throws -> Tensor {
+        guard let v = t[k] else { throw fail("missing tensor '\(k)'") }
+        return v
+    }
+
+    func metaInt(_ k: String) throws -> Int? {
+        guard let s = meta[k] else { return nil }
+        guard let v = Int(s) else { throw fail("metadata '\(k)' = '\(s)' is not an integer") }
+        return v
+    }
+
+    /// What gcgap cannot represent, refused by name.
+    func refuseUnsupported() throws {
         if t.keys.contains(where: { $0.hasSuffix("attn.rotary_sin") || $0.hasSuffix("attn.rotary_cos") }) {
             throw fail("rotary positional embeddings are not supported (gcgap's models add W_pos or nothing)")
         }
@@ -79,7 +108,11 @@ extension Transformer {
         if let p = meta["positional_embedding_type"], p != "standard" {
             throw fail("unsupported positional_embedding_type '\(p)' (standard only)")
         }
-        var assumed: [String] = []
+    }
+
+    /// The sizes, from the metadata where it has them, else from the tensors; both must agree
+    /// before anything is allocated from them.
+    func sizes() throws -> ModelConfig {
         var c = ModelConfig()
         let wE = try need("embed.W_E"), wQ = try need("blocks.0.attn.W_Q"), wIn = try need("blocks.0.mlp.W_in")
         guard wE.rank == 2, wQ.rank == 3, wIn.rank == 2 else { throw fail("embed.W_E, W_Q or W_in has the wrong rank") }
@@ -98,13 +131,16 @@ extension Transformer {
         c.dMLP = try metaInt("d_mlp") ?? wIn.shape[1]
         c.nCtx = try metaInt("n_ctx") ?? (t["pos_embed.W_pos"]?.shape.first ?? 64)
         guard layers == c.nLayers else { throw fail("metadata says \(c.nLayers) layers, the tensors name \(layers)") }
-        // the metadata must agree with the tensors before anything is allocated from it
         let agree = [("d_vocab", c.dVocab, wE.shape[0]), ("d_model", c.dModel, wE.shape[1]), ("n_heads", c.nHeads, wQ.shape[0]),
                      ("d_head", c.dHead, wQ.shape[2]), ("d_mlp", c.dMLP, wIn.shape[1])]
         for (field, m, tensor) in agree where m != tensor {
             throw fail("metadata says \(field) = \(m), the tensors say \(tensor)")
         }
-        // activation
+        return c
+    }
+
+    /// The activation: the file's, the option's (which must agree), or GELU, assumed.
+    mutating func activation(_ c: inout ModelConfig) throws {
         if let a = meta["act_fn"] {
             guard let act = ModelConfig.Activation(rawValue: a) else { throw fail("unsupported act_fn '\(a)' (gelu or relu)") }
             if let o = options.activation, o != act { throw fail("the file says act_fn = \(a), the option 'act' says \(o.rawValue)") }
@@ -114,7 +150,10 @@ extension Transformer {
         } else {
             assumed.append("act = gelu (no act_fn in the file; pass {act = ...} to state it)")
         }
-        // LayerNorm eps
+    }
+
+    /// LayerNorm's eps: the file's, the option's (which must agree), or 1e-5, assumed.
+    mutating func eps(_ c: inout ModelConfig) throws {
         if let e = meta["eps"] {
             guard let v = Float(e), v > 0, v.isFinite else { throw fail("metadata 'eps' = '\(e)' is not a positive number") }
             if let o = options.eps, o != v { throw fail("the file says eps = \(e), the option 'eps' says \(o)") }
@@ -124,7 +163,11 @@ extension Transformer {
         } else {
             assumed.append("eps = 1e-05 (no eps in the file; pass {eps = ...} to state it)")
         }
-        // positions: W_pos is always in the file (TransformerLens always has it; gcgap writes zeros)
+    }
+
+    /// Positions: W_pos is always in the file (TransformerLens always has it; gcgap writes
+    /// zeros); stated by the file or the option, else learned unless W_pos is zero, assumed.
+    mutating func positions(_ c: inout ModelConfig) throws {
         let wPos = try need("pos_embed.W_pos")
         guard wPos.rank == 2, wPos.shape.first == c.nCtx else {
             throw fail("pos_embed.W_pos has shape \(Tensor.format(wPos.shape)), expected [\(c.nCtx), \(c.dModel)]")
@@ -147,9 +190,12 @@ extension Transformer {
             c.positions = posZero ? .none : .learned
             assumed.append("positions = \(c.positions.rawValue) (pos_embed.W_pos is \(posZero ? "zero" : "not zero"); a shortformer model would be misread; pass {positions = ...} to state it)")
         }
-        let m: Transformer
-        do { m = try Transformer(config: c) } catch let e as GCError { throw fail(e.message) }
-        // the file's tensors must be exactly the configuration's (plus TransformerLens buffers)
+    }
+
+    /// The parameters: the file's tensors must be exactly the configuration's (plus
+    /// TransformerLens buffers), of their shapes, floating point, finite and not huge.
+    func fill(_ m: Transformer) throws {
+        let c = m.config
         let expected = Set(m.tl.map(\.name))
         var buffers = Set<String>()
         for l in 0..<c.nLayers { buffers.insert("blocks.\(l).attn.mask"); buffers.insert("blocks.\(l).attn.IGNORE") }
@@ -165,12 +211,10 @@ extension Transformer {
                 throw fail("tensor '\(entry.name)' has dtype \(d); parameters are floating point (F32, F16, BF16, F64)")
             }
             guard v.data.allSatisfy({ $0.isFinite }) else { throw fail("tensor '\(entry.name)' holds NaN or inf") }
-            guard v.data.allSatisfy({ abs($0) <= maxParameterMagnitude }) else {
-                throw fail("tensor '\(entry.name)' holds values beyond ±\(maxParameterMagnitude); a corrupt file?")
+            guard v.data.allSatisfy({ abs($0) <= Transformer.maxParameterMagnitude }) else {
+                throw fail("tensor '\(entry.name)' holds values beyond ±\(Transformer.maxParameterMagnitude); a corrupt file?")
             }
             entry.write(v.data, m.parameters.pointer, c, m.layout)
         }
-        if let s = meta["seed"], let v = UInt64(s) { m.seed = v }
-        return (m, assumed)
     }
 }
