@@ -264,196 +264,34 @@ public final class Transformer {
     /// by the same operations alone), and so are the gradients (`backward`).
     func forward(_ plan: Plan, hooks extra: [(Component, ComponentHook)] = [], gates: GateState? = nil,
                  resume: (layer: Int, mlp: Bool)? = nil, lastRows: Bool = false) throws {
-        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
-        let T = plan.seqs.tokens, R = plan.logitRows.count
+        let T = plan.seqs.tokens, R = plan.logitRows.count, L = config.nLayers
         try beginPass()
         defer { inPass = false }
         try ws.check(T: T, R: R, patterns: plan.seqs.patternCount)
         ws.prepare(T: T, R: R, patterns: plan.seqs.patternCount)
-        let p = parameters.pointer
         var hooks: [Component: [ComponentHook]] = [:]
         for h in persistentHooks { hooks[h.component, default: []].append(h.hook) }
         for (comp, h) in extra { try checkComponent(comp); hooks[comp, default: []].append(h) }
         ws.replaced.removeAll(keepingCapacity: true)
-        let L = c.nLayers
         ws.cut = lastRows && gates == nil && R < T && !(resume.map { $0.layer == L - 1 && $0.mlp } ?? false)
             && !hooks.keys.contains { Transformer.readsLastRows($0, layers: L) } && Transformer.increasing(plan.logitRows)
             ? plan.logitRows : nil
-
-        func runHooks(_ comp: Component, _ values: FPtr, width: Int = D) throws {
-            guard let list = hooks[comp] else { return }
-            let out = ComponentOutput(component: comp, values: values, tokens: T, dModel: width, offsets: plan.seqs.offsets)
-            for h in list where try h(out) {
-                guard width > 0 else { throw GCError("a hook on \(comp) replaced it: attention patterns can be read, not replaced") }
-                ws.replaced.insert(comp)
-            }
-        }
-        /// A hook point of `site`, at a buffer of T rows of `width`.
-        func runSite(_ site: Component.Site, _ l: Int, _ values: FPtr, width: Int = D) throws {
-            let comp = Component.site(site, layer: site == .embed ? -1 : site == .lnFinal ? Int.max : l, head: -1)
-            guard hooks[comp] != nil else { return }
-            try runHooks(comp, values, width: width)
-        }
-        /// A LayerNorm's normalized input before its weight and bias (TransformerLens's
-        /// `hook_normalized`): computed for the hooks only; a replacement is scaled and
-        /// shifted into `out`.
-        func runNormalized(_ site: Component.Site, _ l: Int, input: CFPtr, mean: CFPtr, rstd: CFPtr,
-                           w: CFPtr, bias: CFPtr, out: FPtr) throws {
-            let comp = Component.site(site, layer: site == .lnFinal ? Int.max : l, head: -1)
-            guard hooks[comp] != nil else { return }
-            let x = ws.headOut.pointer
-            for t in 0..<T { for i in 0..<D { x[t * D + i] = (input[t * D + i] - mean[t]) * rstd[t] } }
-            let before = ws.replaced.count
-            try runHooks(comp, x)
-            if ws.replaced.count != before {
-                for t in 0..<T { for i in 0..<D { out[t * D + i] = x[t * D + i] * w[i] + bias[i] } }
-            }
-        }
-        /// The per-head slices of q, k or v (strided in qkv): hooks see a packed copy.
-        func runHeadSites(_ l: Int, _ qkv: FPtr) throws {
-            for (which, site) in [Component.Site.q, .k, .v].enumerated() {
-                for h in 0..<H where hooks[.site(site, layer: l, head: h)] != nil {
-                    let slice = ws.zHead.pointer, col = which * HD + h * dh
-                    for t in 0..<T { (slice + t * dh).update(from: qkv + t * 3 * HD + col, count: dh) }
-                    let before = ws.replaced.count
-                    try runHooks(.site(site, layer: l, head: h), slice, width: dh)
-                    if ws.replaced.count != before {
-                        for t in 0..<T { (qkv + t * 3 * HD + col).update(from: slice + t * dh, count: dh) }
-                    }
-                }
-            }
-        }
-        /// Each head's pattern, one n×n matrix per sequence, for reading.
-        func runPatterns(_ l: Int, _ pattern: FPtr) throws {
-            for h in 0..<H where hooks[.site(.pattern, layer: l, head: h)] != nil {
-                var packed: [Float] = []
-                for s in 0..<plan.seqs.count {
-                    let n = plan.seqs.offsets[s + 1] - plan.seqs.offsets[s]
-                    let start = pattern + plan.seqs.patternOffsets[s] + h * n * n
-                    packed.append(contentsOf: UnsafeBufferPointer(start: start, count: n * n))
-                }
-                try packed.withUnsafeMutableBufferPointer { buf in
-                    try runHooks(.site(.pattern, layer: l, head: h), buf.baseAddress ?? pattern, width: 0)
-                }
-            }
-        }
-
-        if resume == nil {
-            plan.tokens.withUnsafeBufferPointer { tok in
-                plan.positions.withUnsafeBufferPointer { pos in
-                    embedForward(ws.resid[0].pointer, tok.baseAddress!, c.positions == .learned ? pos.baseAddress! : nil,
-                                 p + layout.wE, p + layout.wPos, T, D)
-                }
-            }
-            try runSite(.embed, -1, ws.resid[0].pointer)
-        }
-        for l in (resume?.layer ?? 0)..<c.nLayers {
-            let b = layout.blocks[l], a = ws.layers[l]
-            let resid = ws.resid[l].pointer, next = ws.resid[l + 1].pointer
+        let sites = HookSites(hooks: hooks, ws: ws, tokens: T, width: config.dModel, offsets: plan.seqs.offsets)
+        if resume == nil { try embedStep(plan, sites) }
+        for l in (resume?.layer ?? 0)..<L {
             let resuming = resume?.layer == l, atMLP = resuming && resume!.mlp
-            let mid = a.residMid.pointer
-            let mlpOut = ws.mlpOut.pointer
-          if !resuming {
-            try runSite(.residPre, l, resid)
-            layernormForward(a.x1.pointer, a.ln1Mean.pointer, a.ln1Rstd.pointer, resid, p + b.ln1w, p + b.ln1b, T, D, c.lnEps)
-            try runNormalized(.ln1, l, input: resid, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer,
-                              w: p + b.ln1w, bias: p + b.ln1b, out: a.x1.pointer)
-            matmulForward(a.qkv.pointer, a.x1.pointer, p + b.wqkv, p + b.bqkv, T, D, 3 * HD)
-            try runHeadSites(l, a.qkv.pointer)
-            attentionForward(a.z.pointer, a.pattern.pointer, a.qkv.pointer, plan.seqs, H, dh)
-            try runPatterns(l, a.pattern.pointer)
-            for h in 0..<H where hooks[.headZ(layer: l, head: h)] != nil {
-                // z_h is a strided slice of z: hooks see (and may replace) a packed copy
-                let zh = ws.zHead.pointer
-                for t in 0..<T { (zh + t * dh).update(from: a.z.pointer + t * HD + h * dh, count: dh) }
-                let before = ws.replaced.count
-                try runHooks(.headZ(layer: l, head: h), zh, width: dh)
-                if ws.replaced.count != before {
-                    for t in 0..<T { (a.z.pointer + t * HD + h * dh).update(from: zh + t * dh, count: dh) }
-                }
+            if !resuming { try attentionStep(l, plan, sites) }
+            if let rows = ws.cut, l == L - 1 {
+                lastLayerRows(rows, l, resid: ws.resid[l].pointer, next: ws.resid[l + 1].pointer)
+                continue
             }
-          }
-          if let rows = ws.cut, l == L - 1 {
-            lastLayerRows(rows, l, resid: resid, next: next)
-            continue
-          }
-          if !atMLP {
-            // attention output Σ_h z_h W_O[h] + b_O; resid_mid = resid + that
-            let headsHooked = (0..<H).contains { hooks[.head(layer: l, head: $0)] != nil }
-            let headsGated = gates?.gatesHead(in: l, heads: H) ?? false
-            var anyReplaced = headsGated
-            if headsHooked || headsGated {
-                // per-head outputs for the hooks; their sum is used only when a hook
-                // replaced one, so that observing never changes a single bit of the result
-                let out = ws.headOut.pointer, sum = ws.headSum.pointer
-                ws.headSum.zero(T * D)
-                for h in 0..<H {
-                    BLAS.gemmNN(T, D, dh, a.z.pointer + h * dh, HD, p + b.wo + h * dh * D, D, 0, out, D)
-                    gates?.blend(.head(layer: l, head: h), out, tokens: T, width: D, offsets: plan.seqs.offsets)
-                    let before = ws.replaced.count
-                    try runHooks(.head(layer: l, head: h), out)
-                    if ws.replaced.count != before { anyReplaced = true }
-                    for i in 0..<(T * D) { sum[i] += out[i] }
-                }
+            if !atMLP {
+                try attentionOutputStep(l, plan, sites, gates: gates)
+                try mlpStep(l, plan, sites, gates: gates)
             }
-            // the attention output goes straight into the residual, the same way whether
-            // hooks watch or not, so that observing never changes a bit of the result
-            func addAttention(into out: FPtr, base: CFPtr?) {
-                for t in 0..<T { for i in 0..<D { out[t * D + i] = (base?[t * D + i] ?? 0) + p[b.bo + i] } }
-                if anyReplaced {
-                    let sum = ws.headSum.pointer
-                    for i in 0..<(T * D) { out[i] += sum[i] }
-                } else {
-                    BLAS.gemmNN(T, D, HD, a.z.pointer, HD, p + b.wo, D, 1, out, D)
-                }
-            }
-            addAttention(into: mid, base: resid)
-            if hooks[.attention(layer: l)] != nil {
-                // the attention output on its own, for the hook; a replacement rebuilds resid_mid
-                let ao = ws.attnOut.pointer
-                addAttention(into: ao, base: nil)
-                let before = ws.replaced.count
-                try runHooks(.attention(layer: l), ao)
-                if ws.replaced.count != before { for i in 0..<(T * D) { mid[i] = resid[i] + ao[i] } }
-            }
-            try runSite(.residMid, l, mid)
-            layernormForward(a.x2.pointer, a.ln2Mean.pointer, a.ln2Rstd.pointer, mid, p + b.ln2w, p + b.ln2b, T, D, c.lnEps)
-            try runNormalized(.ln2, l, input: mid, mean: a.ln2Mean.pointer, rstd: a.ln2Rstd.pointer,
-                              w: p + b.ln2w, bias: p + b.ln2b, out: a.x2.pointer)
-            matmulForward(a.hpre.pointer, a.x2.pointer, p + b.win, p + b.bin, T, D, M)
-            try runSite(.mlpPre, l, a.hpre.pointer, width: M)
-            switch c.activation {
-            case .gelu: geluForward(a.hact.pointer, a.hpre.pointer, T * M, cdf: a.cdf.pointer)
-            case .relu: reluForward(a.hact.pointer, a.hpre.pointer, T * M)
-            }
-            try runSite(.mlpPost, l, a.hact.pointer, width: M)
-            matmulForward(mlpOut, a.hact.pointer, p + b.wout, p + b.bout, T, M, D)
-            gates?.blend(.mlp(layer: l), mlpOut, tokens: T, width: D, offsets: plan.seqs.offsets)
-          }
-            try runHooks(.mlp(layer: l), mlpOut)
-            if atMLP && !ws.replaced.contains(.mlp(layer: l)) {
-                throw GCError("internal: a pass resumed at L\(l).MLP needs a hook that replaces its output")
-            }
-            for i in 0..<(T * D) { next[i] = mid[i] + mlpOut[i] }
-            try runSite(.residPost, l, next)
+            try mlpOutputStep(l, sites, resumedAtMLP: atMLP)
         }
-        // after a last layer at the logit rows, ws.resid[L] holds those rows only, in order
-        let last = ws.resid[c.nLayers].pointer, finalRows = ws.cut?.count ?? T
-        layernormForward(ws.xf.pointer, ws.lnfMean.pointer, ws.lnfRstd.pointer, last, p + layout.lnfw, p + layout.lnfb,
-                         finalRows, D, c.lnEps)
-        try runNormalized(.lnFinal, c.nLayers, input: last, mean: ws.lnfMean.pointer, rstd: ws.lnfRstd.pointer,
-                          w: p + layout.lnfw, bias: p + layout.lnfb, out: ws.xf.pointer)
-        let xr = ws.xfRows.pointer
-        if ws.cut != nil {
-            xr.update(from: ws.xf.pointer, count: R * D)
-        } else {
-            for (r, t) in plan.logitRows.enumerated() { (xr + r * D).update(from: ws.xf.pointer + t * D, count: D) }
-        }
-        matmulForward(ws.logits.pointer, xr, p + layout.wU, p + layout.bU, R, D, V)
-        let lg = ws.logits.pointer
-        for i in 0..<(R * V) where !lg[i].isFinite {
-            throw GCError("the forward pass produced NaN or inf logits (parameters or a hook's output too large?)")
-        }
+        try unembedStep(plan, sites)
     }
 
     /// The last layer after its attention at `rows` only (the logit rows, increasing):
