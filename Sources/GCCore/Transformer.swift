@@ -343,116 +343,28 @@ public final class Transformer {
     /// scored matrices W_V and W_out (G), or none (the gate estimators). `gates` records the
     /// gated components' directional derivatives and scales what flows into each by 1 − α.
     func backward(_ plan: Plan, scope: GradientScope = .all, gates: GateState? = nil) {
-        let weights = scope == .all, scored = scope != .activations
-        let c = config, D = c.dModel, H = c.nHeads, dh = c.dHead, HD = H * dh, M = c.dMLP, V = c.dVocab
-        let T = plan.seqs.tokens, R = plan.logitRows.count
-        let p = parameters.pointer, g = gradients.pointer
-        let dresid = ws.dresid.pointer, dx = ws.dx.pointer
-        // unembedding and final LayerNorm
-        matmulBackward(ws.dxfRows.pointer, weights ? g + layout.wU : nil, weights ? g + layout.bU : nil,
-                       ws.dlogits.pointer, ws.xfRows.pointer, p + layout.wU, R, D, V)
-        // after a forward pass that computed the last layer at the logit rows only (ws.cut),
-        // its gradients are computed at those rows, packed, and spread to all rows below
-        // its attention: the other rows' gradients are zero, and leaving zeros out of a sum
-        // changes no bit of it (BLAS's microkernel sums as one chain of fused multiply-adds)
-        let cut = ws.cut, L = c.nLayers
-        ws.dx.zero(T * D)
-        for (r, t) in plan.logitRows.enumerated() {
-            let src = ws.dxfRows.pointer + r * D, dst = dx + (cut == nil ? t : r) * D
-            for i in 0..<D { dst[i] += src[i] }
-        }
-        ws.dresid.zero(T * D)
-        layernormBackward(dresid, weights ? g + layout.lnfw : nil, weights ? g + layout.lnfb : nil, dx,
-                          ws.resid[c.nLayers].pointer, p + layout.lnfw, ws.lnfMean.pointer, ws.lnfRstd.pointer, cut?.count ?? T, D)
-        for l in stride(from: c.nLayers - 1, through: 0, by: -1) {
-            let b = layout.blocks[l], a = ws.layers[l]
-            let rows = l == L - 1 ? cut : nil
-            var T = rows?.count ?? plan.seqs.tokens
-            // MLP (skipped when its output was replaced: a constant has no gradient)
-            // a gated MLP: record ∂f/∂out, and pass (1 − α)·∂f/∂out into the MLP
-            var dmlp = CFPtr(dresid)
-            let mlpAlpha = gates?.alpha[.mlp(layer: l)] ?? 0
-            if let gs = gates, gs.alpha[.mlp(layer: l)] != nil {
-                gs.collect(.mlp(layer: l), dresid, tokens: T, width: D)
-                if mlpAlpha != 0 {
-                    let scaled = ws.dscaled.pointer
-                    for i in 0..<(T * D) { scaled[i] = (1 - mlpAlpha) * dresid[i] }
-                    dmlp = CFPtr(scaled)
-                }
-            }
-            if !ws.replaced.contains(.mlp(layer: l)) && mlpAlpha != 1 {
-                let dh_ = ws.dhidden.pointer
-                matmulBackward(dh_, scored ? g + b.wout : nil, weights ? g + b.bout : nil, dmlp, a.hact.pointer, p + b.wout, T, M, D)
-                switch c.activation {
-                case .gelu: geluBackward(dh_, a.hpre.pointer, a.cdf.pointer, dh_, T * M)
-                case .relu: reluBackward(dh_, a.hpre.pointer, dh_, T * M)
-                }
-                matmulBackward(dx, weights ? g + b.win : nil, weights ? g + b.bin : nil, dh_, a.x2.pointer, p + b.win, T, D, M)
-                layernormBackward(dresid, weights ? g + b.ln2w : nil, weights ? g + b.ln2b : nil, dx, a.residMid.pointer, p + b.ln2w,
-                                  a.ln2Mean.pointer, a.ln2Rstd.pointer, T, D)
-            }
+        let pass = BackwardPass(plan: plan, scope: scope, gates: gates)
+        unembedBackward(pass)
+        let L = config.nLayers
+        var T = plan.seqs.tokens
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let rows = l == L - 1 ? ws.cut : nil
+            T = rows?.count ?? plan.seqs.tokens
+            mlpBackward(l, T, pass)
             // attention output (a replaced one is a constant: nothing flows into the heads)
             if ws.replaced.contains(.attention(layer: l)) { continue }
-            if weights { for t in 0..<T { let r = dresid + t * D; for i in 0..<D { g[b.bo + i] += r[i] } } }
-            // each head's share of the gradient: 0 when replaced, 1 − α when gated
-            var headScale = [Float](repeating: 1, count: H)
-            for h in 0..<H {
-                if ws.replaced.contains(.head(layer: l, head: h)) { headScale[h] = 0 }
-                if let gs = gates, let alpha = gs.alpha[.head(layer: l, head: h)] {
-                    gs.collect(.head(layer: l, head: h), dresid, tokens: T, width: D)
-                    headScale[h] *= 1 - alpha
-                }
-            }
+            let headScale = headScales(l, T, pass)
             // without weight gradients nothing below the first layer's heads is wanted
             if scope == .activations && l == 0 { return }
-            let dz = ws.dz.pointer
-            if let rows {
-                // dz at the logit rows, spread to all rows; W_O's gradient from those rows;
-                // then the residual's gradient spread to all rows (in place: rows[r] >= r)
-                let zr = ws.zRows.pointer, dzr = ws.dzRows.pointer, full = plan.seqs.tokens
-                BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dzr, HD)
-                ws.dz.zero(full * HD)
-                // (zr holds those rows of z as the forward pass gathered them)
-                for (r, t) in rows.enumerated() { (dz + t * HD).update(from: dzr + r * HD, count: HD) }
-                if weights { BLAS.gemmTN(HD, D, T, zr, HD, dresid, D, 1, g + b.wo, D) }
-                for (r, t) in rows.enumerated().reversed() where t != r {
-                    (dresid + t * D).update(from: dresid + r * D, count: D)
-                    (dresid + r * D).update(repeating: 0, count: D)
-                }
-                T = full
-            } else {
-            BLAS.gemmNT(T, HD, D, dresid, D, p + b.wo, D, 0, dz, HD)
-            if headScale.allSatisfy({ $0 == 1 }) {
-                if weights { BLAS.gemmTN(HD, D, T, a.z.pointer, HD, dresid, D, 1, g + b.wo, D) }
-            } else {
-                let zm = ws.zMasked.pointer
-                zm.update(from: a.z.pointer, count: T * HD)
-                for h in 0..<H where headScale[h] != 1 {
-                    let s = headScale[h]
-                    for t in 0..<T { for e in 0..<dh { zm[t * HD + h * dh + e] *= s; dz[t * HD + h * dh + e] *= s } }
-                }
-                if weights { BLAS.gemmTN(HD, D, T, zm, HD, dresid, D, 1, g + b.wo, D) }
-            }
-            for h in 0..<H where ws.replaced.contains(.headZ(layer: l, head: h)) {
-                for t in 0..<T { for e in 0..<dh { dz[t * HD + h * dh + e] = 0 } }
-            }
-            }
-            ws.dqkv.zero(T * 3 * HD)
-            attentionBackward(ws.dqkv.pointer, dz, a.qkv.pointer, a.pattern.pointer, plan.seqs, H, dh, ws.attnScratch.pointer)
-            if scope == .scoredWeights {
-                // W_V only (the V columns of W_qkv); nothing below the first layer is wanted
-                BLAS.gemmTN(D, HD, T, a.x1.pointer, D, ws.dqkv.pointer + 2 * HD, 3 * HD, 1, g + b.wqkv + 2 * HD, 3 * HD)
-                if l == 0 { return }
-            }
-            matmulBackward(dx, weights ? g + b.wqkv : nil, weights ? g + b.bqkv : nil, ws.dqkv.pointer, a.x1.pointer, p + b.wqkv, T, D, 3 * HD)
-            layernormBackward(dresid, weights ? g + b.ln1w : nil, weights ? g + b.ln1b : nil, dx, ws.resid[l].pointer, p + b.ln1w,
-                              a.ln1Mean.pointer, a.ln1Rstd.pointer, T, D)
+            T = attentionOutputBackward(l, T, rows, headScale, pass)
+            if !headsBackward(l, T, pass) { return }
         }
-        guard weights else { return }
+        guard pass.weights else { return }
+        let g = gradients.pointer
         plan.tokens.withUnsafeBufferPointer { tok in
             plan.positions.withUnsafeBufferPointer { pos in
-                embedBackward(g + layout.wE, g + layout.wPos, dresid, tok.baseAddress!,
-                              c.positions == .learned ? pos.baseAddress! : nil, T, D)
+                embedBackward(g + layout.wE, g + layout.wPos, ws.dresid.pointer, tok.baseAddress!,
+                              config.positions == .learned ? pos.baseAddress! : nil, plan.seqs.tokens, config.dModel)
             }
         }
     }
