@@ -295,6 +295,21 @@ enum ModelBinding {
         return 1
     }
 
+    /// gcgap.hook_points(m) -> {{name =, tl =, width =, replaceable =}, ...}, in forward order.
+    static func hookPoints(_ c: LuaCall) throws -> Int32 {
+        let points = try model(c).hookPoints
+        c.state.newTable(array: points.count)
+        for (k, p) in points.enumerated() {
+            c.state.newTable(hash: 4)
+            c.state.push(p.name); c.state.setField(-2, "name")
+            c.state.push(p.transformerLens); c.state.setField(-2, "tl")
+            c.state.push(p.width); c.state.setField(-2, "width")
+            c.state.push(p.replaceable); c.state.setField(-2, "replaceable")
+            c.state.setIndex(-2, k + 1)
+        }
+        return 1
+    }
+
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
             ("logits", logits),
@@ -338,6 +353,7 @@ enum ModelBinding {
             ("model", newModel),
             ("load", loadModel),
             ("batch", newBatch),
+            ("hook_points", hookPoints),
         ]
     }
 

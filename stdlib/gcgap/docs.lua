@@ -66,7 +66,7 @@ return {
     { title = "Training", names = { "model:train" } },
     { title = "Passes, hooks and ablation", names = {
       "model:logits", "model:loss", "model:evaluate", "model:accuracy", "model:grad_norms",
-      "model:hook", "hook:remove", "model:clear_hooks", "hook_names", "model:run_with_cache", "model:run_with_hooks",
+      "model:hook", "hook:remove", "model:clear_hooks", "hook_names", "hook_points", "model:run_with_cache", "model:run_with_hooks",
       "means", "means:get",
     } },
     { title = "Scores", names = { "ood", "score.gradient", "score.causal", "score.taylor", "score.patching", "score.joint", "score.ablations", "score.interactions" } },
@@ -595,6 +595,13 @@ print(m:accuracy(b)); print(h:remove(), h:remove())   --> true  false]=] },
         "Any of them can be passed to m:hook and m:run_with_cache.",
       example = [=[for _, name in ipairs(gcgap.hook_names(m)) do io.write(name, " ") end
 print()]=] },
+    { name = "hook_points",
+      sig = "gcgap.hook_points(m)",
+      returns = "list of {name =, tl =, width =, replaceable =}",
+      text = "The model's hook-point registry, derived from its configuration as TransformerLens derives its hook points from the model: every point in the order a forward pass meets them, " ..
+        "with gcgap's name, TransformerLens's name (`blocks.0.attn.hook_q[1]`), the width of a row (d_model, d_head or d_mlp; 0 for an attention pattern) and whether a hook may replace it (patterns can only be read). " ..
+        "gcgap.hook_names(m) is its names.",
+      example = [=[for _, p in ipairs(gcgap.hook_points(m)) do print(p.name, p.tl, p.width) end]=] },
     { name = "model:run_with_cache",
       sig = "m:run_with_cache(b [, opts])",
       returns = "logits, cache",

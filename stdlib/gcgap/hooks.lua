@@ -14,21 +14,11 @@ local H = {}
 
 local per_head_tl = { hook_q = "q", hook_k = "k", hook_v = "v", hook_z = "z", hook_result = "", hook_pattern = "pattern" }
 
---- Every hook point of a model, in the order a forward pass meets them.
+--- Every hook point of a model, in the order a forward pass meets them: the model's own
+-- registry (gcgap.hook_points, derived from its configuration).
 function H.names(m)
-  local c = m:config()
-  local out = { "embed" }
-  local function add(s) out[#out + 1] = s end
-  for l = 0, c.n_layers - 1 do
-    local L = "L" .. l .. "."
-    add(L .. "resid_pre"); add(L .. "ln1")
-    for _, s in ipairs { "q", "k", "v", "pattern", "z" } do
-      for h = 0, c.n_heads - 1 do add(L .. "H" .. h .. "." .. s) end
-    end
-    for h = 0, c.n_heads - 1 do add(L .. "H" .. h) end
-    for _, s in ipairs { "ATTN", "resid_mid", "ln2", "MLP.pre", "MLP.post", "MLP", "resid_post" } do add(L .. s) end
-  end
-  add("ln_final")
+  local out = {}
+  for i, p in ipairs(core.hook_points(m)) do out[i] = p.name end
   return out
 end
 
