@@ -140,6 +140,8 @@ end
 local SKIP = {
   ["S.pretty.print"] = "prints its arguments to stdout (pretty.format, which does the work, is fuzzed)",
   ["gcgap.pretty.print"] = "same function as S.pretty.print",
+  ["gcgap.sandbox"] = "runs Lua text in a sandbox writing under a folder it is given: scripts/fuzz/sandbox.lua fuzzes it",
+  ["gcgap.core.sandbox"] = "the same function as gcgap.sandbox",
 }
 -- Called with constrained arguments (see the kinds in SIG): the constraint and why.
 local LIMITS = {
@@ -813,6 +815,7 @@ local SIG = {
   -- everything that writes takes its path from path_w (under the fuzzer's temporary prefix), so
   -- a run never writes into the folder it was started from
   ["gcgap.write_file"] = { "!path_w", "str" }, ["gcgap.mkdir"] = { "!path_w" }, ["gcgap.dir"] = { "path_r" },
+  ["gcgap.read_file"] = { "path_r" }, ["gcgap.hook_points"] = { "model" }, ["gcgap.build"] = {},
   ["gcgap.load_npy"] = { "path_r" }, ["METH.tensor.save_npy"] = { "self", "!path_w" },
   ["gcgap.stack"] = { "tensorlist", "int" }, ["gcgap.blas"] = {}, ["gcgap.help"] = { "any" }, ["gcgap.hook_names"] = { "model" },
   ["gcgap.score.joint"] = { "model", "batch", "ablate", "opts:causal" },
