@@ -149,4 +149,71 @@ function M.class_threshold(runs, norm)
   return t, strict
 end
 
+-- ---------------------------------------------------------------- checking records
+
+-- What a field of a record must be: a checker returns nil when the value is fine, else what
+-- was expected.
+local function number(v) return type(v) ~= "number" and "a number" or nil end
+local function str(v) return type(v) ~= "string" and "a string" or nil end
+local function names(v)
+  if type(v) ~= "table" then return "a list of component names" end
+  for _, x in ipairs(v) do if type(x) ~= "string" then return "a list of component names" end end
+end
+local function scores(v)
+  if type(v) ~= "table" then return "a table of scores by component" end
+  for k, x in pairs(v) do if type(k) ~= "string" or type(x) ~= "number" then return "a table of scores by component" end end
+end
+local function optional(check) return function(v) if v ~= nil then return check(v) end end end
+
+-- The fields a valid record's writers read, by path, with their checkers.
+local VALID_FIELDS = {
+  { "rho.raw", optional(number) }, { "rho.per_param", optional(number) },
+  { "G.raw", scores }, { "G.per_param", scores }, { "C", scores },
+  { "classes.raw.heroes", names }, { "classes.raw.bloats", names },
+  { "classes.per_param.heroes", names }, { "classes.per_param.bloats", names },
+  { "pruning.baseline.ood", optional(number) }, { "pruning.baseline.id", optional(number) },
+  { "ood.length", optional(number) }, { "base_accuracy", optional(number) },
+}
+
+local function get(r, path)
+  local v = r
+  for key in path:gmatch("[^.]+") do
+    if type(v) ~= "table" then return nil, true end
+    v = v[key]
+  end
+  return v
+end
+
+--- Checks records before a writer reads them: a list of tables, each with its task and seed,
+-- and a valid one with the fields the writers read, of their types. The error names the
+-- writer, the record and the field: `report.csv: record 3: field 'rho.raw' is a string (a number expected)`.
+function M.check(records, who)
+  if type(records) ~= "table" then error(who .. ": records expected (a list of run records), got " .. type(records), 3) end
+  for i, r in ipairs(records) do
+    local function bad(path, v, want)
+      error(string.format("%s: record %d: field '%s' is %s (%s expected)", who, i, path, v == nil and "missing" or "a " .. type(v), want), 4)
+    end
+    if type(r) ~= "table" then error(string.format("%s: record %d is a %s (a table expected)", who, i, type(r)), 3) end
+    if type(r.task) ~= "string" then bad("task", r.task, "a string") end
+    if type(r.seed) ~= "number" and type(r.seed) ~= "string" then bad("seed", r.seed, "a number or a string") end
+    if r.valid ~= nil and type(r.valid) ~= "boolean" then bad("valid", r.valid, "a boolean") end
+    if r.valid then
+      for _, f in ipairs(VALID_FIELDS) do
+        local v, broken = get(r, f[1])
+        local want = broken and "a table on the way" or f[2](v)
+        if want then bad(f[1], v, want) end
+      end
+    end
+  end
+  return records
+end
+
+--- Checks a layer count from a caller: a whole number of at most 64 layers.
+function M.check_layers(n, who)
+  if n ~= nil and (math.type(n) ~= "integer" or n < 1 or n > 64) then
+    error(string.format("%s: n_layers must be a whole number in 1..64, got %s", who, tostring(n)), 3)
+  end
+  return n
+end
+
 return M
