@@ -16,11 +16,7 @@ local function rng(seed) return R.lcg((seed or 1) * 2654435761 % 4294967296 + 1,
 local V = {}
 
 -- The paper's claims, by version (docs/protocol.md, "The paper's figures").
-V.paper = {
-  v1 = { rho = { reverse = 0.726, sort = 0.318 }, norm = "raw" },
-  v2 = { rho = { reverse = 0.59, sort = 0.07 }, norm = "per_param" },
-  v3 = { rho = { reverse = 0.72, sort = 0.27 }, norm = "raw" },
-}
+V.paper = require("gcgap.paper").claims
 
 local function valid_runs(records, task)
   local out = {}
