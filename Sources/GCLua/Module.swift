@@ -9,7 +9,12 @@ public enum GCGapModule {
     public static let version = "0.1.0"
     /// gcgap's stdlib folder, when known (the host sets it): the sandboxes `gcgap.sandbox`
     /// makes require from it, and `gcgap.build()` reads the commit of its checkout.
-    nonisolated(unsafe) public static var stdlib: String? = nil
+    nonisolated(unsafe) public static var stdlib: String? = nil {
+        didSet { stdlibCommit = stdlib.flatMap { BuildInfo.commit(near: $0) } }
+    }
+    /// The commit of the stdlib's checkout when the stdlib was chosen (the code this process
+    /// loaded, even if the checkout moves on while it runs).
+    nonisolated(unsafe) public private(set) static var stdlibCommit: String? = nil
 
     /// Registers the userdata types and `package.preload["gcgap.core"]`.
     public static func install(_ lua: LuaState) {
@@ -101,7 +106,7 @@ public enum GCGapModule {
     static func build(_ c: LuaCall) throws -> Int32 {
         c.state.newTable(hash: 4)
         c.state.push(version); c.state.setField(-2, "version")
-        if let folder = GCGapModule.stdlib, let commit = BuildInfo.commit(near: folder) {
+        if let commit = GCGapModule.stdlibCommit {
             c.state.push(String(commit.prefix(12))); c.state.setField(-2, "commit")
         }
         c.state.push(BLAS.kernelName); c.state.setField(-2, "kernel")
