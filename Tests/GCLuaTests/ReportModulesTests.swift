@@ -29,8 +29,11 @@ struct ReportModulesTests {
         ("R.csv({5})", "report.csv: record 1 is a number (a table expected)"),
         ("R.summary({{task = 'reverse', seed = 1, valid = true, rho = {raw = 'x'}}})", "report.summary: record 1: field 'rho.raw' is a string (a number expected)"),
         ("R.markdown({{seed = 1}})", "report.markdown: record 1: field 'task' is missing (a string expected)"),
-        ("R.svg_scatter({{task = 'sort', seed = 2, valid = true, rho = {}, G = 5}}, 'sort', 'raw')", "field 'G.raw' is missing (a table on the way expected)"),
+        ("R.csv({{task = 'sort', seed = {}}})", "report.csv: record 1: field 'seed' is a table (a number or a string expected)"),
+        ("R.svg_scatter({{task = 'sort', seed = 2, valid = true, rho = {}, G = 5}}, 'sort', 'raw')", "field 'G' is a number (a table expected)"),
         ("R.section('table1', 'x')", "report.section: records expected"),
+        ("require('gcgap.verdict').rows({{task = 'sort', seed = 1, valid = true}})", "verdict.rows: record 1: field 'rho' is missing (a table expected)"),
+        ("require('gcgap.ladder').svg({5})", "ladder.svg: record 1 is a number (a table expected)"),
     ])
     func malformedRecordsAreNamedErrors(code: String, message: String) {
         let msg = luaError(lua, "return " + code)

@@ -10,6 +10,9 @@
 -- mean-ablation C under the same metric (the paper's C is the column "accuracy").
 
 local gc = require "gcgap.core"
+-- records are checked before they are read (their structure: the ladder reads r.ladder, and
+-- skips runs without one)
+local function check(records, who) return require("gcgap.report.data").check(records, who, {}) end
 
 local L = {}
 
@@ -98,6 +101,7 @@ local mean_ci = require("gcgap.resampling").mean_ci
 --- Across runs, per task: for each row and metric, the mean ρ with a 95% bootstrap interval
 -- over runs and n; also metric_choice and IG's completeness error (median |relative|).
 function L.summary(records, opts)
+  check(records, "ladder.summary")
   opts = opts or {}
   local tasks, seen = {}, {}
   for _, r in ipairs(records) do
@@ -205,6 +209,7 @@ end
 
 --- The report section: per task, the panel across runs, and where agreement breaks.
 function L.markdown(records, opts)
+  check(records, "ladder.markdown")
   local summary = L.summary(records, opts)
   local out = {}
   local function w(x) out[#out + 1] = x or "" end
@@ -260,6 +265,7 @@ local function esc(s) return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):g
 --- The panel as an SVG figure: per task a grid (rows: estimates; columns: metrics), each
 -- cell coloured by mean ρ with exact mean-ablation C, its value and interval written in.
 function L.svg(records, title)
+  check(records, "ladder.svg")
   local summary = L.summary(records)
   local rows = {}
   for _, row in ipairs(L.rows) do

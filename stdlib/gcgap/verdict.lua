@@ -10,6 +10,7 @@
 -- task, and within each drawn seed resample its evaluation samples (the record's per-sample
 -- results) to recompute C and ρ. opts: resamples (default 1000), seed (default 1).
 local gc = require "gcgap.core"
+local check = require("gcgap.report.data").check -- (records are checked before they are read)
 local R = require "gcgap.resampling"
 local mean, sd, interval, wilson, boot_runs, sign_flip_p = R.mean, R.sd, R.interval, R.wilson, R.boot_runs, R.sign_flip_p
 local function rng(seed) return R.lcg((seed or 1) * 2654435761 % 4294967296 + 1, 24) end
@@ -77,6 +78,7 @@ end
 
 --- The spread of each task's mean ρ from each source of noise.
 function V.noise(records, opts)
+  check(records, "verdict.noise")
   opts = opts or {}
   local B, rand = opts.resamples or 1000, rng(opts.seed)
   local out = {}
@@ -371,6 +373,7 @@ V.claims = claims
 
 --- The verdict rows for `records` (all runs of a report).
 function V.rows(records, opts)
+  check(records, "verdict.rows")
   opts = opts or {}
   local c = { records = records, opts = opts, B = opts.resamples or 1000, rand = rng(opts.seed) }
   c.noise = V.noise(records, opts)
@@ -384,6 +387,7 @@ end
 --- The Verdict section: the rows for all runs and, when there are more than the paper's ten
 -- seeds, for the paper's ten alone (how the conclusions change with more seeds).
 function V.markdown(records, opts)
+  check(records, "verdict.markdown")
   opts = opts or {}
   local rows, noise = V.rows(records, opts)
   local out = { "## Verdict", "",

@@ -165,29 +165,35 @@ local function scores(v)
 end
 local function optional(check) return function(v) if v ~= nil then return check(v) end end end
 
--- The fields a valid record's writers read, by path, with their checkers.
+-- The fields a valid record's writers read, by path, with their checkers (true: the field
+-- and its parents may be missing).
 local VALID_FIELDS = {
   { "rho.raw", optional(number) }, { "rho.per_param", optional(number) },
   { "G.raw", scores }, { "G.per_param", scores }, { "C", scores },
   { "classes.raw.heroes", names }, { "classes.raw.bloats", names },
   { "classes.per_param.heroes", names }, { "classes.per_param.bloats", names },
-  { "pruning.baseline.ood", optional(number) }, { "pruning.baseline.id", optional(number) },
-  { "ood.length", optional(number) }, { "base_accuracy", optional(number) },
+  { "pruning.baseline.ood", optional(number), true }, { "pruning.baseline.id", optional(number), true },
+  { "ood.length", optional(number), true }, { "base_accuracy", optional(number), true },
 }
 
+-- The value at a dotted path, or nil and the part of the path that is not a table.
 local function get(r, path)
-  local v = r
+  local v, walked = r, nil
   for key in path:gmatch("[^.]+") do
-    if type(v) ~= "table" then return nil, true end
+    if type(v) ~= "table" then return v, walked end
+    walked = walked and (walked .. "." .. key) or key
     v = v[key]
   end
   return v
 end
 
---- Checks records before a writer reads them: a list of tables, each with its task and seed,
+--- Checks records before a writer reads them: a list of tables, each with its task (and a seed
+-- that is a number or a string, when it has one),
 -- and a valid one with the fields the writers read, of their types. The error names the
 -- writer, the record and the field: `report.csv: record 3: field 'rho.raw' is a string (a number expected)`.
-function M.check(records, who)
+-- `fields`: the valid record's fields to check (default: those the report's writers read).
+function M.check(records, who, fields)
+  fields = fields or VALID_FIELDS
   if type(records) ~= "table" then error(who .. ": records expected (a list of run records), got " .. type(records), 3) end
   for i, r in ipairs(records) do
     local function bad(path, v, want)
@@ -195,12 +201,14 @@ function M.check(records, who)
     end
     if type(r) ~= "table" then error(string.format("%s: record %d is a %s (a table expected)", who, i, type(r)), 3) end
     if type(r.task) ~= "string" then bad("task", r.task, "a string") end
-    if type(r.seed) ~= "number" and type(r.seed) ~= "string" then bad("seed", r.seed, "a number or a string") end
+    if r.seed ~= nil and type(r.seed) ~= "number" and type(r.seed) ~= "string" then bad("seed", r.seed, "a number or a string") end
     if r.valid ~= nil and type(r.valid) ~= "boolean" then bad("valid", r.valid, "a boolean") end
     if r.valid then
-      for _, f in ipairs(VALID_FIELDS) do
+      for _, f in ipairs(fields) do
         local v, broken = get(r, f[1])
-        local want = broken and "a table on the way" or f[2](v)
+        -- (an optional field may be missing with its parents; a parent that is there is a table)
+        if broken and not (f[3] and v == nil) then bad(broken, v, "a table") end
+        local want = not broken and f[2](v)
         if want then bad(f[1], v, want) end
       end
     end
