@@ -132,7 +132,7 @@ while i <= #args do
   i = i + 1
 end
 for _, t in ipairs(opts.tasks) do
-  if not E.tasks[t] then usage_error("unknown task '" .. t .. "' (reverse, sort)") end
+  if not E.tasks[t] then usage_error("unknown task '" .. t .. "' (" .. table.concat(gc.task.names(), ", ") .. ")") end
 end
 if not E.presets[opts.preset] then usage_error("unknown preset '" .. opts.preset .. "' (default, paper-code)") end
 opts.seeds = opts.seeds or (opts.quick and { 42, 123 } or SEEDS)
@@ -366,7 +366,8 @@ end
 E.write_file(opts.out .. "/runs.csv", R.csv(records))
 E.write_file(opts.out .. "/summary.json", json.encode({ preset = preset.name, summary = R.summary(records),
   decomposition = decomposition, ladder = LD.summary(records) }, " "))
-E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition, resamples = 400,
+E.write_file(opts.out .. "/report.md", R.markdown(records, { preset = preset.name, p = preset, decomposition = decomposition,
+  resamples = opts.quick and 1000 or preset.verdict_resamples,
   figures = figures, seconds = gc.clock() - t0 }))
 print(string.format("report: %s/report.md (%d runs, %.0f s)", opts.out, #records, gc.clock() - t0))
 if #missing > 0 then

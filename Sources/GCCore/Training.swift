@@ -26,6 +26,9 @@ public struct TrainOptions {
     /// the same options and an existing checkpoint resumes from it, bit for bit.
     public var checkpoint: FilePath? = nil
     public var checkpointEvery = 500
+    /// Every this many steps (0: never) `train` hands the model to its `snapshot` callback,
+    /// so a caller can keep copies and score the model along training.
+    public var snapshotEvery = 0
 
     public init(steps: Int, lr: Float, beta1: Float, beta2: Float, eps: Float, batchSize: Int, lengths: ClosedRange<Int>,
                 evalEvery: Int, evalSize: Int, targetAccuracy: Double?) {
@@ -189,7 +192,8 @@ public func train(_ model: Transformer, options o: TrainOptions,
                   progress: ((TrainStatus) -> Void)? = nil,
                   shouldStop: () -> Bool = { false },
                   resume: TrainingState? = nil,
-                  checkpoint: ((TrainingState) throws -> Void)? = nil) throws -> TrainResult {
+                  checkpoint: ((TrainingState) throws -> Void)? = nil,
+                  snapshot: ((Int) throws -> Void)? = nil) throws -> TrainResult {
     guard o.maxSteps >= 0 else { throw GCError("steps must be >= 0, got \(o.maxSteps)") }
     guard o.lr > 0, o.lr.isFinite else { throw GCError("lr must be a positive number, got \(o.lr)") }
     let adam = Adam(parameterCount: model.parameterCount, lr: o.lr, beta1: o.beta1, beta2: o.beta2,
@@ -228,6 +232,7 @@ public func train(_ model: Transformer, options o: TrainOptions,
         progress?(TrainStatus(step: step, maxSteps: o.maxSteps, loss: e.loss, accuracy: lastAcc,
                               elapsed: Date().timeIntervalSince(start)))
         if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try checkFinite(model, step: step); try save(state()) }
+        if let keep = snapshot, o.snapshotEvery > 0, step % o.snapshotEvery == 0 { try checkFinite(model, step: step); try keep(step) }
         if reached { break }
     }
     if step > 0 { try checkFinite(model, step: step) }
@@ -252,7 +257,8 @@ private func checkFinite(_ model: Transformer, step: Int) throws {
 /// accuracy every `evalEvery` steps on `evalSize` samples from stream "train-eval".
 public func train(_ model: Transformer, task: AlgorithmicTask, options o: TrainOptions,
                   progress: ((TrainStatus) -> Void)? = nil,
-                  shouldStop: () -> Bool = { false }) throws -> TrainResult {
+                  shouldStop: () -> Bool = { false },
+                  snapshot: ((Int) throws -> Void)? = nil) throws -> TrainResult {
     var rng = Rng(seed: o.seed, stream: "train")
     let evalSet = o.evalEvery > 0 && o.evalSize > 0
         ? try task.batch(size: o.evalSize, lengths: o.lengths, seed: o.seed, stream: "train-eval") : nil
@@ -270,7 +276,8 @@ public func train(_ model: Transformer, task: AlgorithmicTask, options o: TrainO
                      nextBatch: { _ in try task.batch(size: o.batchSize, lengths: o.lengths, rng: &rng) },
                      evaluate: evalSet.map { set in { try model.evaluate(set).accuracy } },
                      progress: progress, shouldStop: shouldStop, resume: resume,
-                     checkpoint: o.checkpoint.map { path in { st in try st.save(model, to: path, fingerprint: fingerprint) } })
+                     checkpoint: o.checkpoint.map { path in { st in try st.save(model, to: path, fingerprint: fingerprint) } },
+                     snapshot: snapshot)
 }
 
 /// A one-line status on stderr, redrawn in place when stderr is a terminal, silent

@@ -400,6 +400,13 @@ enum ModelBinding {
             }
         }
         o.checkpointEvery = try opts.integer("checkpoint_every", in: 1...100_000_000) ?? o.checkpointEvery
+        o.snapshotEvery = try opts.integer("snapshot_every", in: 1...100_000_000) ?? 0
+        if o.snapshotEvery > 0 && o.checkpoint != nil {
+            throw c.argError(3, "option 'snapshot_every': cannot be combined with 'checkpoint' (a resumed run would lack the earlier snapshots)")
+        }
+        if o.snapshotEvery > 0 && o.maxSteps / o.snapshotEvery > maxSnapshots {
+            throw c.argError(3, "option 'snapshot_every': \(o.maxSteps / o.snapshotEvery) snapshots of \(o.maxSteps) steps; at most \(maxSnapshots)")
+        }
         o.seed = try opts.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? m.seed ?? 0
         try checkTrainOptions(c, opts, o)
         return o
@@ -463,19 +470,37 @@ enum ModelBinding {
         defer { status.finish() }
         let progress: (TrainStatus) -> Void = { s in status.update(StatusLine.training(s, label: label)) }
         let state = c.state
+        var snapshots: [(step: Int, model: Transformer)] = []
+        let keep: ((Int) throws -> Void)? = o.snapshotEvery > 0 ? { step in snapshots.append((step, try m.copy())) } : nil
         let result: TrainResult
         if let task, evalRef == nil {
             result = try c.arg(3, option: nil) {
-                do { return try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: ScoringBinding.stop) }
+                do { return try GCCore.train(m, task: task, options: o, progress: progress, shouldStop: ScoringBinding.stop, snapshot: keep) }
                 catch let e as GCError where e.message.hasPrefix("training checkpoint") { throw GCError("option 'checkpoint': \(e.message)") }
             }
         } else {
             result = try GCCore.train(m, options: o, nextBatch: trainBatches(c, task: task, options: o),
                                       evaluate: evalRef.map { e in { try luaNumber(state, e, "eval") } }, progress: progress,
-                                      shouldStop: ScoringBinding.stop)
+                                      shouldStop: ScoringBinding.stop, snapshot: keep)
         }
         pushTrainResult(c.state, result)
+        if keep != nil { pushSnapshots(c.state, snapshots) }
         return 1
+    }
+
+    /// The most snapshots one run keeps (each is a whole model).
+    static let maxSnapshots = 1000
+
+    /// result.snapshots = {{step = s, model = copy}, ...}, on the result table on top.
+    static func pushSnapshots(_ s: LuaState, _ snapshots: [(step: Int, model: Transformer)]) {
+        s.newTable(array: snapshots.count)
+        for (i, snap) in snapshots.enumerated() {
+            s.newTable(hash: 2)
+            s.push(snap.step); s.setField(-2, "step")
+            s.pushObject(snap.model, GCTypes.model); s.setField(-2, "model")
+            s.setIndex(-2, i + 1)
+        }
+        s.setField(-2, "snapshots")
     }
 
     static func pushTrainResult(_ s: LuaState, _ result: TrainResult) {

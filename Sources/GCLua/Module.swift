@@ -54,7 +54,7 @@ public enum GCGapModule {
         for (name, fn) in ScoringBinding.scoreFunctions + EstimatorBinding.functions { lua.setFunction(-1, name, fn) }
         lua.setField(m, "score")
         lua.newTable(hash: 6)
-        for (name, fn) in StatsBinding.statsFunctions { lua.setFunction(-1, name, fn) }
+        for (name, fn) in StatsBinding.statsFunctions + ResamplingBinding.functions { lua.setFunction(-1, name, fn) }
         lua.setField(m, "stats")
         lua.push(version); lua.setField(m, "version")
         lua.pushStringList(Metric.allCases.map(\.rawValue)); lua.setField(m, "metrics")

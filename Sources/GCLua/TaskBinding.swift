@@ -39,13 +39,17 @@ enum TaskBinding {
         return 1
     }
 
-    static func reverse(_ c: LuaCall) throws -> Int32 {
-        c.state.pushObject(TaskBox(.reverse()), GCTypes.task)
-        return 1
+    /// `gcgap.task.<name>()` for every task of the library (AlgorithmicTask.library).
+    static func libraryTask(_ make: @escaping () -> AlgorithmicTask) -> LuaFunction {
+        { c in
+            c.state.pushObject(TaskBox(make()), GCTypes.task)
+            return 1
+        }
     }
 
-    static func sort(_ c: LuaCall) throws -> Int32 {
-        c.state.pushObject(TaskBox(.sort()), GCTypes.task)
+    /// `gcgap.task.names()`: the library's task names, in order.
+    static func names(_ c: LuaCall) throws -> Int32 {
+        c.state.pushStringList(AlgorithmicTask.library.map(\.name))
         return 1
     }
 
@@ -128,9 +132,8 @@ enum TaskBinding {
     }
 
     static func functions(_ lua: LuaState) -> [(String, LuaFunction)] {
-        [
-            ("reverse", reverse),
-            ("sort", sort),
+        AlgorithmicTask.library.map { ($0.name, libraryTask($0.make)) } + [
+            ("names", names),
             ("new", newTask),
         ]
     }

@@ -20,7 +20,9 @@ local E = {}
 local P = require "gcgap.protocol"
 E.presets, E.preset = P.presets, P.preset
 
-E.tasks = { reverse = gc.task.reverse, sort = gc.task.sort }
+-- the task library by name (gcgap.task.names(): reverse, sort, copy, modadd, ...)
+E.tasks = {}
+for _, name in ipairs(gc.task.names()) do E.tasks[name] = gc.task[name] end
 
 local function task_of(t) return type(t) == "string" and assert(E.tasks[t], "unknown task " .. t)() or t end
 
@@ -79,10 +81,25 @@ end
 -- OS's reason, never a truncated record.
 E.write_file = gc.write_file
 
+-- The snapshots a cached run kept (file.at<step>.safetensors), or nil when the preset
+-- asks for snapshots the cache lacks (the run is trained again).
+local function load_snapshots(file, rec, p)
+  if not p.snapshot_every or not rec.snapshots then return nil end
+  local snaps = {}
+  for i, step in ipairs(rec.snapshots) do
+    local ok, m = pcall(gc.load, file .. ".at" .. step .. ".safetensors")
+    if not ok then return nil end
+    snaps[i] = { step = step, model = m }
+  end
+  return snaps
+end
+
 --- Trains a model as the preset says, or loads it from `opts.cache` (a folder) when it was
--- trained before. Returns the model and the training record.
+-- trained before. Returns the model, the training record and, when the preset has
+-- `snapshot_every`, the snapshots ({step =, model =} every that many steps).
 function E.train(task, seed, p, opts)
   task = task_of(task)
+  p = P.for_task(p, task:name())
   opts = opts or {}
   local file
   if opts.cache then
@@ -93,7 +110,8 @@ function E.train(task, seed, p, opts)
     if ok and rec then
       rec = json.decode(rec)
       if not p.timings then rec.seconds = nil end
-      return m, rec
+      local snaps = load_snapshots(file, rec, p)
+      if snaps or not p.snapshot_every then return m, rec, snaps end
     end
   end
   local mopts = { seed = seed }
@@ -101,7 +119,7 @@ function E.train(task, seed, p, opts)
   local m = gc.model(mopts)
   local topts = { lr = p.train.lr, batch = p.train.batch, lengths = p.train.lengths, steps = p.train.steps,
                   target = p.train.target, eval_every = p.eval_every, eval_size = p.eval_size, seed = seed,
-                  label = opts.label, quiet = opts.quiet }
+                  label = opts.label, quiet = opts.quiet, snapshot_every = p.snapshot_every or nil }
   if p.fresh_eval then
     local next_set = fresh(task, seed, "train-check")
     topts.eval = function() return m:accuracy(next_set(p.eval_size, p.train.lengths)) end
@@ -117,17 +135,25 @@ function E.train(task, seed, p, opts)
   else
     -- with a cache, the run keeps a checkpoint every 200 steps, and an interrupted run
     -- resumes from it bit for bit (runs fed by Lua functions cannot be replayed)
-    if file and not topts.eval then topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 200 end
+    if file and not topts.eval and not p.snapshot_every then
+      topts.checkpoint, topts.checkpoint_every = file .. ".partial.safetensors", 200
+    end
     result = m:train(task, topts)
   end
   local rec = { steps = result.steps, seconds = p.timings and result.seconds or nil, accuracy = result.accuracy,
                 reached = result.reached, loss = result.loss }
+  local snaps = result.snapshots
+  if snaps then
+    rec.snapshots = {}
+    for i, s in ipairs(snaps) do rec.snapshots[i] = s.step end
+  end
   if file then
+    for _, s in ipairs(snaps or {}) do s.model:save(file .. ".at" .. s.step .. ".safetensors") end
     m:save(file .. ".safetensors")
     E.write_file(file .. ".json", json.encode(rec, " "))
     if topts.checkpoint then os.remove(topts.checkpoint) end
   end
-  return m, rec
+  return m, rec, snaps
 end
 
 -- Means for mean ablation, as the preset says.
@@ -419,6 +445,31 @@ function phase.ladder(c)
 end
 
 --- The pairwise interaction matrix (opt-in: 211 passes).
+--- The most snapshots the trajectory phase scores (more are thinned evenly).
+E.trajectory_points = 12
+
+--- ρ along training: G and C of every snapshot at the run's OOD length and set, each
+-- snapshot's means its own (a model's mean activations change as it learns).
+function phase.trajectory(c)
+  if not c.snapshots or #c.snapshots == 0 then return end
+  local p, rec = c.p, c.rec
+  -- at most E.trajectory_points snapshots, evenly spaced, the last one always
+  local every = math.ceil(#c.snapshots / E.trajectory_points)
+  local picked = {}
+  for i = #c.snapshots, 1, -every do table.insert(picked, 1, c.snapshots[i]) end
+  rec.trajectory = {}
+  for i, s in ipairs(picked) do
+    c.status("ρ along training: snapshot " .. i .. " of " .. #picked .. " (step " .. s.step .. ")")
+    local G, Gp = gc.score.gradient(s.model, c.task, { length = c.N, batches = p.grad.batches, batch = p.grad.batch, seed = c.seed,
+                                                       whole_wv = p.whole_wv })
+    local C, b0 = gc.score.causal(s.model, c.ood.set, { means = means_for(s.model, c.task, c.seed, p, c.N, c.ood.set),
+                                                          zslice_defect = p.zslice_defect })
+    local _, _, rho = E.gap_and_classes(G, C, p)
+    local _, _, rho_pp = E.gap_and_classes(Gp, C, p)
+    rec.trajectory[i] = { step = s.step, ood_accuracy = b0, rho = { raw = rho, per_param = rho_pp }, G = G, C = C }
+  end
+end
+
 function phase.interactions(c)
   if not c.p.interactions then return end
   c.status("interactions")
@@ -427,11 +478,12 @@ function phase.interactions(c)
 end
 
 E.phase = phase
-E.phases = { "ood", "gradient", "causal", "classes", "bootstrap", "pruning", "joint", "ladder", "interactions" }
+E.phases = { "ood", "gradient", "causal", "classes", "bootstrap", "pruning", "joint", "ladder", "interactions", "trajectory" }
 
 --- The whole analysis of one trained model. Returns a record (a plain table).
 function E.analyse(m, task, seed, p, opts)
   task = task_of(task)
+  p = P.for_task(p, task:name())
   opts = opts or {}
   local rec = { task = task:name(), seed = seed, preset = p.name, components = m:components(),
                 -- which gcgap made it, and the settings the report reads back (not re-derived)
@@ -443,7 +495,8 @@ function E.analyse(m, task, seed, p, opts)
   -- now, not in the middle of the timed work (a full collection takes milliseconds)
   collectgarbage()
   local t0 = gc.clock()
-  local c = { m = m, task = task, seed = seed, p = p, rec = rec, status = opts.status or function() end }
+  local c = { m = m, task = task, seed = seed, p = p, rec = rec, status = opts.status or function() end,
+              snapshots = opts.snapshots }
   for _, name in ipairs(E.phases) do
     if phase[name](c) == false then break end
   end
@@ -462,8 +515,9 @@ function E.run(task, seed, p, opts)
     local s = read_file(file)
     if s then return json.decode(s), true end
   end
-  local m, training = E.train(task, seed, p, opts)
-  local rec = E.analyse(m, task, seed, p, opts)
+  local m, training, snapshots = E.train(task, seed, p, opts)
+  local aopts = setmetatable({ snapshots = snapshots }, { __index = opts })
+  local rec = E.analyse(m, task, seed, p, aopts)
   rec.train = training
   if file then E.write_file(file, json.encode(rec, " ")) end
   return rec, false

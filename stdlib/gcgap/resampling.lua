@@ -62,7 +62,20 @@ function R.boot_runs(runs, f, B, rand)
     local v = f(pick)
     if v then out[#out + 1] = v end
   end
-  return R.interval(out)
+  --- A p-value with its resolution: "p = 0.0123", or "p < 0.0001" when no resample reached
+-- the observed statistic (hits = 0), since (0 + 1)/(B + 1) is the floor of B resamples, not a
+-- measured p.
+function R.format_p(p, hits, B)
+  if p == nil then return "p undefined" end
+  if hits == 0 then
+    local floor = 1 / (B + 1)
+    local digits = math.max(4, math.ceil(-math.log(floor, 10)) + 1)
+    return string.format("p < %." .. digits .. "f", floor)
+  end
+  return string.format("p = %.4f", p)
+end
+
+return R.interval(out)
 end
 
 --- One-sided sign-flip permutation test of mean(d) > 0, d a list of paired differences.
@@ -94,6 +107,19 @@ function R.mean_ci(xs, resamples)
   end
   table.sort(means)
   return { mean = m, n = n, lo = R.percentile(means, 0.025), hi = R.percentile(means, 0.975) }
+end
+
+--- A p-value with its resolution: "p = 0.0123", or "p < 0.0001" when no resample reached
+-- the observed statistic (hits = 0), since (0 + 1)/(B + 1) is the floor of B resamples, not a
+-- measured p.
+function R.format_p(p, hits, B)
+  if p == nil then return "p undefined" end
+  if hits == 0 then
+    local floor = 1 / (B + 1)
+    local digits = math.max(4, math.ceil(-math.log(floor, 10)) + 1)
+    return string.format("p < %." .. digits .. "f", floor)
+  end
+  return string.format("p = %.4f", p)
 end
 
 return R

@@ -60,7 +60,7 @@ function S.verdict(w, c)
   local preliminary, seeds_per_task, order, groups = c.preliminary, c.seeds_per_task, c.order, c.groups
   if opts.verdict ~= false and not preliminary then
     local V = require "gcgap.verdict"
-    w(V.markdown(records, { resamples = opts.resamples or 1000 }))
+    w(V.markdown(records, { resamples = opts.resamples }))
   end
 end
 
