@@ -53,24 +53,18 @@ extension AlgorithmicTask {
         })
     }
 
-    /// Induction (repeated random tokens): x is n distinct random tokens 1..99 followed by
-    /// one of them, q; y is the token that followed q's first occurrence ("A B .. A -> B").
-    /// The known circuit: a previous-token head writes "my predecessor was A" into B's
-    /// position and a later induction head, queried by A, attends there and copies B.
-    /// The length n counts the distinct tokens (the input has n + 1).
+    /// Induction (repeated random tokens, as in TransformerLens' induction demos): x is n
+    /// distinct random tokens 1..99 and y repeats them. Every token occurs once in x, so the
+    /// model can find the current token's earlier occurrence and copy its successor: the
+    /// known induction circuit (a previous-token head writes "my predecessor was A" into B's
+    /// position; an induction head at the repeated A attends there and copies B). `copy`
+    /// draws with replacement, where that lookup is ambiguous.
     public static func induction() -> AlgorithmicTask {
         AlgorithmicTask(name: "induction", values: 1...99, sampler: { n, rng in
-            guard n >= 2 else { throw GCError("task 'induction': the length must be at least 2, got \(n)") }
             guard n <= 99 else { throw GCError("task 'induction': at most 99 distinct tokens, got \(n)") }
             var pool = Array(Int32(1)...Int32(99))
             for i in 0..<n { pool.swapAt(i, i + rng.below(pool.count - i)) }
-            let x = Array(pool[0..<n])
-            return x + [x[rng.below(n - 1)]]
-        }, target: { x in
-            guard let q = x.last, let i = x.dropLast().firstIndex(of: q), i + 1 < x.count - 1 else {
-                throw GCError("task 'induction': the input must end with a token that occurs earlier, not last")
-            }
-            return [x[i + 1]]
-        })
+            return Array(pool[0..<n])
+        }, target: { $0 })
     }
 }

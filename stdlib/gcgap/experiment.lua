@@ -18,6 +18,7 @@ local E = {}
 
 -- docs/protocol.md's numbers have one home, gcgap.protocol; these are its presets.
 local P = require "gcgap.protocol"
+local circuits = require "gcgap.circuits"
 E.presets, E.preset = P.presets, P.preset
 
 -- the task library by name (gcgap.task.names(): reverse, sort, copy, modadd, ...)
@@ -470,6 +471,33 @@ function phase.trajectory(c)
   end
 end
 
+--- A known circuit (gcgap.circuits, for tasks that have one): its heads located from
+-- attention patterns alone, and where G and C rank them (1 = most important of all).
+function phase.circuit(c)
+  local find = circuits[c.task:name()]
+  if not find or not c.rec.valid then return end
+  c.status("known circuit")
+  local found = find(c.m, c.task, { seed = c.seed })
+  local function ranks(scores)
+    local order = {}
+    for comp in pairs(scores) do order[#order + 1] = comp end
+    table.sort(order, function(a, b) return scores[a] > scores[b] or (scores[a] == scores[b] and a < b) end)
+    local r = {}
+    for i, comp in ipairs(order) do r[comp] = i end
+    return r
+  end
+  local rC, rG, rGp = ranks(c.rec.C), ranks(c.rec.G.raw), ranks(c.rec.G.per_param)
+  local out = { length = found.length, scores = found.scores }
+  for _, role in ipairs { "prev", "induction" } do
+    local h = found[role]
+    if h then
+      out[role] = { head = h.head, score = h.score, C_rank = rC[h.head], G_rank = rG[h.head], G_per_param_rank = rGp[h.head],
+                    delta = c.rec.delta.raw and c.rec.delta.raw[h.head] }
+    end
+  end
+  c.rec.circuit = out
+end
+
 function phase.interactions(c)
   if not c.p.interactions then return end
   c.status("interactions")
@@ -478,7 +506,7 @@ function phase.interactions(c)
 end
 
 E.phase = phase
-E.phases = { "ood", "gradient", "causal", "classes", "bootstrap", "pruning", "joint", "ladder", "interactions", "trajectory" }
+E.phases = { "ood", "gradient", "causal", "classes", "bootstrap", "pruning", "joint", "ladder", "interactions", "trajectory", "circuit" }
 
 --- The whole analysis of one trained model. Returns a record (a plain table).
 function E.analyse(m, task, seed, p, opts)

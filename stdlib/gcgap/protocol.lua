@@ -47,7 +47,6 @@ P.presets["paper-code"] = setmetatable({
 -- of the OOD lengths (docs/tasks.md).
 P.tasks = {
   histogram = { train = { lengths = { 2, 5 } }, ood = { lengths = { 6, 7, 8 } } },
-  induction = { train = { lengths = { 2, 5 } }, ood = { lengths = { 6, 7, 8, 9, 10, 11, 12 } } },
 }
 
 --- The preset `p` for a task: its train and ood fields overridden by P.tasks[name] (copies;
