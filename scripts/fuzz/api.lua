@@ -155,6 +155,9 @@ local LIMITS = {
   ["gcgap.ood"] = "size <= 64 (always given), lengths of at most 12",
   ["gcgap.stats.permutation"] = "permutations <= 1000 (always given)",
   ["gcgap.stats.bootstrap"] = "resamples <= 500 (always given)",
+  ["gcgap.stats.mean_rho"] = "resamples <= 1000 (always given)",
+  ["gcgap.stats.permutation_test"] = "resamples <= 1000 (always given)",
+  ["gcgap.stats.sign_flip"] = "resamples <= 1000 (always given)",
   ["METH.task.batch"] = "size <= 256 and lengths <= 12 when valid (sizes of 2^31 and beyond are tried, to be refused)",
   ["S.experiment.train"] = "the preset is the fuzz preset (tiny model, <= 3 steps); cache is a temporary prefix or not a string",
   ["S.experiment.run"] = "the preset is the fuzz preset; out/cache are temporary prefixes or not strings",
@@ -621,7 +624,7 @@ local OPTSPEC = {
             d_vocab = "vocab", act = "choice:gelu|relu|tanh", positions = "choice:none|learned|rotary", eps = "adameps", seed = "seed" },
   train = { steps = "steps", lr = "lr", beta1 = "beta", beta2 = "beta", eps = "adameps", weight_decay = "wd", batch = "small8",
             lengths = "len", eval_every = "every", eval_size = "small8", target = "target", seed = "seed", quiet = "quiet",
-            label = "str", eval = "evalfn" },
+            label = "str", eval = "evalfn", snapshot_every = "every" },
   abl = { ablate = "ablate", with = "choice:mean|zero|resample", per_position = "bool", means = "means", source = "batch" },
   gradnorm = { norm = "choice:raw|per-param|per_param", whole_wv = "bool" },
   taskbatch = { size = "small64", length = "len", seed = "seed", stream = "str" },
@@ -641,6 +644,8 @@ local OPTSPEC = {
   components = { n_layers = "msize", n_heads = "msize" },
   permutation = { permutations = "tiny100", seed = "seed" },
   bootstrap = { resamples = "tiny50", level = "level", seed = "seed" },
+  meanrho = { norm = "choice:raw|per_param|x", resamples = "tiny100", seed = "seed", seeds = "bool", samples = "bool" },
+  resample = { resamples = "tiny100", seed = "seed" },
   pretty = { depth = "int", items = "int", width = "int" },
   etrain = { cache = "path_w", label = "str", quiet = "quiet" },
   eanalyse = { status = "fn" },
@@ -650,7 +655,7 @@ local OPTSPEC = {
 -- options always present, so the defaults (long runs) are never used
 local ALWAYS = {
   train = { "steps", "batch", "eval_size", "quiet" }, gradient = { "batches", "batch", "length" }, taylor = { "batches", "batch", "length" }, tasknew = { "target" },
-  ood = { "size" }, permutation = { "permutations" }, bootstrap = { "resamples" }, etrain = { "quiet" }, erun = { "quiet" },
+  ood = { "size" }, permutation = { "permutations" }, bootstrap = { "resamples" }, meanrho = { "resamples" }, resample = { "resamples" }, etrain = { "quiet" }, erun = { "quiet" },
   shapley = { "permutations" }, ladder = { "steps" },
 }
 
@@ -810,6 +815,9 @@ local SIG = {
   ["gcgap.stats.pearson"] = { "!seqpair" }, ["gcgap.stats.ranks"] = { "seqscores", "choice:average|ordinal" },
   ["gcgap.stats.permutation"] = { "!seqpair", "!opts:permutation" },
   ["gcgap.stats.bootstrap"] = { "!seqpair", "!opts:bootstrap" },
+  ["gcgap.stats.mean_rho"] = { "records", "!opts:meanrho" },
+  ["gcgap.stats.permutation_test"] = { "!seqpair", "!opts:resample" },
+  ["gcgap.stats.sign_flip"] = { "tabnum", "!opts:resample" },
   ["S.pretty.format"] = { "any", "opts:pretty" }, ["S.json.encode"] = { "any", "str" }, ["S.json.decode"] = { "json" },
   ["S.experiment.preset"] = { "choice:default|paper-code|x", "table" }, ["S.experiment.cache_key"] = { "task", "int", "preset" },
   -- everything that writes takes its path from path_w (under the fuzzer's temporary prefix), so

@@ -6,6 +6,7 @@
 --   local found = circuits.induction(m, gcgap.task.induction(), {length = 7, seed = 1})
 --   --> {prev = {head = "L0.H2", score = 0.91}, induction = {head = "L1.H3", score = 0.84}, scores = {...}}
 local gc = require "gcgap.core"
+require "gcgap.hooks" -- m:run_with_cache
 local M = {}
 
 -- mean attention from each (query, key) pair listed, per head, over a batch of one length

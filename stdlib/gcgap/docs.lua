@@ -60,7 +60,7 @@ return {
       "model:grad", "model:copy", "model:components",
     } },
     { title = "Tasks and batches", names = {
-      "task.reverse", "task.sort", "task.new", "task:name", "task:batch", "task:sample",
+      "task.reverse", "task.sort", "task.copy", "task.modadd", "task.histogram", "task.brackets", "task.induction", "task.names", "task.new", "task:name", "task:batch", "task:sample",
       "batch", "batch:rows", "batch:tokens", "batch:size", "batch:targets",
     } },
     { title = "Training", names = { "model:train" } },
@@ -76,11 +76,16 @@ return {
     } },
     { title = "Statistics and the gap", names = {
       "stats.spearman", "stats.kendall", "stats.pearson", "stats.ranks", "stats.permutation", "stats.bootstrap",
+      "stats.mean_rho", "stats.permutation_test", "stats.sign_flip",
       "gap", "classify",
     } },
     { title = "The experiment pipeline (E = require \"gcgap.experiment\")", names = {
       "experiment.preset", "experiment.train", "experiment.analyse", "experiment.run",
       "experiment.gap_and_classes", "experiment.prune", "experiment.cache_key", "experiment.write_file",
+    } },
+    { title = "Known circuits and the study beyond the paper (circuits = require \"gcgap.circuits\", beyond = require \"gcgap.beyond\")", names = {
+      "circuits.induction", "beyond.run_cell", "beyond.read_runs", "beyond.groups", "beyond.trajectory", "beyond.circuit",
+      "beyond.cell_of", "beyond.write_report",
     } },
     { title = "Reports (report = require \"gcgap.report\")", names = {
       "verdict.rows", "verdict.noise", "verdict.markdown", "report.summary", "report.markdown", "report.section", "report.context", "report.provenance", "report.check", "report.csv", "report.by_task", "report.frequencies",
@@ -411,6 +416,38 @@ print(table.concat(task:sample{{5, 3, 9}}:rows()[1], " "))   --> 101 5 3 9 102 3
   target = function(x) local y = {} for i, v in ipairs(x) do y[i] = v + 1 end return y end,
 }
 local b = add_one:batch{size = 8, length = 5}]=] },
+    { name = "task.copy",
+      sig = "gcgap.task.copy()",
+      returns = "task",
+      text = "Copying: y = x, values 1..99 drawn with replacement (a token may repeat, so finding the current token's earlier occurrence is ambiguous).",
+      example = [=[print(table.concat(gcgap.task.copy():sample{{5, 3, 9}}:rows()[1], " "))   --> 101 5 3 9 102 5 3 9 103]=] },
+    { name = "task.modadd",
+      sig = "gcgap.task.modadd()",
+      returns = "task",
+      text = "Modular addition as running sums: x is n digits 0..9 and y_i = (x_1 + ... + x_i) mod 10, a carried state.",
+      example = [=[print(table.concat(gcgap.task.modadd():sample{{7, 5, 9}}:rows()[1], " "))   --> 101 7 5 9 102 7 2 1 103]=] },
+    { name = "task.histogram",
+      sig = "gcgap.task.histogram()",
+      returns = "task",
+      text = "Histogram (counting): x is n values 1..10 and y_i is how often x_i occurs in x. Trained on lengths 2..5, OOD at 6..8 (gcgap.protocol.tasks).",
+      example = [=[print(table.concat(gcgap.task.histogram():sample{{4, 2, 4}}:rows()[1], " "))   --> 101 4 2 4 102 2 1 2 103]=] },
+    { name = "task.brackets",
+      sig = "gcgap.task.brackets()",
+      returns = "task",
+      text = "Balanced brackets (Dyck-1 depth): x is a prefix of a balanced string, 1 = \"(\" and 2 = \")\", drawn as a walk that never goes below depth 0; y_i is the depth after x_i, as the token 10 + depth.",
+      example = [=[print(table.concat(gcgap.task.brackets():sample{{1, 1, 2}}:rows()[1], " "))   --> 101 1 1 2 102 11 12 11 103]=] },
+    { name = "task.induction",
+      sig = "gcgap.task.induction()",
+      returns = "task",
+      text = "Induction (repeated random tokens): x is n distinct tokens 1..99 and y repeats them, so the known induction circuit solves it " ..
+        "(a previous-token head, then an induction head that attends to the token after the current one's earlier occurrence). " ..
+        "E.analyse locates the two heads from attention patterns alone (gcgap.circuits.induction) and records where G and C rank them (record.circuit).",
+      example = [=[local b = gcgap.task.induction():batch{size = 4, length = 6, seed = 1}]=] },
+    { name = "task.names",
+      sig = "gcgap.task.names()",
+      returns = "list of strings",
+      text = "The task library's names, in order: reverse, sort, copy, modadd, histogram, brackets, induction. gcgap.task[name]() makes one; E.run takes the name.",
+      example = [=[for _, name in ipairs(gcgap.task.names()) do print(name, gcgap.task[name]():batch{size = 1, length = 4}:rows()[1][2]) end]=] },
     { name = "task:name",
       sig = "task:name()",
       returns = "string",
@@ -469,7 +506,7 @@ print(tok:shape()[1] == b:size())]=] },
     ---------------------------------------------------------------- Training
     { name = "model:train",
       sig = "m:train(task_or_fn [, opts])",
-      returns = "{steps, loss, accuracy, reached, seconds, history}",
+      returns = "{steps, loss, accuracy, reached, seconds, history [, snapshots]}",
       text = "Trains the model in place with Adam on cross-entropy over the target positions, on batches from a task or from a function. " ..
         "A task's batches come from stream \"train\" of `seed`; `fn(step)` returns a batch or token rows for step = 1, 2, and so on. " ..
         "With a task, accuracy is checked every `eval_every` steps on `eval_size` samples drawn once (stream \"train-eval\"), or by calling `eval()` when given, and training stops once it reaches `target`; with a function and no `eval` there is no check and every step runs. " ..
@@ -478,6 +515,7 @@ print(tok:shape()[1] == b:size())]=] },
       opts = {
         { "checkpoint", "nil", "a file that keeps the run's state (parameters, Adam, step) every `checkpoint_every` steps; an existing one from the same run is resumed bit for bit (task runs only); it is read as strictly as a model checkpoint, and one of a later step than `steps` is an error" },
         { "checkpoint_every", "500", "steps between checkpoints" },
+        { "snapshot_every", "nil", "keep a copy of the model every this many steps: the result gains snapshots = {{step =, model =}, ...} (at most 1000; not with checkpoint). E.analyse scores ρ at each (record.trajectory) when the preset's snapshot_every is set" },
         { "steps", num(P.train.steps), "maximum steps, 0..100000000" },
         { "lr", num(P.train.lr), "Adam learning rate (> 0)" },
         { "beta1", num(P.adam.beta1), "Adam beta1, in [0, 1)" },
@@ -887,6 +925,43 @@ print(gcgap.pretty.format(gcgap.stats.ranks({3, 1, 3}, "ordinal")))   --> {2, 1,
         { "seed", "0", "fixes the shufflings" },
       },
       example = [=[local p = gcgap.stats.permutation(G, C, {permutations = 10000, seed = 1})]=] },
+    { name = "stats.mean_rho",
+      sig = "gcgap.stats.mean_rho(records [, opts])",
+      returns = "list of numbers",
+      text = "The bootstrap distribution of the mean ρ over runs (records as E.analyse writes them: components, G, rho and, for the sample level, samples): " ..
+        "each draw resamples the runs (seeds) and, within each drawn run, its evaluation samples to recompute C and ρ. " ..
+        "Returns one mean per draw (draws where no run has a ρ are left out). Native: 10,000 draws over 60 runs take about a second.",
+      opts = {
+        { "norm", '"raw"', "G's normalisation: raw or per_param" },
+        { "resamples", "10000", "draws, 1..10000000" },
+        { "seed", "0", "fixes the draws (a xoshiro256** stream)" },
+        { "seeds", "true", "resample the runs" },
+        { "samples", "true", "resample each run's evaluation samples (runs without samples keep their ρ)" },
+      },
+      example = [=[local R = require "gcgap.resampling"
+local draws = gcgap.stats.mean_rho(records, {norm = "raw", resamples = 10000, seed = 1})
+print(R.mean(draws), table.unpack(R.interval(draws)))]=],
+      cost = "resamples × runs × (samples + a ρ of the components)." },
+    { name = "stats.permutation_test",
+      sig = "gcgap.stats.permutation_test(a, b [, opts])",
+      returns = "p, hits, resamples (or nil)",
+      text = "One-sided permutation test of mean(a) − mean(b) > 0: the labels shuffled `resamples` times. p = (hits + 1)/(resamples + 1), so it is never below 1/(resamples + 1); " ..
+        "when hits is 0 the p is only bounded: print it with require(\"gcgap.resampling\").format_p(p, hits, resamples) (\"p < 0.000100\").",
+      opts = {
+        { "resamples", "10000", "shuffles, 1..10000000" },
+        { "seed", "0", "fixes the shuffles" },
+      },
+      example = [=[local p, hits, B = gcgap.stats.permutation_test({0.7, 0.8, 0.75}, {0.3, 0.4, 0.2})
+print(require("gcgap.resampling").format_p(p, hits, B))]=] },
+    { name = "stats.sign_flip",
+      sig = "gcgap.stats.sign_flip(d [, opts])",
+      returns = "p, hits, resamples (or nil)",
+      text = "One-sided sign-flip test of mean(d) > 0 for paired differences d: every sign flipped by a fair coin `resamples` times. p = (hits + 1)/(resamples + 1), as stats.permutation_test.",
+      opts = {
+        { "resamples", "10000", "flips, 1..10000000" },
+        { "seed", "0", "fixes the flips" },
+      },
+      example = [=[local p, hits, B = gcgap.stats.sign_flip({12.5, 30, -2, 18})]=] },
     { name = "stats.bootstrap",
       sig = "gcgap.stats.bootstrap(x, y [, opts])",
       returns = "low, high (or nil)",
@@ -1005,6 +1080,57 @@ print(r.ood, r.id)]=],
       returns = "nothing",
       text = "The same function as gcgap.write_file (the one atomic writer), kept on the module for scripts that use E.",
       example = [=[E.write_file("report/notes.txt", "seed 42 done\n")]=] },
+
+    ---------------------------------------------------------------- Circuits and beyond
+    { name = "circuits.induction",
+      sig = "circuits.induction(m, task [, opts])",
+      returns = "{induction = {head, score}, prev = {head, score}, scores = {induction = {...}, prev = {...}}, length}",
+      text = "The induction circuit of a model trained on gcgap.task.induction(), located from attention patterns alone (no G, no C). " ..
+        "A head's previous-token score is its mean attention from x_i to x_{i-1}; its induction score, from the repeated x_i after SEP to x_{i+1} in the first half (the token to copy next). " ..
+        "The circuit: the head of highest induction score in a layer ≥ 1, and the head of highest previous-token score in an earlier layer (nil when there is none). " ..
+        "E.analyse runs it for every task with an entry in gcgap.circuits and records where C and G rank the heads (record.circuit).",
+      opts = { { "length", "7", "the sample length scored" }, { "size", "64", "samples" }, { "seed", "1", "seed of the samples (stream \"circuit\")" } },
+      example = [=[local circuits = require "gcgap.circuits"
+local found = circuits.induction(m, gcgap.task.induction(), {length = 7})
+print(found.induction.head, found.prev and found.prev.head)]=] },
+    { name = "beyond.run_cell",
+      sig = "beyond.run_cell(cell, opts)",
+      returns = "true or nil (as os.execute)",
+      text = "Runs one cell of the study (an entry of beyond.cells: tasks at one model size) with scripts/paper.lua: opts.jobs shards at once, records in opts.out/cells/<name>/runs, models in opts.out/cache/<name>. " ..
+        "opts: out, jobs, seeds (paper.lua's --seeds text), exe (the gcgap executable), script (the path of paper.lua). scripts/beyond.lua --run calls it for every cell.",
+      example = [=[local B = require "gcgap.beyond"
+B.run_cell(B.cell_of("L1"), {out = "beyond", jobs = 2, seeds = "1-10", exe = "gcgap", script = "scripts/paper.lua"})]=] },
+    { name = "beyond.read_runs",
+      sig = "beyond.read_runs(dir)",
+      returns = "list of records",
+      text = "The run records (*.json) of a folder, sorted by task then seed; an unreadable file is skipped, a missing folder gives {}.",
+      example = [=[local runs = require("gcgap.beyond").read_runs("results/beyond/cells/tasks/runs")]=] },
+    { name = "beyond.groups",
+      sig = "beyond.groups(out [, paper_dir])",
+      returns = "list of {cell, task, runs [, from]}",
+      text = "Every cell's records by task. With paper_dir (a paper.lua report folder) and no records of the `paper` cell, that report's default-preset reverse and sort runs stand for it.",
+      example = [=[for _, g in ipairs(require("gcgap.beyond").groups("results/beyond")) do print(g.cell.name, g.task, #g.runs) end]=] },
+    { name = "beyond.trajectory",
+      sig = "beyond.trajectory(group)",
+      returns = "list of {progress, n, rho, acc, undefined}",
+      text = "ρ along training of a group: each run's record.trajectory binned by the share of its steps (beyond.progress_bins bins), per bin the mean ρ (raw G) and OOD accuracy over runs with 95% bootstrap intervals ({mean, n, lo, hi}); `undefined` counts runs whose ρ was undefined there.",
+      example = [=[local B = require "gcgap.beyond"
+for _, x in ipairs(B.trajectory(B.groups("results/beyond")[1])) do print(x.progress, x.rho and x.rho.mean) end]=] },
+    { name = "beyond.circuit",
+      sig = "beyond.circuit(group)",
+      returns = "rows, ranks",
+      text = "The known-circuit check of a group: one row per run with a record.circuit ({seed, c = the circuit, classes}), and the C and G ranks of the induction and previous-token heads ({induction = {C = {...}, G = {...}}, prev = ...}).",
+      example = [=[local rows, ranks = require("gcgap.beyond").circuit(group)]=] },
+    { name = "beyond.cell_of",
+      sig = "beyond.cell_of(name)",
+      returns = "cell or nil",
+      text = "The cell of that name in beyond.cells ({name, tasks, set, text, size [, base]}).",
+      example = [=[print(require("gcgap.beyond").cell_of("L6").text)]=] },
+    { name = "beyond.write_report",
+      sig = "beyond.write_report(out [, opts])",
+      returns = "number of runs",
+      text = "Writes the study's report into `out` from its cells' records: report.md (headline table, plain words, ρ along training, the known circuit, figures), runs.csv, summary.json and three SVG figures. opts.paper: as beyond.groups' paper_dir.",
+      example = [=[require("gcgap.beyond").write_report("results/beyond", {paper = "results/seeds30"})]=] },
 
     ---------------------------------------------------------------- Reports
     { name = "report.summary",

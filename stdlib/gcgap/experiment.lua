@@ -454,7 +454,7 @@ E.trajectory_points = 12
 function phase.trajectory(c)
   if not c.snapshots or #c.snapshots == 0 then return end
   local p, rec = c.p, c.rec
-  -- at most E.trajectory_points snapshots, evenly spaced, the last one always
+  -- at most E.trajectory_points snapshots: every ⌈n / points⌉-th, counted back from the last
   local every = math.ceil(#c.snapshots / E.trajectory_points)
   local picked = {}
   for i = #c.snapshots, 1, -every do table.insert(picked, 1, c.snapshots[i]) end
@@ -468,6 +468,9 @@ function phase.trajectory(c)
     local _, _, rho = E.gap_and_classes(G, C, p)
     local _, _, rho_pp = E.gap_and_classes(Gp, C, p)
     rec.trajectory[i] = { step = s.step, ood_accuracy = b0, rho = { raw = rho, per_param = rho_pp }, G = G, C = C }
+    -- a scored model holds its pass buffers (hundreds of MB) that Lua's collector does not
+    -- count: E.run's own snapshots are dropped now, not when the analysis ends
+    if c.release_snapshots then s.model = nil; collectgarbage() end
   end
 end
 
@@ -524,7 +527,7 @@ function E.analyse(m, task, seed, p, opts)
   collectgarbage()
   local t0 = gc.clock()
   local c = { m = m, task = task, seed = seed, p = p, rec = rec, status = opts.status or function() end,
-              snapshots = opts.snapshots }
+              snapshots = opts.snapshots, release_snapshots = opts.release_snapshots }
   for _, name in ipairs(E.phases) do
     if phase[name](c) == false then break end
   end
@@ -544,7 +547,7 @@ function E.run(task, seed, p, opts)
     if s then return json.decode(s), true end
   end
   local m, training, snapshots = E.train(task, seed, p, opts)
-  local aopts = setmetatable({ snapshots = snapshots }, { __index = opts })
+  local aopts = setmetatable({ snapshots = snapshots, release_snapshots = true }, { __index = opts })
   local rec = E.analyse(m, task, seed, p, aopts)
   rec.train = training
   if file then E.write_file(file, json.encode(rec, " ")) end

@@ -35,7 +35,8 @@ function H.public()
   walk("", gc, 0)
   out["pretty.format"], out["pretty.print"] = gc.pretty.format, gc.pretty.print
   for modname, short in pairs { ["gcgap.experiment"] = "experiment", ["gcgap.report"] = "report", ["gcgap.json"] = "json",
-                                 ["gcgap.verdict"] = "verdict", ["gcgap.ladder"] = "ladder" } do
+                                 ["gcgap.verdict"] = "verdict", ["gcgap.ladder"] = "ladder", ["gcgap.circuits"] = "circuits",
+                                 ["gcgap.beyond"] = "beyond" } do
     local mod = require(modname)
     for k, v in pairs(mod) do
       if type(k) == "string" and type(v) == "function" then out[short .. "." .. k] = v end

@@ -169,6 +169,61 @@ local SEED_COLORS = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8
 local TASK_STYLE = { { "#0072B2", "circle" }, { "#D55E00", "square" }, { "#009E73", "triangle" }, { "#CC79A7", "diamond" } }
 local NORM_SHORT = { raw = "raw G", per_param = "per-param G" }
 
+--- A chart of series of points with optional 95% intervals, joined by lines or not:
+-- spec = {title, subtitle, xlabel, ylabel, ylim = {lo, hi}, categories = {labels} (x is then
+-- 1..#categories), series = {{label, color, shape, line = bool, points = {{x, y, lo, hi, tip}}}}}.
+local function chart(spec)
+  local W, H = spec.width or 720, spec.height or 420
+  local items = {}
+  for k, sr in ipairs(spec.series) do items[k] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.shape } end
+  local lrows = legend_rows(items, W - 120)
+  local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows }
+  local xs, ylo, yhi = {}, spec.ylim and spec.ylim[1], spec.ylim and spec.ylim[2]
+  for _, sr in ipairs(spec.series) do
+    for _, pt in ipairs(sr.points) do
+      xs[#xs + 1] = pt[1]
+      if not spec.ylim then
+        ylo = math.min(ylo or pt[2], pt[3] or pt[2], pt[2]); yhi = math.max(yhi or pt[2], pt[4] or pt[2], pt[2])
+      end
+    end
+  end
+  local body = {}
+  if #xs == 0 then empty_note(body, P, "no data"); return svg(W, H, body, spec.title, spec.subtitle) end
+  local xlo, xhi = math.min(table.unpack(xs)), math.max(table.unpack(xs))
+  if spec.categories then xlo, xhi = 0.5, #spec.categories + 0.5 end
+  local yt, y0, y1, ydec = nice_ticks(ylo, yhi, 5)
+  local sy = linear(y0, y1, P.y1, P.y0)
+  local sx
+  if spec.categories then
+    sx = linear(xlo, xhi, P.x0, P.x1)
+    for i, c in ipairs(spec.categories) do text(body, sx(i), P.y1 + 18, c, 'text-anchor="middle"') end
+    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
+    if spec.xlabel then text(body, (P.x0 + P.x1) / 2, P.y1 + 38, spec.xlabel, 'text-anchor="middle"') end
+  else
+    local xt, a, b, xdec = nice_ticks(xlo, xhi, 6)
+    sx = linear(a, b, P.x0, P.x1)
+    xaxis(body, P, xt, xdec, sx, spec.xlabel)
+  end
+  yaxis(body, P, yt, ydec, sy, spec.ylabel)
+  for k, sr in ipairs(spec.series) do
+    local off = spec.categories and spread(k, #spec.series, 0.4 * (P.x1 - P.x0) / #spec.categories) or 0
+    local path = {}
+    for _, pt in ipairs(sr.points) do
+      local x, y = sx(pt[1]) + off, sy(pt[2])
+      if pt[3] then
+        add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" fill="none" stroke-opacity="0.7"/>',
+          x, sy(pt[3]), sy(pt[4]), x - 3, sy(pt[3]), x + 3, x - 3, sy(pt[4]), x + 3, sr.color)
+      end
+      path[#path + 1] = string.format("%s%.1f %.1f", #path == 0 and "M" or "L", x, y)
+      body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5])
+    end
+    if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
+  end
+  legend(body, P.x0, H - 14 - 18 * (lrows - 1), W - 120, items)
+  return svg(W, H, body, spec.title, spec.subtitle)
+end
+
+S.chart = chart
 S.esc = esc
 S.num = num
 S.signed = signed

@@ -413,7 +413,7 @@ end
 
 --- "What each row measures": every row's definition and, where the paper's wording allows
 -- other readings, each alternative computed beside the judged one. Appends to `out`.
-function V.definitions(rows, out)
+local function definitions(rows, out)
   out[#out + 1] = "### What each row measures"
   out[#out + 1] = ""
   local seen = {}
@@ -457,7 +457,7 @@ function V.markdown(records, opts)
       r.interval, r.test, r.word, r.reason, ten_words and (" " .. (ten_words[r.version .. r.claim] or "–") .. " |") or "")
   end
   out[#out + 1] = ""
-  V.definitions(rows, out)
+  definitions(rows, out)
   out[#out + 1] = ""
   out[#out + 1] = "Where the noise in mean ρ comes from (standard deviation of the bootstrap mean):"
   out[#out + 1] = ""
