@@ -8,7 +8,10 @@ local B = {}
 B.common = { "ladder=false", "joint=false", "bootstrap=50" }
 
 --- The cells, in the order they run. `base` marks the protocol's size (the cell that
--- the sizes are compared with).
+-- the sizes are compared with). The paper's two tasks at that size come from a paper.lua
+-- report (--paper DIR: B.paper_cell), not run again.
+B.paper_cell = { name = "paper", base = true, tasks = { "reverse", "sort" }, set = {},
+                 text = "the paper's two tasks at the protocol's size, from a paper.lua report", size = { n_layers = 4, d_model = 128 } }
 B.cells = {
   { name = "tasks", base = true, tasks = { "copy", "modadd", "histogram", "brackets", "induction" },
     set = { "snapshot_every=50" }, text = "the task library at the protocol's size (4 layers, d_model 128), ρ along training",
@@ -16,12 +19,9 @@ B.cells = {
   { name = "d64", tasks = { "copy", "brackets" }, set = { "model.d_model=64", "model.d_head=16", "model.d_mlp=256" },
     text = "d_model 64 (d_head 16, d_mlp 256)", size = { n_layers = 4, d_model = 64 } },
   { name = "L1", tasks = { "copy", "brackets" }, set = { "model.n_layers=1" }, text = "one layer", size = { n_layers = 1, d_model = 128 } },
-  { name = "L2", tasks = { "copy", "brackets" }, set = { "model.n_layers=2" }, text = "two layers", size = { n_layers = 2, d_model = 128 } },
   { name = "L6", tasks = { "copy", "brackets" }, set = { "model.n_layers=6" }, text = "six layers", size = { n_layers = 6, d_model = 128 } },
   { name = "d256", tasks = { "copy", "brackets" }, set = { "model.d_model=256", "model.d_head=64", "model.d_mlp=1024" },
     text = "d_model 256 (d_head 64, d_mlp 1024)", size = { n_layers = 4, d_model = 256 } },
-  { name = "paper", base = true, tasks = { "reverse", "sort" }, set = { "snapshot_every=50" },
-    text = "the paper's two tasks at the protocol's size, ρ along training", size = { n_layers = 4, d_model = 128 } },
 }
 
 local function q(x) return "'" .. tostring(x):gsub("'", "'\\''") .. "'" end
@@ -70,7 +70,6 @@ end
 --- Every cell's records: list of {cell =, task =, runs =, size =}.
 function B.groups(out, paper_dir)
   local groups = {}
-  local have_paper = false
   for _, cell in ipairs(B.cells) do
     local by = {}
     for _, r in ipairs(B.read_runs(out .. "/cells/" .. cell.name .. "/runs")) do
@@ -80,17 +79,16 @@ function B.groups(out, paper_dir)
     for _, task in ipairs(cell.tasks) do
       if by[task] then
         groups[#groups + 1] = { cell = cell, task = task, runs = by[task] }
-        if cell.name == "paper" then have_paper = true end
       end
     end
   end
-  if paper_dir and not have_paper then
+  if paper_dir then
     local by = {}
     for _, r in ipairs(B.read_runs(paper_dir .. "/runs")) do
       if r.preset == "default" then by[r.task] = by[r.task] or {}; table.insert(by[r.task], r) end
     end
     for _, task in ipairs { "reverse", "sort" } do
-      if by[task] then groups[#groups + 1] = { cell = B.cells[#B.cells], task = task, runs = by[task], from = paper_dir } end
+      if by[task] then groups[#groups + 1] = { cell = B.paper_cell, task = task, runs = by[task], from = paper_dir } end
     end
   end
   return groups
@@ -219,7 +217,7 @@ local function figures(stats, groups)
   figs[#figs + 1] = { file = "fig1-rho-by-task.svg", caption = "Figure 1: mean ρ(G, C) per task at the protocol's size, 95% two-level bootstrap intervals",
     svg = SV.chart { title = "ρ(G, C) by task", subtitle = "4 layers, d_model 128; mean over seeds, 95% interval", categories = cats,
                      xlabel = "task", ylabel = "mean Spearman ρ(G, C)", series = series } }
-  local order = { { 1, 128 }, { 2, 128 }, { 4, 128 }, { 6, 128 }, { 4, 64 }, { 4, 256 } }
+  local order = { { 1, 128 }, { 4, 128 }, { 6, 128 }, { 4, 64 }, { 4, 256 } }
   local scats, sseries = {}, {}
   for i, o in ipairs(order) do scats[i] = "L" .. o[1] .. " d" .. o[2] end
   for _, task in ipairs { "copy", "brackets" } do
@@ -253,6 +251,7 @@ local function figures(stats, groups)
 end
 
 function B.cell_of(name)
+  if name == B.paper_cell.name then return B.paper_cell end
   for _, c in ipairs(B.cells) do if c.name == name then return c end end
 end
 
@@ -301,11 +300,13 @@ local function circuit_section(w, groups)
         "gcgap.circuits.induction finds both from attention patterns alone (no G, no C): the head of highest induction score (mean attention to the token to copy) in a layer ≥ 1, and the head of highest previous-token score in an earlier layer. " ..
         "The table shows where C and G rank them among the " .. #g.runs[1].components .. " components (1 = most important).")
       w()
-      w("| seed | induction head (score) | its C rank | its G rank | class | previous-token head (score) | its C rank | its G rank | class |")
-      w("|---|---|---|---|---|---|---|---|---|")
+      w("| seed | induction head (score) | heads scoring > 0.5 | its C rank | its G rank | class | previous-token head (score) | its C rank | its G rank | class |")
+      w("|---|---|---|---|---|---|---|---|---|---|")
       for _, r in ipairs(rows) do
         local i, p = r.c.induction, r.c.prev
-        w(string.format("| %d | %s (%s) | %s | %s | %s | %s | %s | %s | %s |", r.seed, i.head, fmt(i.score), i.C_rank, i.G_rank, class_of(r.classes, i.head),
+        local like = 0
+        for _, v in pairs(r.c.scores.induction) do if v > 0.5 then like = like + 1 end end
+        w(string.format("| %d | %s (%s) | %d | %s | %s | %s | %s | %s | %s | %s |", r.seed, i.head, fmt(i.score), like, i.C_rank, i.G_rank, class_of(r.classes, i.head),
           p and (p.head .. " (" .. fmt(p.score) .. ")") or "–", p and p.C_rank or "–", p and p.G_rank or "–", p and class_of(r.classes, p.head) or "–"))
       end
       w()
@@ -331,8 +332,13 @@ local function plain_words(w, stats, groups)
   w("Read ρ(G, C) as: does ranking components by gradient magnitude rank them as ablating them would? " ..
     "“Predicts well” means the 95% interval of the mean ρ lies above 0.5, “weakly” above 0 but reaching below 0.5, “does not predict” that it includes 0.")
   w()
+  local say = { ["predicts well"] = "Gradient importance **predicts** causal importance well on",
+                ["predicts weakly"] = "It predicts it **weakly** on",
+                ["does not predict"] = "It **does not** predict it on",
+                ["predicts the opposite"] = "It predicts the **opposite** on",
+                ["too few valid runs"] = "Too few valid runs to say on" }
   for _, v in ipairs { "predicts well", "predicts weakly", "does not predict", "predicts the opposite", "too few valid runs" } do
-    if by[v] then w(string.format("- Gradient importance **%s** causal importance on: %s.", v, table.concat(by[v], "; "))) end
+    if by[v] then w(string.format("- %s: %s.", say[v], table.concat(by[v], "; "))) end
   end
   w()
   local lo, hi
@@ -343,9 +349,11 @@ local function plain_words(w, stats, groups)
     end
   end
   if lo and hi then
-    w(string.format("- At the protocol's size, mean ρ runs from %s on %s to %s on %s: which task a model learns moves ρ more than the paper's two tasks show" ..
-      " (the seed-to-seed spread within one task, sd %s to %s, is as large as the gap between tasks).",
-      fmt(lo.raw.mean), lo.task, fmt(hi.raw.mean), hi.task, fmt(lo.raw.sd), fmt(hi.raw.sd)))
+    local paper = {}
+    for _, s in ipairs(stats) do if s.cell == "paper" and s.raw then paper[#paper + 1] = s.task .. " " .. fmt(s.raw.mean) end end
+    w(string.format("- At the protocol's size, mean ρ runs from %s on %s to %s on %s%s; within a task, seeds spread ρ with a standard deviation of %s (%s) and %s (%s).",
+      fmt(lo.raw.mean), lo.task, fmt(hi.raw.mean), hi.task, #paper > 0 and (" (the paper's tasks: " .. table.concat(paper, ", ") .. ")") or "",
+      fmt(lo.raw.sd), lo.task, fmt(hi.raw.sd), hi.task))
   end
   local trend = {}
   for _, task in ipairs { "copy", "brackets" } do

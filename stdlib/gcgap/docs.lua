@@ -1108,7 +1108,7 @@ B.run_cell(B.cell_of("L1"), {out = "beyond", jobs = 2, seeds = "1-10", exe = "gc
     { name = "beyond.groups",
       sig = "beyond.groups(out [, paper_dir])",
       returns = "list of {cell, task, runs [, from]}",
-      text = "Every cell's records by task. With paper_dir (a paper.lua report folder) and no records of the `paper` cell, that report's default-preset reverse and sort runs stand for it.",
+      text = "Every cell's records by task; with paper_dir (a paper.lua report folder), that report's default-preset reverse and sort runs as the `paper` cell (beyond.paper_cell).",
       example = [=[for _, g in ipairs(require("gcgap.beyond").groups("results/beyond")) do print(g.cell.name, g.task, #g.runs) end]=] },
     { name = "beyond.trajectory",
       sig = "beyond.trajectory(group)",
