@@ -23,6 +23,8 @@ public struct PValue: Equatable {
 /// sample's exact match with nothing ablated and with each component ablated.
 public struct RunSamples {
     public var g: [Double]
+    /// G's average ranks, computed once (only C changes between resamples).
+    let gRanks: [Double]
     /// ρ(G, C) of the run as recorded (nil: undefined).
     public var rho: Double?
     /// The base (nothing ablated) exact match per sample (0 or 1).
@@ -32,7 +34,7 @@ public struct RunSamples {
     let diffs: [[(sample: Int, sign: Int32)]]
 
     /// A run without per-sample results: resampling its samples leaves its ρ as recorded.
-    public init(g: [Double], rho: Double?) { self.g = g; self.rho = rho; base = []; diffs = [] }
+    public init(g: [Double], rho: Double?) { self.g = g; gRanks = Stats.ranks(g); self.rho = rho; base = []; diffs = [] }
 
     public init(g: [Double], rho: Double?, base: [UInt8], ablated: [[UInt8]]) throws {
         guard ablated.count == g.count else { throw GCError("\(ablated.count) ablated sample lists for \(g.count) components") }
@@ -40,7 +42,7 @@ public struct RunSamples {
         for a in ablated where a.count != base.count {
             throw GCError("a component has \(a.count) samples, the base \(base.count)")
         }
-        self.g = g; self.rho = rho
+        self.g = g; gRanks = Stats.ranks(g); self.rho = rho
         self.base = base.map { Int32($0) }
         diffs = ablated.map { a in
             a.indices.compactMap { i in a[i] == base[i] ? nil : (i, Int32(base[i]) - Int32(a[i])) }
@@ -51,9 +53,19 @@ public struct RunSamples {
 
     /// ρ(G, C) with the evaluation samples resampled (counts: how often each was drawn).
     func resampledRho(counts: [Int32]) -> Double? {
+        var c = [Double](repeating: 0, count: diffs.count)
+        return resampledRho(counts: counts, into: &c)
+    }
+
+    /// The same, C written into `c` (a buffer of one entry per component, reused).
+    func resampledRho(counts: [Int32], into c: inout [Double]) -> Double? {
         let n = Double(base.count)
-        let c = diffs.map { d in Double(d.reduce(Int32(0)) { $0 + counts[$1.sample] * $1.sign }) / n }
-        return Stats.spearman(g, c)
+        for k in diffs.indices {
+            var s: Int32 = 0
+            for d in diffs[k] { s += counts[d.sample] * d.sign }
+            c[k] = Double(s) / n
+        }
+        return Stats.pearson(gRanks, Stats.ranks(c))
     }
 }
 
@@ -66,16 +78,19 @@ public enum Resampling {
         var rng = Rng(seed: seed, stream: "verdict-mean-rho")
         var out: [Double?] = []
         out.reserveCapacity(resamples)
-        var counts: [Int32] = []
+        var counts = [Int32](repeating: 0, count: runs.map(\.sampleCount).max() ?? 0)
+        var c = [Double](repeating: 0, count: runs.map(\.g.count).max() ?? 0)
         for _ in 0..<resamples {
             var sum = 0.0, k = 0
             for j in runs.indices {
                 let r = runs[seeds ? rng.below(runs.count) : j]
                 var rho = r.rho
                 if samples && r.sampleCount > 0 {
-                    counts = [Int32](repeating: 0, count: r.sampleCount)
-                    for _ in 0..<r.sampleCount { counts[rng.below(r.sampleCount)] += 1 }
-                    rho = r.resampledRho(counts: counts)
+                    let n = r.sampleCount
+                    for i in 0..<n { counts[i] = 0 }
+                    for _ in 0..<n { counts[rng.below(n)] += 1 }
+                    if c.count != r.g.count { c = [Double](repeating: 0, count: r.g.count) }
+                    rho = r.resampledRho(counts: counts, into: &c)
                 }
                 if let v = rho { sum += v; k += 1 }
             }

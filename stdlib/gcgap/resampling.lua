@@ -1,10 +1,13 @@
 --- gcgap.resampling: the statistics helpers of the pipeline, the report, the verdict and the
 -- ladder, written once: a seedable generator for resampling, mean and sd, percentiles,
--- percentile intervals, bootstrap over runs, the sign-flip test and Wilson's interval.
+-- percentile intervals, bootstrap over runs, Wilson's interval and how a p-value is printed.
+-- (The permutation and sign-flip tests and the two-level bootstrap of mean ρ are native:
+-- gcgap.stats.permutation_test, sign_flip, mean_rho.)
 local R = {}
 
---- A generator of indices 1..k: a 64-bit LCG from `state`, its bits from `shift` up. Every
--- resampling in gcgap draws from one of these, so a seed fixes its result.
+--- A generator of indices 1..k: a 64-bit LCG from `state`, its bits from `shift` up. The
+-- resampling done in Lua (a run's bootstrap over its samples, bootstraps over runs) draws
+-- from one of these and the native tests from xoshiro256** streams, so a seed fixes every result.
 function R.lcg(state, shift)
   return function(k)
     state = (state * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
@@ -62,33 +65,7 @@ function R.boot_runs(runs, f, B, rand)
     local v = f(pick)
     if v then out[#out + 1] = v end
   end
-  --- A p-value with its resolution: "p = 0.0123", or "p < 0.0001" when no resample reached
--- the observed statistic (hits = 0), since (0 + 1)/(B + 1) is the floor of B resamples, not a
--- measured p.
-function R.format_p(p, hits, B)
-  if p == nil then return "p undefined" end
-  if hits == 0 then
-    local floor = 1 / (B + 1)
-    local digits = math.max(4, math.ceil(-math.log(floor, 10)) + 1)
-    return string.format("p < %." .. digits .. "f", floor)
-  end
-  return string.format("p = %.4f", p)
-end
-
-return R.interval(out)
-end
-
---- One-sided sign-flip permutation test of mean(d) > 0, d a list of paired differences.
-function R.sign_flip_p(d, B, rand)
-  local obs = R.mean(d)
-  if not obs then return nil end
-  local hits = 0
-  for _ = 1, B do
-    local s = 0
-    for _, x in ipairs(d) do s = s + (rand(2) == 1 and x or -x) end
-    if s / #d >= obs - 1e-12 then hits = hits + 1 end
-  end
-  return (hits + 1) / (B + 1)
+  return R.interval(out)
 end
 
 --- The mean with a 95% percentile bootstrap interval (`resamples`, a fixed stream):
