@@ -2,7 +2,8 @@
 # they are missing (as root, or through sudo), and checks for a Swift toolchain.
 # Packages: liblua5.4-dev (Lua 5.4), libreadline-dev (the REPL), libopenblas-dev (BLAS),
 # pkg-config (to find them), tmux (the REPL tests drive a real terminal through it),
-# slurm-wlm and munge (the tests run a sweep on a real one-node Slurm).
+# slurm-wlm and munge (the tests run a sweep on a real one-node Slurm), python3 and
+# python3-venv (the Jupyter kernel's venv, with ipykernel and nbclient from PyPI).
 
 gcgap_need_packages() {
     local missing=()
@@ -15,6 +16,9 @@ gcgap_need_packages() {
         # a real one-node Slurm for the sweep's tests (scripts/slurm/local-cluster starts it)
         [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
         [ -x /usr/sbin/munged ] || missing+=(munge)
+        # the Jupyter kernel's tests make a venv (gcgap --install-kernel) and run the notebooks
+        command -v python3 >/dev/null 2>&1 || missing+=(python3)
+        python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
     fi
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "gcgap: installing ${missing[*]}" >&2

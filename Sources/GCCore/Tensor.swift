@@ -315,7 +315,7 @@ public struct Tensor: Equatable, CustomStringConvertible {
 
     // MARK: Printing
 
-    static func format(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+    public static func format(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
 
     static func formatNumber(_ v: Float) -> String {
         if v.isNaN { return "nan" }

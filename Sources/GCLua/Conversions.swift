@@ -3,13 +3,41 @@ import CLuaShim
 import GCCore
 
 /// Boxes that give value types an identity as userdata.
-/// A tensor held by Lua (its bytes counted in `NativeMemory`).
+/// A tensor held by Lua (its bytes counted in `NativeMemory`), or a view of one: a window
+/// (`narrow`, `select`, `sub`) on the storage of a base box, which it keeps alive, so a view
+/// stays valid after its base is collected. Reading a view gathers its window; writing it
+/// writes through to the base.
 public final class TensorBox {
-    public var value: Tensor {
-        didSet { NativeMemory.add((value.count - oldValue.count) * MemoryLayout<Float>.stride) }
+    private var storage: Tensor
+    /// For a view: the box that owns the storage (never itself a view) and the window on it.
+    public let base: TensorBox?
+    public let window: StridedView?
+    /// Counts the writes into this box's storage (a hook sees whether its `out` was edited).
+    public private(set) var version = 0
+
+    public init(_ t: Tensor) { storage = t; base = nil; window = nil; NativeMemory.add(t.count * MemoryLayout<Float>.stride) }
+
+    /// A view of `window` on `of`'s storage (on its base's when `of` is itself a view).
+    public init(view window: StridedView, of box: TensorBox) {
+        storage = Tensor(scalar: 0); base = box.base ?? box; self.window = window
     }
-    public init(_ t: Tensor) { value = t; NativeMemory.add(t.count * MemoryLayout<Float>.stride) }
-    deinit { NativeMemory.add(-value.count * MemoryLayout<Float>.stride) }
+
+    /// The window of this box on its base's storage (the whole storage for a base).
+    public var region: StridedView { window ?? StridedView(whole: storage.shape) }
+
+    public var value: Tensor {
+        if let base, let window { return base.storage.viewed(window) }
+        return storage
+    }
+
+    /// Writes `t` (of this tensor's shape) into this tensor, through to its base for a view.
+    public func write(_ t: Tensor) throws {
+        let root = base ?? self
+        try root.storage.write(t, into: region)
+        root.version += 1
+    }
+
+    deinit { if base == nil { NativeMemory.add(-storage.count * MemoryLayout<Float>.stride) } }
 }
 public final class BatchBox { public let value: TokenBatch; public init(_ b: TokenBatch) { value = b } }
 public final class TaskBox {

@@ -64,7 +64,8 @@ enum ModelBinding {
     /// Lua hooks: the function sees the output as a tensor [batch, position, width]
     /// (right-padded with zeros; width d_model, d_head or d_mlp), or for an attention
     /// pattern [batch, query, key], and the hook point's name; returning a tensor of that
-    /// shape replaces the output (patterns excepted), returning nil leaves it.
+    /// shape replaces the output (patterns excepted), and so does editing `out` in place
+    /// (`out:select(2, 3):copy(...)`) and returning nil; returning nil otherwise leaves it.
     static func luaHook(_ state: LuaState, _ fn: LuaRef, name: String) -> ComponentHook {
         return { [weak state] out in
             guard let state = state else { throw GCError("the Lua state is closed") }
@@ -92,12 +93,14 @@ enum ModelBinding {
             var data = [Float](repeating: 0, count: B * n * D)
             for s in 0..<B { for p in 0..<lens[s] { for i in 0..<D { data[(s * n + p) * D + i] = out.values[(out.offsets[s] + p) * D + i] } } }
             let shape = [B, n, D]
+            // `out` edited in place (t:fill, views' copy...) and nil returned counts as returned
+            let box = TensorBox(try Tensor(shape: shape, data: data))
             try state.protectedCall(fn, results: 1) {
-                state.pushTensor(try Tensor(shape: shape, data: data)); state.push(out.component.description); return 2
+                state.pushObject(box, GCTypes.tensor); state.push(out.component.description); return 2
             }
             defer { state.pop() }
-            if lua_type(state.L, -1) == LUA_TNIL { return false }
-            guard let r = state.object(at: -1, GCTypes.tensor)?.value else {
+            if lua_type(state.L, -1) == LUA_TNIL && box.version == 0 { return false }
+            guard let r = lua_type(state.L, -1) == LUA_TNIL ? box.value : state.object(at: -1, GCTypes.tensor)?.value else {
                 throw GCError("hook on \(out.component) must return a tensor or nil, got \(state.typeName(at: -1))")
             }
             guard r.shape == shape else {

@@ -43,7 +43,7 @@ public enum GCGapModule {
     static func pushModule(_ lua: LuaState) {
         lua.newTable(hash: 32)
         let m = lua.top
-        for (name, fn) in TensorBinding.functions() + ModelBinding.functions() + MeansBinding.functions()
+        for (name, fn) in TensorBinding.functions() + TensorViewBinding.functions + ModelBinding.functions() + MeansBinding.functions()
             + ScoringBinding.functions + StatsBinding.functions + misc() {
             lua.setFunction(m, name, fn)
         }

@@ -323,7 +323,7 @@ enum TensorBinding {
             ("__eq", eq),
             ("__tostring", tostring),
         ]
-        lua.registerType(GCTypes.tensor, methods: methods, metamethods: metamethods) { c, box in
+        lua.registerType(GCTypes.tensor, methods: methods + TensorViewBinding.methods, metamethods: metamethods) { c, box in
             // t[i]: a number for a 1-d tensor, a sub-tensor otherwise.
             guard c.type(2) == LUA_TNUMBER else { c.state.pushNil(); return 1 }
             let t = box.value

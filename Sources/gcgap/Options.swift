@@ -12,6 +12,7 @@ struct Options {
     var limitMemory: Int? = nil       // --limit-mem SIZE
     var limitTime: Double? = nil      // --limit-time SECONDS
     var scriptIndex: Int? = nil       // index in argv of the script ("-" is stdin)
+    var installKernel: [String]? = nil // --install-kernel [--user | --prefix P | --print]
     var argv: [String]
 
     static let usage = """
@@ -35,6 +36,9 @@ struct Options {
       --limit-mem SIZE  with --sandbox: cap the Lua heap and, separately, native memory
                         (bytes, or with K, M or G)
       --limit-time SEC  with --sandbox: stop after SEC seconds of wall-clock time
+      --install-kernel [--user | --prefix P]
+                        install the Jupyter kernel "gcgap (Lua)": a venv with ipykernel
+                        (from PyPI) and a kernelspec for this gcgap (default --user)
       --        stop handling options
       -         stop handling options and execute stdin
 
@@ -74,6 +78,7 @@ struct Options {
             case "-E": noEnvironment = true
             case "-W": actions.append(.warnings)
             case "-b": binaryChunks = true
+            case "--install-kernel": installKernel = Array(argv[(i + 1)...]); return
             case "--sandbox", "--limit-mem", "--limit-time":
                 i += 1
                 guard i < argv.count else { throw OptionError("'\(a)' needs argument") }

@@ -53,6 +53,7 @@ func run() -> Int32 {
     }
     host.createArgTable(argv, script: script)
     host.loadGCGap()
+    if let args = options.installKernel { return installKernel(host, args) }
     if host.handleInit() != LUA_OK { return 1 }
     for action in options.actions {
         switch action {
@@ -77,6 +78,27 @@ func run() -> Int32 {
         }
     }
     return 0
+}
+
+/// `gcgap --install-kernel ...`: gcgap.jupyter.install with this executable's absolute path.
+func installKernel(_ host: Host, _ args: [String]) -> Int32 {
+    let exe = Bundle.main.executablePath ?? CommandLine.arguments[0]
+    let list = args.map(luaQuote).joined(separator: ", ")
+    let code = "require('gcgap.jupyter').install({exe = \(luaQuote(exe)), args = {\(list)}})"
+    return host.dostring(code, name: "=--install-kernel") == LUA_OK ? 0 : 1
+}
+
+/// A Lua string literal of any text (quotes, backslashes and control bytes escaped).
+func luaQuote(_ s: String) -> String {
+    var out = "\""
+    for b in s.utf8 {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += "\\" + String(UnicodeScalar(b))
+        case 0..<32, 127...255: out += "\\" + String(format: "%03d", b)   // bytes, not scalars
+        default: out.unicodeScalars.append(UnicodeScalar(b))
+        }
+    }
+    return out + "\""
 }
 
 exit(run())

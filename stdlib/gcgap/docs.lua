@@ -51,6 +51,7 @@ return {
     { title = "Tensors", names = {
       "tensor", "zeros", "ones", "randn", "stack", "is_tensor",
       "tensor:shape", "tensor:numel", "tensor:dim", "tensor:get", "tensor:totable", "tensor:clone",
+      "tensor:narrow", "tensor:select", "tensor:sub", "tensor:is_view", "tensor:copy", "tensor:fill", "tensor:maskedFill", "tensor:indexCopy", "cat",
       "tensor:reshape", "tensor:slice", "tensor:index", "tensor:t", "tensor:matmul", "tensor:map",
       "tensor:sum", "tensor:mean", "tensor:norm", "tensor:max", "tensor:min", "tensor:argmax", "tensor:argmin",
       "save_tensors", "load_tensors", "tensor:save_npy", "load_npy",
@@ -83,6 +84,7 @@ return {
       "experiment.preset", "experiment.train", "experiment.analyse", "experiment.run",
       "experiment.gap_and_classes", "experiment.prune", "experiment.cache_key", "experiment.write_file",
     } },
+    { title = "Plots (plot = require \"gcgap.plot\")", names = { "plot.scatter", "plot.line", "plot.bar", "plot.heatmap" } },
     { title = "Known circuits and the study beyond the paper (circuits = require \"gcgap.circuits\", beyond = require \"gcgap.beyond\")", names = {
       "circuits.induction", "beyond.run_cell", "beyond.read_runs", "beyond.groups", "beyond.trajectory", "beyond.circuit",
       "beyond.cell_of", "beyond.write_report",
@@ -173,8 +175,64 @@ print(rows[2][1])   --> 3.0]=] },
     { name = "tensor:clone",
       sig = "t:clone()",
       returns = "tensor",
-      text = "An independent copy (tensors are values: no operation changes a tensor in place, so this is rarely needed).",
+      text = "An independent copy: a new tensor with its own storage (of a view: its window's values, no longer shared).",
       example = [=[local W2 = m:param("unembed.W_U"):clone()]=] },
+    { name = "tensor:narrow",
+      sig = "t:narrow(dim, start, length)",
+      returns = "tensor (a view)",
+      text = "Entries start..start+length-1 along dimension `dim` (1-based), as Torch7's narrow: a view that shares t's storage, so writing it (copy, fill, maskedFill, indexCopy) writes t. " ..
+        "A view keeps its base's storage alive; arithmetic on a view makes a new tensor as on any other.",
+      example = [=[local t = gcgap.zeros{3, 4}
+t:narrow(2, 2, 2):fill(1)     -- columns 2 and 3 of t are 1 now]=] },
+    { name = "tensor:select",
+      sig = "t:select(dim, index)",
+      returns = "tensor (a view)",
+      text = "The slice at `index` along `dim` (1-based), that dimension removed, as Torch7's select: a view that writes through to t.",
+      example = [=[local _, cache = m:run_with_cache(clean, {names = {"L1.resid_pre"}})
+-- patch position 3 of the corrupted run with the clean run's residual stream
+local logits = m:run_with_hooks(corrupt, {["L1.resid_pre"] = function(out)
+  out:select(2, 3):copy(cache["L1.resid_pre"]:select(2, 3))
+end})]=] },
+    { name = "tensor:sub",
+      sig = "t:sub(s1, e1 [, s2, e2, ...])",
+      returns = "tensor (a view)",
+      text = "Inclusive ranges s..e of the first dimensions, negative indices counting from the end (-1 is the last), as Torch7's sub: a view that writes through to t.",
+      example = [=[local t = gcgap.zeros{4, 4}
+t:sub(2, 3, -2, -1):fill(7)   -- rows 2..3, the last two columns]=] },
+    { name = "tensor:is_view",
+      sig = "t:is_view()",
+      returns = "boolean",
+      text = "Whether t is a view (narrow, select, sub) sharing another tensor's storage.",
+      example = [=[print(gcgap.zeros{2, 2}:select(1, 1):is_view())   --> true]=] },
+    { name = "tensor:copy",
+      sig = "t:copy(src)",
+      returns = "t",
+      text = "Writes src's values into t in place (the same number of elements, taken in row-major order); through a view, into its base. " ..
+        "In a hook, editing `out` in place and returning nothing replaces the output.",
+      example = [=[local t = gcgap.zeros{2, 3}
+t:select(1, 2):copy(gcgap.tensor{1, 2, 3})]=] },
+    { name = "tensor:fill",
+      sig = "t:fill(v)",
+      returns = "t",
+      text = "Sets every element of t (through a view, of its window) to the number v, in place.",
+      example = [=[local t = gcgap.ones{2, 2}:fill(0.5)]=] },
+    { name = "tensor:maskedFill",
+      sig = "t:maskedFill(mask, v)",
+      returns = "t",
+      text = "Sets to v, in place, every element of t where `mask` (a tensor of t's shape) is not 0, as Torch7's maskedFill.",
+      example = [=[local t = gcgap.tensor{1, -2, 3}
+t:maskedFill(t:map(function(x) return x < 0 and 1 or 0 end), 0)   --> 1 0 3]=] },
+    { name = "tensor:indexCopy",
+      sig = "t:indexCopy(dim, index, src)",
+      returns = "t",
+      text = "For each k, the slice index[k] of t along `dim` := the slice k of src, in place, as Torch7's indexCopy; `index` is a list or a 1-d tensor of 1-based indices and src has t's shape with #index entries along dim.",
+      example = [=[local t = gcgap.zeros{3, 2}
+t:indexCopy(1, {3, 1}, gcgap.tensor{{1, 1}, {2, 2}})   -- row 3 := {1, 1}, row 1 := {2, 2}]=] },
+    { name = "cat",
+      sig = "gcgap.cat(tensors [, dim])",
+      returns = "tensor",
+      text = "The tensors joined along `dim` (default: the last), every other dimension equal, as Torch7's cat. gcgap.stack adds a new dimension instead.",
+      example = [=[print(gcgap.cat({gcgap.ones{2, 1}, gcgap.zeros{2, 3}}):shape()[2])   --> 4]=] },
     { name = "tensor:reshape",
       sig = "t:reshape(d1, d2, ...) or t:reshape{d1, d2, ...}",
       returns = "tensor",
@@ -1080,6 +1138,31 @@ print(r.ood, r.id)]=],
       returns = "nothing",
       text = "The same function as gcgap.write_file (the one atomic writer), kept on the module for scripts that use E.",
       example = [=[E.write_file("report/notes.txt", "seed 42 done\n")]=] },
+
+    ---------------------------------------------------------------- Plots
+    { name = "plot.scatter",
+      sig = "plot.scatter{x =, y = [, title, xlabel, ylabel, labels]}",
+      returns = "figure",
+      text = "A scatter of y against x with Spearman's ρ in the subtitle. x and y are lists of numbers, or tables keyed by name (G and C: the points are paired by component and labelled; labels = false leaves the labels off). " ..
+        "A figure has fig:svg() (its SVG text) and fig:save(path); in the Jupyter kernel it shows inline.",
+      example = [=[local plot = require "gcgap.plot"
+plot.scatter{x = G, y = C, title = "G against C", xlabel = "G", ylabel = "C"}:save("gc.svg")]=] },
+    { name = "plot.line",
+      sig = "plot.line{x =, y = [, lo, hi, label] | series = {{label, x, y [, lo, hi, color]}, ...} [, title, xlabel, ylabel]}",
+      returns = "figure",
+      text = "Lines through points, one series or several, with 95% intervals drawn as error bars where lo and hi are given.",
+      example = [=[require("gcgap.plot").line{x = {1, 2, 3}, y = {0.2, 0.5, 0.6}, lo = {0.1, 0.4, 0.5}, hi = {0.3, 0.6, 0.7}, title = "ρ along training"}]=] },
+    { name = "plot.bar",
+      sig = "plot.bar{labels =, values = [, lo, hi, title, xlabel, ylabel]}",
+      returns = "figure",
+      text = "Bars, one per label (values a list beside labels, or one table keyed by label, sorted), with optional intervals.",
+      example = [=[require("gcgap.plot").bar{values = C, title = "C by component"}]=] },
+    { name = "plot.heatmap",
+      sig = "plot.heatmap{values = [, rows, cols, range, title, xlabel, ylabel]}",
+      returns = "figure",
+      text = "A heatmap of a matrix (a list of rows, or a 2-d tensor) in a diverging palette, symmetric around 0 unless `range = {lo, hi}`; each cell's value in its tooltip.",
+      example = [=[local _, cache = m:run_with_cache(b, {names = {"L0.H0.pattern"}})
+require("gcgap.plot").heatmap{values = cache["L0.H0.pattern"]:select(1, 1), title = "L0.H0, sample 1"}]=] },
 
     ---------------------------------------------------------------- Circuits and beyond
     { name = "circuits.induction",

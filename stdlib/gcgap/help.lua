@@ -35,7 +35,7 @@ function H.public()
   walk("", gc, 0)
   out["pretty.format"], out["pretty.print"] = gc.pretty.format, gc.pretty.print
   for modname, short in pairs { ["gcgap.experiment"] = "experiment", ["gcgap.report"] = "report", ["gcgap.json"] = "json",
-                                 ["gcgap.verdict"] = "verdict", ["gcgap.ladder"] = "ladder", ["gcgap.circuits"] = "circuits",
+                                 ["gcgap.verdict"] = "verdict", ["gcgap.ladder"] = "ladder", ["gcgap.circuits"] = "circuits", ["gcgap.plot"] = "plot",
                                  ["gcgap.beyond"] = "beyond" } do
     local mod = require(modname)
     for k, v in pairs(mod) do

@@ -175,7 +175,7 @@ local NORM_SHORT = { raw = "raw G", per_param = "per-param G" }
 local function chart(spec)
   local W, H = spec.width or 720, spec.height or 420
   local items = {}
-  for k, sr in ipairs(spec.series) do items[k] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.shape } end
+  for k, sr in ipairs(spec.series) do items[k] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.bars and "rect" or sr.shape } end
   local lrows = legend_rows(items, W - 120)
   local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows }
   local xs, ylo, yhi = {}, spec.ylim and spec.ylim[1], spec.ylim and spec.ylim[2]
@@ -183,7 +183,7 @@ local function chart(spec)
     for _, pt in ipairs(sr.points) do
       xs[#xs + 1] = pt[1]
       if not spec.ylim then
-        ylo = math.min(ylo or pt[2], pt[3] or pt[2], pt[2]); yhi = math.max(yhi or pt[2], pt[4] or pt[2], pt[2])
+        ylo = math.min(ylo or pt[2], pt[3] or pt[2], pt[2], sr.bars and 0 or pt[2]); yhi = math.max(yhi or pt[2], pt[4] or pt[2], pt[2], sr.bars and 0 or pt[2])
       end
     end
   end
@@ -208,14 +208,21 @@ local function chart(spec)
   for k, sr in ipairs(spec.series) do
     local off = spec.categories and spread(k, #spec.series, 0.4 * (P.x1 - P.x0) / #spec.categories) or 0
     local path = {}
+    local bw = spec.categories and 0.7 * (P.x1 - P.x0) / #spec.categories / #spec.series or 8
     for _, pt in ipairs(sr.points) do
       local x, y = sx(pt[1]) + off, sy(pt[2])
+      if sr.bars then
+        local y0v = sy(math.max(y0, math.min(y1, 0)))
+        add(body, '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.8">%s</rect>', x - bw / 2,
+          math.min(y, y0v), bw, math.abs(y0v - y), sr.color, tip(pt[5]))
+      end
       if pt[3] then
         add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" fill="none" stroke-opacity="0.7"/>',
           x, sy(pt[3]), sy(pt[4]), x - 3, sy(pt[3]), x + 3, x - 3, sy(pt[4]), x + 3, sr.color)
       end
       path[#path + 1] = string.format("%s%.1f %.1f", #path == 0 and "M" or "L", x, y)
-      body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5])
+      if not sr.bars then body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5]) end
+      if pt[6] then text(body, x + 6, y - 6, pt[6], 'font-size="10" fill="#444"') end
     end
     if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
   end
@@ -223,7 +230,46 @@ local function chart(spec)
   return svg(W, H, body, spec.title, spec.subtitle)
 end
 
+--- A heatmap: spec = {title, subtitle, rows = {labels}, cols = {labels}, values = {{...}, ...}
+-- (rows × cols), range = {lo, hi} (default symmetric around 0: the diverging palette), xlabel, ylabel}.
+local function heatmap(spec)
+  local nr, nc = #spec.rows, #spec.cols
+  local cell = math.max(12, math.min(40, math.floor(560 / math.max(nr, nc))))
+  local P = { x0 = 110, y0 = 70, x1 = 110 + nc * cell, y1 = 70 + nr * cell }
+  local W, H = math.max(P.x1 + 120, 420), P.y1 + 70
+  local lo, hi = spec.range and spec.range[1], spec.range and spec.range[2]
+  if not lo then
+    local m = 0
+    for _, row in ipairs(spec.values) do for _, v in ipairs(row) do m = math.max(m, math.abs(v)) end end
+    lo, hi = -m, m
+  end
+  local body = {}
+  for i = 1, nr do
+    text(body, P.x0 - 6, P.y0 + (i - 0.5) * cell + 4, spec.rows[i], 'text-anchor="end" font-size="10"')
+    for j = 1, nc do
+      local v = spec.values[i][j]
+      local t = hi > lo and (2 * (v - lo) / (hi - lo) - 1) or 0
+      add(body, '<rect x="%.1f" y="%.1f" width="%d" height="%d" fill="%s">%s</rect>', P.x0 + (j - 1) * cell, P.y0 + (i - 1) * cell,
+        cell, cell, diverging(t), tip(string.format("%s, %s: %.4g", spec.rows[i], spec.cols[j], v)))
+    end
+  end
+  for j = 1, nc do
+    add(body, '<text transform="translate(%.1f,%.1f) rotate(-45)" font-size="10">%s</text>', P.x0 + (j - 0.3) * cell, P.y1 + 12, esc(spec.cols[j]))
+  end
+  -- the colour scale
+  for k = 0, 20 do
+    add(body, '<rect x="%.1f" y="%.1f" width="14" height="%.1f" fill="%s"/>', P.x1 + 30, P.y0 + (20 - k) * (P.y1 - P.y0) / 21,
+      (P.y1 - P.y0) / 21 + 0.5, diverging(k / 10 - 1))
+  end
+  text(body, P.x1 + 48, P.y0 + 8, num(hi, 2), 'font-size="10"')
+  text(body, P.x1 + 48, P.y1, num(lo, 2), 'font-size="10"')
+  if spec.xlabel then text(body, (P.x0 + P.x1) / 2, H - 8, spec.xlabel, 'text-anchor="middle"') end
+  if spec.ylabel then vtext(body, 20, (P.y0 + P.y1) / 2, spec.ylabel) end
+  return svg(W, H, body, spec.title, spec.subtitle)
+end
+
 S.chart = chart
+S.heatmap = heatmap
 S.esc = esc
 S.num = num
 S.signed = signed
