@@ -833,6 +833,10 @@ local SIG = {
   ["gcgap.score.integrated"] = { "model", "batch", "opts:estimator" }, ["gcgap.score.shapley"] = { "model", "batch", "!opts:shapley" },
   ["gcgap.score.ladder"] = { "model", "batch", "!opts:ladder" },
   ["METH.tensor.slice"] = { "self", "dimarg", "int", "int" }, ["METH.tensor.index"] = { "self", "dimarg", "table" },
+  ["METH.tensor.narrow"] = { "self", "dimarg", "int", "int" }, ["METH.tensor.select"] = { "self", "dimarg", "int" },
+  ["METH.tensor.sub"] = { "self", "int", "int", "int", "int" }, ["METH.tensor.copy"] = { "self", "tensor" },
+  ["METH.tensor.fill"] = { "self", "num" }, ["METH.tensor.maskedFill"] = { "self", "tensor", "num" },
+  ["METH.tensor.indexCopy"] = { "self", "dimarg", "table", "tensor" }, ["gcgap.cat"] = { "tensorlist", "int" },
   ["METH.model.run_with_cache"] = { "self", "batch", "table" }, ["METH.model.run_with_hooks"] = { "self", "batch", "table" },
   ["S.experiment.write_file"] = { "!path_w", "str" }, ["S.experiment.train"] = { "etask", "int", "!preset", "!opts:etrain" },
   ["S.experiment.gap_and_classes"] = { "!scorepair", "preset" }, ["S.experiment.prune"] = { "model", "ablate", "means", "batch", "batch" },
@@ -1432,8 +1436,12 @@ end
 -- the calls that may change a fixture model on purpose (weights, hooks, finalizers)
 local CHANGES_MODELS = { ["METH.model.train"] = true, ["METH.model.set_param"] = true, ["METH.model.hook"] = true,
   ["METH.model.clear_hooks"] = true, ["METH.hook.remove"] = true }
+-- Tensor methods that write in place (Torch7's copy, fill, maskedFill, indexCopy): after one,
+-- the fixtures are rebuilt instead of checked (a fixture may have been written on purpose).
+local WRITES_TENSORS = { ["METH.tensor.copy"] = true, ["METH.tensor.fill"] = true, ["METH.tensor.maskedFill"] = true,
+  ["METH.tensor.indexCopy"] = true }
 
---- Fixture tensors that no call may change (tensors are values), and fixture models whose
+--- Fixture tensors that no call but an in-place write may change, and fixture models whose
 --- logits no call but the ones above may change: a native call that corrupts memory it
 --- does not own is caught here, right after it.
 local function fixtures_intact(check_models, full)
@@ -1658,12 +1666,12 @@ for i = 1, opt.calls do
       t.msgs[msg] = (t.msgs[msg] or 0) + 1
     end
   end
-  if t.expr:find("__gc$") then rebuild_next = true end
+  if t.expr:find("__gc$") or WRITES_TENSORS[t.expr] then rebuild_next = true end
   -- a full collection after the call: memory the call corrupted is found now, while the
   -- call is the last line of the log, not thousands of calls later
   if opt.gc > 0 and i % opt.gc == 0 then collectgarbage() end
   local dirty = CHANGES_MODELS[t.expr] or t.expr:find("__gc$") or rebuild_next
-  if opt.check > 0 and i % opt.check == 0 then
+  if opt.check > 0 and i % opt.check == 0 and not WRITES_TENSORS[t.expr] then
     local c = fixtures_intact(not dirty, i % 100 == 0)
     if c then
       wrong = wrong + 1
