@@ -55,3 +55,35 @@ extension Transformer {
         Component.all(config).map { HookPoint(component: $0, width: width(of: $0)) }
     }
 }
+
+extension Transformer {
+    /// The hook names (gcgap's and TransformerLens's) closest to `name` by edit distance, at
+    /// most `limit`, for a "did you mean" (nothing when none is within a third of its length).
+    public func closestHookNames(to name: String, limit: Int = 2) -> [String] {
+        let target = Array(name.utf8)
+        guard target.count <= 200 else { return [] }
+        var names: [String] = []
+        for p in hookPoints { names.append(p.name); names.append(p.transformerLens) }
+        let bound = max(2, target.count / 3)
+        var scored: [(name: String, distance: Int)] = []
+        for n in names {
+            let d = Transformer.editDistance(Array(n.utf8), target)
+            if d <= bound { scored.append((n, d)) }
+        }
+        scored.sort { a, b in a.distance < b.distance || (a.distance == b.distance && a.name < b.name) }
+        return scored.prefix(limit).map { $0.name }
+    }
+
+    /// Levenshtein distance of two byte strings.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...max(1, a.count) where i <= a.count {
+            cur[0] = i
+            for j in 1...max(1, b.count) where j <= b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+}

@@ -214,7 +214,11 @@ extension LuaCall {
     /// A component name ("L2.H3", "L1.MLP").
     public func component(_ i: Int32, for model: Transformer? = nil) throws -> Component {
         let s = try string(i)
-        guard let c = Component(s) else { throw argError(i, "unknown component '\(s)' (names look like 'L0.H3', 'L2.MLP', 'L1.resid_pre', 'L0.H1.pattern' or TransformerLens's 'blocks.1.hook_mlp_out', 'blocks.0.attn.hook_z[1]')") }
+        guard let c = Component(s) else {
+            let near = model?.closestHookNames(to: s) ?? []
+            let hint = near.isEmpty ? "" : "; did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+            throw argError(i, "unknown component '\(s)' (names look like 'L0.H3', 'L2.MLP', 'L1.resid_pre', 'L0.H1.pattern' or TransformerLens's 'blocks.1.hook_mlp_out', 'blocks.0.attn.hook_z[1]'\(hint))")
+        }
         if let m = model { try arg(i) { try m.checkComponent(c) } }
         return c
     }

@@ -713,8 +713,10 @@ print(table.concat(cache["blocks.0.attn.hook_pattern"]:shape(), "x"))   -- batch
       sig = "m:run_with_hooks(b, hooks)",
       returns = "logits",
       text = "Runs m:logits on `b` with `hooks`, a table {[name] = fn} of m:hook's names and functions, in place for this call only (removed afterwards, also on error). " ..
-        "Hooks are added in the order of their sorted names.",
-      example = [=[local logits = m:run_with_hooks(b, {["L0.MLP"] = function(out) return out * 0 end})]=],
+        "Hooks are added in the order of their sorted names. A TransformerLens name without a head (\"blocks.0.attn.hook_pattern\", \"blocks.1.attn.hook_z\") hooks every head: the function is called once per head with that head's tensor and its per-head name (\"blocks.0.attn.hook_pattern[2]\"). " ..
+        "An unknown name is an error that suggests the closest hook names.",
+      example = [=[local logits = m:run_with_hooks(b, {["L0.MLP"] = function(out) return out * 0 end})
+m:run_with_hooks(b, {["blocks.0.attn.hook_pattern"] = function(p, name) print(name, p:shape()[2]) end})]=],
       cost = "one forward pass." },
     { name = "means",
       sig = "gcgap.means(m, set [, opts])",

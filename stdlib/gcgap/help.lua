@@ -130,18 +130,47 @@ function H.text(e)
   return table.concat(out, "\n")
 end
 
-local function overview()
-  local out = { "gcgap " .. (require "gcgap").version .. ": help(f) or help \"name\" for one function; names as below.", "" }
-  for _, s in ipairs(H.sections) do
-    out[#out + 1] = s.title
-    for _, key in ipairs(s.names) do
-      local e = H.entries[key]
-      if e then
-        local first = tostring(e.text):match("^(.-%.)%s") or e.text
-        out[#out + 1] = string.format("  %-26s %s", key, first)
-      end
+--- An entry's first sentence (never cut mid-sentence: "e.g." and "1.5" do not end one).
+function H.summary(e)
+  local text = tostring(e.text)
+  local at = 1
+  while true do
+    local i = text:find("%.%s", at)
+    if not i then return text end
+    local before = text:sub(math.max(1, i - 4), i)
+    if not (before:find("e%.g%.$") or before:find("i%.e%.$") or before:find("vs%.$") or before:find("%f[%w]cf%.$")) then
+      return text:sub(1, i)
     end
-    out[#out + 1] = ""
+    at = i + 1
+  end
+end
+
+-- a section by (the start of) its title, case-insensitive
+local function section(name)
+  local n = name:lower()
+  for _, s in ipairs(H.sections) do
+    if s.title:lower():sub(1, #n) == n then return s end
+  end
+end
+
+local function section_text(s)
+  local out = { s.title }
+  for _, key in ipairs(s.names) do
+    local e = H.entries[key]
+    if e then
+      local body = wrap(H.summary(e), string.rep(" ", 27), 100)
+      out[#out + 1] = string.format("  %-24s ", key) .. body:sub(28)
+    end
+  end
+  return table.concat(out, "\n")
+end
+
+-- help(): every section with its names, one screen; help "Tensors" lists a section's summaries
+local function overview()
+  local out = { "gcgap " .. (require "gcgap").version .. ": help(f) or help \"name\" for one function, help \"Tensors\" (any section's first word) for a section.", "" }
+  for _, s in ipairs(H.sections) do
+    out[#out + 1] = s.title:gsub(" %(.*%)$", "") .. ":"
+    out[#out + 1] = wrap(table.concat(s.names, " "), "    ", 100)
   end
   return table.concat(out, "\n")
 end
@@ -157,7 +186,8 @@ function H.help(x)
     text = name and H.entries[name] and H.text(H.entries[name]) or "no help for this function (it is not one of gcgap's)"
   elseif t == "string" then
     local e, err = H.find(x)
-    text = e and H.text(e) or err
+    local sec = not e and section(x)
+    text = e and H.text(e) or (sec and section_text(sec)) or err
   elseif t == "userdata" then
     local mt = getmetatable(x)
     local kind = mt and mt.__name
@@ -168,7 +198,7 @@ function H.help(x)
       local out = { kind .. ": " .. tostring(x), "  Methods (help \"" .. kind .. ":NAME\" for one):" }
       for _, k in ipairs(names) do
         local e = H.entries[kind .. ":" .. k]
-        out[#out + 1] = string.format("    %-14s %s", k, e and (tostring(e.text):match("^(.-%.)%s") or e.text) or "")
+        out[#out + 1] = string.format("    %-14s %s", k, e and H.summary(e) or "")
       end
       text = table.concat(out, "\n")
     end

@@ -86,7 +86,8 @@ function H.run_with_cache(m, b, opts)
 end
 
 --- Runs the model on `b` with `hooks` ({[name] = function(out, name) ... end}) in place for
--- this call only; returns the logits.
+-- this call only; returns the logits. A TransformerLens all-heads name (`blocks.0.attn.hook_z`,
+-- `..hook_pattern`) hooks every head, the function called once per head.
 function H.run_with_hooks(m, b, hooks)
   check_model(m, "run_with_hooks")
   if type(hooks) ~= "table" then error("bad argument #2 to 'run_with_hooks' (table expected, got " .. type(hooks) .. ")", 2) end
@@ -99,7 +100,17 @@ function H.run_with_hooks(m, b, hooks)
       if type(name) ~= "string" or type(hooks[name]) ~= "function" then
         error("bad argument #2 to 'run_with_hooks' (name = function pairs expected, got " .. type(name) .. " = " .. type(hooks[name]) .. ")", 0)
       end
-      handles[#handles + 1] = m:hook(name, hooks[name])
+      local parts = expand(m, name)
+      if parts then
+        -- a TransformerLens all-heads name: the function is called once per head, with that
+        -- head's tensor and its per-head name ("blocks.0.attn.hook_pattern[1]"), heads in order
+        for h, native in ipairs(parts) do
+          local fn, tl = hooks[name], name .. "[" .. (h - 1) .. "]"
+          handles[#handles + 1] = m:hook(native, function(out) return fn(out, tl) end)
+        end
+      else
+        handles[#handles + 1] = m:hook(name, hooks[name])
+      end
     end
     return m:logits(b)
   end)
