@@ -168,6 +168,8 @@ public struct TrainStatus {
     public var loss: Double
     public var accuracy: Double?
     public var elapsed: Double
+    /// The accuracy that stops the run early (nil: every step runs).
+    public var target: Double? = nil
     public var stepsPerSecond: Double { elapsed > 0 ? Double(step) / elapsed : 0 }
 }
 
@@ -230,7 +232,7 @@ public func train(_ model: Transformer, options o: TrainOptions,
             if let t = o.targetAccuracy, acc >= t { reached = true }
         }
         progress?(TrainStatus(step: step, maxSteps: o.maxSteps, loss: e.loss, accuracy: lastAcc,
-                              elapsed: Date().timeIntervalSince(start)))
+                              elapsed: Date().timeIntervalSince(start), target: o.targetAccuracy))
         if let save = checkpoint, o.checkpointEvery > 0, step % o.checkpointEvery == 0 { try checkFinite(model, step: step); try save(state()) }
         if let keep = snapshot, o.snapshotEvery > 0, step % o.snapshotEvery == 0 { try checkFinite(model, step: step); try keep(step) }
         if reached { break }
@@ -317,7 +319,9 @@ public final class StatusLine {
         let rate = s.stepsPerSecond
         let eta = rate > 0 ? Double(s.maxSteps - s.step) / rate : .nan
         let acc = s.accuracy.map { String(format: "  acc %.3f", $0) } ?? ""
-        return String(format: "%@ step %d/%d  loss %.4f%@  %.0f steps/s  ETA %@ (max)", label, s.step, s.maxSteps, s.loss, acc,
-                      rate, duration(eta))
+        // a run with a target stops when it reaches it, at a step nobody knows in advance:
+        // the time to the last step is only a bound
+        let end = s.target.map { String(format: "until acc %.2f, at most %@", $0, duration(eta)) } ?? "ETA " + duration(eta)
+        return String(format: "%@ step %d/%d  loss %.4f%@  %.0f steps/s  %@", label, s.step, s.maxSteps, s.loss, acc, rate, end)
     }
 }

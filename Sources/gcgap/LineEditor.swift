@@ -19,11 +19,27 @@ final class LineEditor {
         rl_catch_signals = 0
         using_history()
         stifle_history(Int32(LineEditor.historySize))
-        if let f = historyFile { _ = read_history(f) }
+        // a multi-line chunk comes back as one entry after a restart: each entry is written
+        // after a timestamp line ("#1733300000", as bash writes them), and the lines up to the
+        // next one are read as one entry; a file of an older gcgap (no timestamps) is read
+        // line by line, as it was written
+        history_comment_char = 35 // '#'
+        history_write_timestamps = 1
+        if let f = historyFile {
+            history_multiline_entries = LineEditor.hasTimestamps(f) ? 1 : 0
+            _ = read_history(f)
+        }
         if let c = completer { c.install() }
     }
 
     static let historySize = 1000
+
+    /// Whether a history file starts with a timestamp line (written by this gcgap).
+    static func hasTimestamps(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return true }
+        defer { try? h.close() }
+        return (try? h.read(upToCount: 1))?.first == 35
+    }
 
     /// Reads one line; `L` is the Lua state whose interrupt flag is shared.
     func read(prompt: String, L: OpaquePointer) -> Input {

@@ -111,15 +111,22 @@ struct REPLTests {
         try waitFor("stdin:1: oops")
         try type("print('still here')", "Enter")
         try waitFor("\nstill here\n")
+        try type("if true then", "Enter", "print('multi' .. 'line')", "Enter", "end", "Enter")
+        try waitFor("\nmultiline\n")
         // Ctrl-C at the prompt clears the line; Ctrl-D exits
         try type("half a line", "C-c")
         try waitFor("^C")
         try type("C-d")
         usleep(300_000)
-        // history survives a restart
+        // history survives a restart, a multi-line chunk as one entry
         _ = try? tmux("kill-server")
         try start()
         try type("Up")
+        try waitFor("> if true then")
+        try type("Enter")
+        try waitFor("\nmultiline\n")
+        // (the chunk run again is the newest entry now, the original the one before it)
+        try type("Up", "Up", "Up")
         try waitFor("> print('still here')")
     }
 }
