@@ -381,6 +381,71 @@ local function plain_words(w, stats, groups)
   w()
 end
 
+-- "What the paper's two tasks miss": each point made from the numbers, with its condition
+local function what_paper_misses(w, stats, groups)
+  w("## What the paper's two tasks miss")
+  w()
+  local paper, new = {}, {}
+  for _, s in ipairs(stats) do
+    if s.raw and B.cell_of(s.cell).base then
+      if s.cell == "paper" then paper[#paper + 1] = s else new[#new + 1] = s end
+    end
+  end
+  if #paper == 2 and #new > 0 then
+    local lo = math.min(paper[1].raw.mean, paper[2].raw.mean)
+    local hi = math.max(paper[1].raw.mean, paper[2].raw.mean)
+    local inside, outside = {}, {}
+    for _, s in ipairs(new) do
+      local t = string.format("%s %s", s.task, fmt(s.raw.mean))
+      if s.raw.mean >= lo and s.raw.mean <= hi then inside[#inside + 1] = t else outside[#outside + 1] = t end
+    end
+    w(string.format("- **The range of tasks.** Reversal and sorting span mean ρ %s to %s. Of the new tasks at the same size, %s%s.",
+      fmt(lo), fmt(hi), #inside > 0 and (table.concat(inside, ", ") .. " lie inside that span") or "none lies inside that span",
+      #outside > 0 and ("; outside it: " .. table.concat(outside, ", ")) or ""))
+  end
+  local rises = {}
+  for _, g in ipairs(groups) do
+    local first, last
+    for _, x in ipairs(B.trajectory(g)) do if x.rho and x.n >= 3 then first = first or x; last = x end end
+    if first and last and first ~= last and B.cell_of(g.cell.name).base then
+      rises[#rises + 1] = string.format("%s from %s (at %d%% of training, OOD accuracy %s) to %s", g.task, fmt(first.rho.mean),
+        math.floor(100 * first.progress + 0.5), fmt(first.acc and first.acc.mean), fmt(last.rho.mean))
+    end
+  end
+  if #rises > 0 then
+    w("- **Training.** The paper measures ρ once, on the final model. Along training it moves: " .. table.concat(rises, "; ") ..
+      " (the first bin with at least 3 runs of a defined ρ). While few OOD samples are solved, C is nearly flat and ρ says little; the ranking the paper reports forms late in training.")
+  end
+  local sizes = {}
+  for _, task in ipairs { "copy", "brackets" } do
+    local pts = {}
+    for _, s in ipairs(stats) do if s.task == task and s.raw then pts[#pts + 1] = s end end
+    if #pts >= 3 then
+      table.sort(pts, function(a, b) return a.raw.mean < b.raw.mean end)
+      sizes[#sizes + 1] = string.format("%s from %s (%s) to %s (%s)", task, fmt(pts[1].raw.mean), size_label(pts[1].size),
+        fmt(pts[#pts].raw.mean), size_label(pts[#pts].size))
+    end
+  end
+  if #sizes > 0 then
+    w("- **Size.** The paper fixes 4 layers and d_model 128. Across 1 to 6 layers and d_model 64 to 256, mean ρ runs " .. table.concat(sizes, "; ") .. ".")
+  end
+  for _, g in ipairs(groups) do
+    local rows, ranks = B.circuit(g)
+    if #rows > 0 then
+      local function med(t) local c = {} for k, v in ipairs(t) do c[k] = v end table.sort(c) return R.percentile(c, 0.5) end
+      local like, n = 0, 0
+      for _, r in ipairs(rows) do
+        for _, v in pairs(r.c.scores.induction) do if v > 0.5 then like = like + 1 end end
+        n = n + 1
+      end
+      w(string.format("- **A known mechanism.** On induction, the induction head found from attention patterns has median rank %s by C and %s by G (of %d), with %.1f heads per model attending like induction heads (score > 0.5). " ..
+        "Single-component ablation can rank a circuit's head low when other heads do the same job: neither score is a circuit finder, and a task without a known circuit cannot show it.",
+        tostring(med(ranks.induction.C)), tostring(med(ranks.induction.G)), #g.runs[1].components, like / n))
+    end
+  end
+  w()
+end
+
 --- Writes the study's report into `out` from its cells' records: report.md, runs.csv,
 -- summary.json and the figures. Returns the number of runs read.
 function B.write_report(out, opts)
@@ -406,6 +471,7 @@ function B.write_report(out, opts)
   headline(w, stats)
   w()
   plain_words(w, stats, groups)
+  what_paper_misses(w, stats, groups)
   trajectory_section(w, groups)
   circuit_section(w, groups)
   w("## Figures")
