@@ -77,3 +77,25 @@ struct JupyterTests {
         for line in lines { #expect(!line.contains(" 0 figures"), "every example shows a figure: \(line)") }
     }
 }
+
+/// The newcomer's three tasks of issue 20 (a new task, a pruning curve, patching one
+/// position), as short scripts that run.
+@Suite("Newcomer examples")
+struct NewcomerExampleTests {
+    @Test func theThreeExamplesRunAndSayWhatTheyFound() throws {
+        let dir = try temporaryFolder()
+        let root = repositoryRoot + "/scripts/examples/newcomer/"
+        let task = try gcgap([root + "new_task.lua"], cwd: dir)
+        #expect(task.status == 0 && task.stdout.hasPrefix("shift: "), "\(task.stderr)")
+        let pruning = try gcgap([root + "pruning_curve.lua"], cwd: dir)
+        #expect(pruning.status == 0, "\(pruning.stderr)")
+        let svg = try String(contentsOfFile: dir + "/pruning.svg", encoding: .utf8)
+        #expect(svg.contains("G order") && svg.contains("C order"))
+        let patch = try gcgap([root + "patch_position.lua"], cwd: dir)
+        #expect(patch.status == 0 && patch.stdout.hasPrefix("clean answer tokens, of 192: none patched "), "\(patch.stderr)")
+        for name in ["new_task", "pruning_curve", "patch_position"] {
+            let lines = try String(contentsOfFile: root + name + ".lua", encoding: .utf8).split(separator: "\n").count
+            #expect(lines <= 20, "\(name).lua has \(lines) lines")
+        }
+    }
+}
