@@ -251,7 +251,8 @@ for _, task in ipairs(opts.tasks) do
     do
     -- the whole job's ETA, from the runs computed so far (cached ones cost nothing)
     local left = (total - k + 1) / (worker and worker.count or 1)
-    local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * left)) or ""
+    local eta = worked > 0 and ("  job ETA " .. clock_text(work_time / worked * left) ..
+      (opts.decomposition and " + the decomposition" or "")) or ""
     local label = string.format("%srun %d/%d %s seed %d%s", worker and ("shard " .. worker.index .. "/" .. worker.count .. " ") or "",
       k, total, task, seed, eta)
     if opts.report_only and not io.open(S.record_file(opts.out .. "/runs", task, seed, preset.name)) then
@@ -290,6 +291,10 @@ if opts.decomposition then
     { label = "paper-code + whole-W_V gradient defect", name = "pc-wholewv", preset = E.preset("paper-code", { timings = preset.timings, bootstrap = 0, keep_samples = false, joint = false, ladder = false, whole_wv = true }) },
   }
   decomposition = {}
+  -- its own ETA, from the analyses done so far (3 per model; read-back ones cost nothing)
+  local to_do = 0
+  for vi, v in ipairs(variants) do if not v.records then to_do = to_do + math.ceil(total / (worker and worker.count or 1)) end end
+  local done, spent = 0, 0
   for vi, v in ipairs(variants) do
     if not v.records then
       v.records = {}
@@ -307,11 +312,14 @@ if opts.decomposition then
             goto next_model
           end
           if f then rec = json.decode(f:read("a")); f:close() else
-            gc.status(string.format("decomposition %d/%d: %s, %s seed %d", vi, #variants, v.label, task, seed))
+            gc.status(string.format("decomposition %d/%d: %s, %s seed %d%s", vi, #variants, v.label, task, seed,
+              done > 0 and ("  ETA " .. clock_text(spent / done * math.max(0, to_do - done))) or ""))
+            local started = gc.clock()
             local m = E.train(task, seed, preset, { cache = opts.cache, quiet = true })
             v.preset.name = v.name
             rec = E.analyse(m, task, seed, v.preset)
             E.write_file(file, json.encode(rec, " "))
+            done, spent = done + 1, spent + (gc.clock() - started)
           end
           v.records[#v.records + 1] = rec
           ::next_model::
