@@ -6,24 +6,16 @@ Outside CI (needs torch and transformer-lens==3.9.0):
             {logits = m:logits(gcgap.batch{{101,5,9,2,102,2,9,5,103},{101,7,1,102,1,7,103}})})"
     python Tests/Fixtures/check_transformerlens_load.py /tmp/g.safetensors /tmp/g_logits.safetensors
 """
+import os
 import sys
 import numpy as np
 import torch
-from safetensors import safe_open
 from safetensors.torch import load_file
-from transformer_lens import HookedTransformer, HookedTransformerConfig
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
+from transformerlens import load_gcgap  # scripts/transformerlens.py
 
 path, logits_path = sys.argv[1], sys.argv[2]
-with safe_open(path, "pt") as f:
-    meta = f.metadata()
-cfg = HookedTransformerConfig(n_layers=int(meta["n_layers"]), d_model=int(meta["d_model"]), n_ctx=int(meta["n_ctx"]),
-                              d_head=int(meta["d_head"]), n_heads=int(meta["n_heads"]), d_mlp=int(meta["d_mlp"]),
-                              d_vocab=int(meta["d_vocab"]), act_fn=meta["act_fn"], normalization_type=meta["normalization_type"],
-                              positional_embedding_type=meta["positional_embedding_type"], eps=float(meta["eps"]), device="cpu")
-model = HookedTransformer(cfg)
-missing, unexpected = model.load_state_dict(load_file(path), strict=False)
-missing = [k for k in missing if not (k.endswith(".mask") or k.endswith(".IGNORE"))]
-assert not missing and not unexpected, (missing, unexpected)
+model = load_gcgap(path)
 rows = [[101, 5, 9, 2, 102, 2, 9, 5, 103], [101, 7, 1, 102, 1, 7, 103]]
 n = max(len(r) for r in rows) - 1
 tokens = torch.tensor([r[:-1] + [100] * (n - len(r) + 1) for r in rows])
