@@ -34,8 +34,10 @@ class GcgapKernel(Kernel):
         exe = os.environ.get("GCGAP_BIN", "gcgap")
         # its own session: Jupyter's interrupt reaches gcgap only through this kernel, and only
         # while a cell runs (an interrupt between cells must not stop the server loop)
+        # stderr joins stdout: warnings show in the cell, in order, and a full stderr pipe can
+        # never block gcgap (status lines are off: stderr is not a terminal)
         self.child = subprocess.Popen([exe, "-e", "require('gcgap.kernel').serve()"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         self.pending = b""
 
     def _request(self, req, stream):
@@ -48,8 +50,7 @@ class GcgapKernel(Kernel):
                 os.kill(self.child.pid, signal.SIGINT)
                 continue
             if not chunk:
-                err = self.child.stderr.read().decode(errors="replace")
-                raise RuntimeError("gcgap exited: " + err)
+                raise RuntimeError("gcgap exited: " + self.pending.decode(errors="replace")[-2000:])
             self.pending += chunk
             if MARK in self.pending:
                 out, rest = self.pending.split(MARK, 1)
