@@ -68,13 +68,13 @@ enum TaskBinding {
         c.state.pop()
         if st != LUA_TNIL && st != LUA_TFUNCTION { throw c.argError(1, "option 'sample': function expected") }
         let values = try o.range("values") ?? 1...99
+        let sp = try specialOption(c, o)
         try o.finish()
         guard values.lowerBound >= 0, values.upperBound < 1 << 30 else {
             throw c.argError(1, "option 'values': token values must be in 0..\((1 << 30) - 1)")
         }
-        let sp = SpecialTokens.protocolDefault
         for tok in [sp.pad, sp.start, sp.sep, sp.end] where values.contains(Int(tok)) {
-            throw c.argError(1, "option 'values': {\(values.lowerBound), \(values.upperBound)} includes the special token \(tok) (PAD 100, START 101, SEP 102, END 103)")
+            throw c.argError(1, "option 'values': {\(values.lowerBound), \(values.upperBound)} includes the special token \(tok) (PAD \(sp.pad), START \(sp.start), SEP \(sp.sep), END \(sp.end))")
         }
         let label = "task '\(name)'"
         let targetFn: ([Int32]) throws -> [Int32] = { [weak state = c.state] x in
@@ -98,15 +98,53 @@ enum TaskBinding {
                 return try TaskBinding.values(state, "\(label): sample")
             }
         }
-        let task = AlgorithmicTask(name: name, values: Int32(values.lowerBound)...Int32(values.upperBound),
+        let task = AlgorithmicTask(name: name, values: Int32(values.lowerBound)...Int32(values.upperBound), special: sp,
                                    sampler: sampler, target: targetFn)
         c.state.pushObject(TaskBox(task, refs: [target] + (sampleRef.map { [$0] } ?? [])), GCTypes.task)
+        return 1
+    }
+
+    /// The `special` option of task.new: {pad =, start =, sep =, ["end"] =} (any missing one
+    /// keeps the protocol's 100..103), four distinct tokens in 0..2^30-1.
+    static func specialOption(_ c: LuaCall, _ o: LuaOptions) throws -> SpecialTokens {
+        var sp = SpecialTokens.protocolDefault
+        defer { c.state.pop() }
+        let t = o.push("special")
+        if t == LUA_TNIL { return sp }
+        guard t == LUA_TTABLE else { throw c.argError(1, "option 'special': table {pad =, start =, sep =, end =} expected, got \(c.state.typeName(at: -1))") }
+        let at = lua_gettop(c.L)
+        for key in ["pad", "start", "sep", "end"] {
+            defer { c.state.pop() }
+            let kt = lua_getfield(c.L, at, key)
+            if kt == LUA_TNIL { continue }
+            var ok: Int32 = 0
+            let v = lua_tointegerx(c.L, -1, &ok)
+            guard ok != 0, v >= 0, v < 1 << 30 else { throw c.argError(1, "option 'special': '\(key)' must be an integer token in 0..\((1 << 30) - 1)") }
+            switch key {
+            case "pad": sp.pad = Int32(v)
+            case "start": sp.start = Int32(v)
+            case "sep": sp.sep = Int32(v)
+            default: sp.end = Int32(v)
+            }
+        }
+        guard Set([sp.pad, sp.start, sp.sep, sp.end]).count == 4 else {
+            throw c.argError(1, "option 'special': PAD, START, SEP and END must be four different tokens, got \(sp.pad), \(sp.start), \(sp.sep), \(sp.end)")
+        }
+        return sp
+    }
+
+    /// task:special() -> {pad =, start =, sep =, ["end"] =}
+    static func special(_ c: LuaCall) throws -> Int32 {
+        let sp = try c.object(1, GCTypes.task).value.special
+        c.state.newTable(hash: 4)
+        for (k, v) in [("pad", sp.pad), ("start", sp.start), ("sep", sp.sep), ("end", sp.end)] { c.state.push(Int(v)); c.state.setField(-2, k) }
         return 1
     }
 
     static func register(_ lua: LuaState) {
         let methods: [(String, LuaFunction)] = [
             ("name", taskName),
+            ("special", special),
             ("batch", sampleBatch),
             ("sample", sample),
         ]

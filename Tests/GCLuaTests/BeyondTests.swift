@@ -114,3 +114,28 @@ struct BeyondTests {
         #expect(out == ["true", "true", "true", "true", "true"])
     }
 }
+
+/// Issue 20: a task declares its vocabulary and special tokens, so a model of any d_vocab
+/// (a TransformerLens one of 50, say) runs it.
+@Suite("Tasks with their own special tokens")
+struct TaskSpecialTokensTests {
+    @Test func aSmallVocabularyRunsATaskThatFitsIt() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local task = gc.task.new{name = "rev40", values = {1, 40}, special = {pad = 46, start = 47, sep = 48, ["end"] = 49},
+              target = function(x) local y = {} for i = #x, 1, -1 do y[#y + 1] = x[i] end return y end}
+            local m = gc.model{seed = 1, d_vocab = 50, n_layers = 1, n_heads = 2, d_model = 16, d_head = 8, d_mlp = 32}
+            m:train(task, {steps = 20, batch = 16, lengths = {2, 3}, quiet = true, target = false})
+            local set = task:batch{size = 20, length = 3, seed = 3}
+            local C = gc.score.causal(m, set)
+            return table.concat(task:sample{{3, 4}}:rows()[1], " "), task:special().pad, type(C["L0.H0"]), gc.task.reverse():special().sep
+            """)
+        #expect(out == ["47 3 4 48 4 3 49", "46", "number", "102"])
+        #expect(luaError(lua, "gc.task.new{target = function(x) return x end, special = {sep = 5}, values = {1, 9}}")?
+            .contains("option 'values': {1, 9} includes the special token 5 (PAD 100, START 101, SEP 5, END 103)") == true)
+        #expect(luaError(lua, "gc.task.new{target = function(x) return x end, special = {pad = -1}}")?
+            .contains("option 'special': 'pad' must be an integer token") == true)
+        #expect(luaError(lua, "local m = gc.model{seed = 1, d_vocab = 50, n_layers = 1}; m:accuracy(gc.task.reverse():batch{size = 2, length = 2})")?
+            .contains("outside the vocabulary 0..49") == true)
+    }
+}

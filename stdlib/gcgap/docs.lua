@@ -61,7 +61,7 @@ return {
       "model:grad", "model:copy", "model:components",
     } },
     { title = "Tasks and batches", names = {
-      "task.reverse", "task.sort", "task.copy", "task.modadd", "task.histogram", "task.brackets", "task.induction", "task.names", "task.new", "task:name", "task:batch", "task:sample",
+      "task.reverse", "task.sort", "task.copy", "task.modadd", "task.histogram", "task.brackets", "task.induction", "task.names", "task.new", "task:name", "task:special", "task:batch", "task:sample",
       "batch", "batch:rows", "batch:tokens", "batch:size", "batch:targets",
     } },
     { title = "Training", names = { "model:train" } },
@@ -468,6 +468,7 @@ print(table.concat(task:sample{{5, 3, 9}}:rows()[1], " "))   --> 101 5 3 9 102 3
         { "target", "required", "function(x) -> y, both lists of integers" },
         { "sample", "nil", "function(n, seed) -> x, a list of n integers; nil draws uniformly from values" },
         { "values", "{1, 99}", "{lo, hi}: the range the default sampler draws from" },
+        { "special", "{pad = 100, start = 101, sep = 102, end = 103}", "the task's special tokens (any missing one keeps the protocol's): a model with another d_vocab runs a task whose values and special tokens fit it" },
       },
       example = [=[local add_one = gcgap.task.new{
   name = "add-one", values = {1, 98},
@@ -506,6 +507,13 @@ local b = add_one:batch{size = 8, length = 5}]=] },
       returns = "list of strings",
       text = "The task library's names, in order: reverse, sort, copy, modadd, histogram, brackets, induction. gcgap.task[name]() makes one; E.run takes the name.",
       example = [=[for _, name in ipairs(gcgap.task.names()) do print(name, gcgap.task[name]():batch{size = 1, length = 4}:rows()[1][2]) end]=] },
+    { name = "task:special",
+      sig = "task:special()",
+      returns = "{pad, start, sep, end}",
+      text = "The task's special tokens (the protocol's 100..103 unless gcgap.task.new was given `special`).",
+      example = [=[local t = gcgap.task.new{values = {1, 40}, special = {pad = 46, start = 47, sep = 48, ["end"] = 49}, target = function(x) return x end}
+print(t:special().sep)   --> 48
+local m = gcgap.model{d_vocab = 50, seed = 1}   -- a vocabulary of 50 runs this task]=] },
     { name = "task:name",
       sig = "task:name()",
       returns = "string",
