@@ -37,6 +37,7 @@ enum EstimatorBinding {
     }
 
     static func integrated(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
@@ -44,7 +45,7 @@ enum EstimatorBinding {
         let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
         let ig = try c.arg(2) {
             try m.integratedGradients(b, baseline: baseline, steps: steps, metrics: [metric], components: comps,
-                                      shouldStop: ScoringBinding.stop)[0]
+                                      shouldStop: progress.stop)[0]
         }
         c.state.pushComponentTable(ig.scores)
         pushCompleteness(c.state, ig)
@@ -52,6 +53,7 @@ enum EstimatorBinding {
     }
 
     static func shapley(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
@@ -60,7 +62,7 @@ enum EstimatorBinding {
         let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
         let s = try c.arg(2) {
             try m.shapleyValues(b, ablation: ablation, permutations: n, seed: seed, metrics: [metric], components: comps,
-                                shouldStop: ScoringBinding.stop)[0]
+                                shouldStop: progress.stop)[0]
         }
         c.state.pushComponentTable(s.scores)
         c.state.newTable(hash: 3)
@@ -137,6 +139,7 @@ extension EstimatorBinding {
     }
 
     static func runLadder(_ m: Transformer, _ b: TokenBatch, _ p: LadderPlan) throws -> LadderResult {
+        let progress = Progress("score.ladder"); defer { progress.finish() }
         var r = LadderResult()
         var resolved: [AblationKind: Ablation] = [:]
         func ablation(_ kind: AblationKind) throws -> Ablation {
@@ -151,18 +154,18 @@ extension EstimatorBinding {
         r.first = try r.timed("first_order") { try m.firstOrderEstimates(b, baseline: base, metrics: p.metrics, components: p.components) }
         r.integrated = try r.timed("integrated") {
             try m.integratedGradients(b, baseline: base, steps: p.steps, metrics: p.metrics, components: p.components,
-                                      shouldStop: ScoringBinding.stop)
+                                      shouldStop: progress.stop)
         }
         r.exact = try r.timed("exact") {
             try p.kinds.map { kind in
                 (kind, try m.causalScores(b, ablation: try ablation(kind), components: p.components, metrics: p.metrics,
-                                          shouldStop: ScoringBinding.stop))
+                                          shouldStop: progress.stop))
             }
         }
         if p.permutations > 0 {
             r.shapley = try r.timed("shapley") {
                 try m.shapleyValues(b, ablation: base, permutations: p.permutations, seed: p.seed, metrics: p.metrics,
-                                    components: p.components, shouldStop: ScoringBinding.stop)
+                                    components: p.components, shouldStop: progress.stop)
             }
         }
         return r

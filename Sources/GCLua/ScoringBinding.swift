@@ -94,6 +94,7 @@ enum ScoringBinding {
     }
 
     static func gradient(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), task = try c.object(2, GCTypes.task).value
         let o = try c.options(3)
         let norm = try o.choice("norm", Transformer.GradientNorm.allCases.map(\.rawValue)) ?? "raw"
@@ -101,7 +102,7 @@ enum ScoringBinding {
         let batches = try gradientBatches(c, o, model: m, task: task)
         try o.finish()
         // one pass gives both: per-param = raw / sqrt(entries), batch by batch
-        let (raw, taylor) = try c.arg(1) { try m.gradientAndTaylorScores(batches, norm: .raw, wholeWV: whole, shouldStop: stop) }
+        let (raw, taylor) = try c.arg(1) { try m.gradientAndTaylorScores(batches, norm: .raw, wholeWV: whole, shouldStop: progress.stop) }
         let perParam = m.perParameter(raw, wholeWV: whole)
         c.state.pushComponentTable(norm == "raw" ? raw : perParam)
         c.state.pushComponentTable(norm == "raw" ? perParam : raw)
@@ -110,11 +111,12 @@ enum ScoringBinding {
     }
 
     static func taylor(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), task = try c.object(2, GCTypes.task).value
         let o = try c.options(3)
         let batches = try gradientBatches(c, o, model: m, task: task)
         try o.finish()
-        c.state.pushComponentTable(try c.arg(1) { try m.taylorScores(batches, shouldStop: stop) })
+        c.state.pushComponentTable(try c.arg(1) { try m.taylorScores(batches, shouldStop: progress.stop) })
         return 1
     }
 
@@ -145,6 +147,7 @@ enum ScoringBinding {
     }
 
     static func causal(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let request = try InterventionOptions.request(c, o, 3, model: nil, defect: true)
@@ -155,7 +158,7 @@ enum ScoringBinding {
         let comps = m.config.components
         let r = try InterventionOptions.resolve(c, 3, request, model: m, batch: b, components: comps)
         let scores = try c.arg(3) {
-            try m.causalScores(b, ablation: r.ablation, components: comps, metric: metric, sets: sets, hookFor: r.hookFor, shouldStop: stop)
+            try m.causalScores(b, ablation: r.ablation, components: comps, metric: metric, sets: sets, hookFor: r.hookFor, shouldStop: progress.stop)
         }
         c.state.pushComponentTable(scores.scores)
         c.state.push(scores.base)
@@ -179,13 +182,14 @@ enum ScoringBinding {
     // MARK: Joint ablations
 
     static func joint(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let comps = try c.components(at: 3, .init(index: 3), model: m, nonEmpty: true)
         let o = try c.options(4)
         let leaveOneOut = try o.boolean("leave_one_out") ?? true
         let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 4, model: m, batch: b, components: comps)
         let r = try c.arg(3) {
-            try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, leaveOneOut: leaveOneOut, shouldStop: stop)
+            try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, leaveOneOut: leaveOneOut, shouldStop: progress.stop)
         }
         let s = c.state
         s.newTable(hash: 8)
@@ -222,6 +226,7 @@ enum ScoringBinding {
     }
 
     static func ablations(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let lists = try ablationLists(c, model: m)
         let o = try c.options(4)
@@ -231,7 +236,7 @@ enum ScoringBinding {
         if request.kind == .resample { throw c.argError(4, "option 'ablation': \"mean\" or \"zero\" (resample: see m:evaluate)") }
         let comps = Array(Set(lists.flatMap { $0 })).sorted()
         let ablation = try InterventionOptions.resolve(c, 4, request, model: m, batch: b, components: comps).ablation
-        let r = try c.arg(3) { try m.evaluateAblations(b, lists: lists, ablation: ablation, shouldStop: stop) }
+        let r = try c.arg(3) { try m.evaluateAblations(b, lists: lists, ablation: ablation, shouldStop: progress.stop) }
         c.state.newTable(array: r.each.count)
         for (k, e) in r.each.enumerated() { ModelBinding.pushEvaluation(c.state, e); c.state.setIndex(-2, k + 1) }
         ModelBinding.pushEvaluation(c.state, r.base)
@@ -239,11 +244,12 @@ enum ScoringBinding {
     }
 
     static func interactions(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try c.components(o, "components", model: m, nonEmpty: true) ?? m.config.components
         let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-        let r = try c.arg(3) { try m.pairwiseInteractions(b, ablation: ablation, components: comps, metric: metric, shouldStop: stop) }
+        let r = try c.arg(3) { try m.pairwiseInteractions(b, ablation: ablation, components: comps, metric: metric, shouldStop: progress.stop) }
         let s = c.state
         s.newTable(hash: 3)
         s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
@@ -261,11 +267,12 @@ enum ScoringBinding {
     }
 
     static func patching(_ c: LuaCall) throws -> Int32 {
+        let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
         let o = try c.options(4)
         let metric = try InterventionOptions.metric(o)
         try o.finish()
-        let r = try c.arg(3) { try m.patchingScores(clean: clean, corrupted: corrupted, metric: metric, shouldStop: stop) }
+        let r = try c.arg(3) { try m.patchingScores(clean: clean, corrupted: corrupted, metric: metric, shouldStop: progress.stop) }
         c.state.pushComponentTable(r.scores)
         c.state.push(r.clean)
         c.state.push(r.corrupted)
