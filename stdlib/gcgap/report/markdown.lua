@@ -1,4 +1,5 @@
 --- gcgap.report.markdown: the report's Markdown, from run records.
+local gc = require "gcgap.core"
 local D = require "gcgap.report.data"
 local PAPER = require "gcgap.paper"
 local M = {}
@@ -6,7 +7,8 @@ local NORMS = D.norms
 local S = require "gcgap.svg"
 local esc = S.esc
 
---- Which gcgap made the records: "Made by gcgap V (commit C), KERNEL." (or each build's count).
+--- Which gcgap made the records: "Records made by gcgap V (commit C), KERNEL." (or each build's
+-- count), and which gcgap wrote the report (this process's build).
 function M.provenance(records)
   local builds, order = {}, {}
   for _, r in ipairs(records) do
@@ -16,10 +18,12 @@ function M.provenance(records)
     if not builds[key] then builds[key] = 0; order[#order + 1] = key end
     builds[key] = builds[key] + 1
   end
-  if #order == 1 then return "Made by " .. order[1] .. "." end
+  local b = gc.build()
+  local writer = string.format(" This report was written by gcgap %s (commit %s), %s.", b.version or "?", b.commit or "?", b.kernel or "?")
+  if #order == 1 then return "Records made by " .. order[1] .. "." .. writer end
   local parts = {}
   for _, k in ipairs(order) do parts[#parts + 1] = string.format("%d by %s", builds[k], k) end
-  return "Records made by " .. #order .. " builds: " .. table.concat(parts, "; ") .. "."
+  return "Records made by " .. #order .. " builds: " .. table.concat(parts, "; ") .. "." .. writer
 end
 
 -- The report's sections, in order: each a function of (w, c) that writes its lines with
