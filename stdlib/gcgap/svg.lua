@@ -222,7 +222,10 @@ local function chart(spec)
       end
       path[#path + 1] = string.format("%s%.1f %.1f", #path == 0 and "M" or "L", x, y)
       if not sr.bars then body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5]) end
-      if pt[6] then text(body, x + 6, y - 6, pt[6], 'font-size="10" fill="#444"') end
+      if pt[6] then   -- a point's name, to its left near the right edge
+        local near_edge = x > P.x1 - 7 * #tostring(pt[6]) - 8
+        text(body, near_edge and x - 6 or x + 6, y - 6, pt[6], 'font-size="10" fill="#444"' .. (near_edge and ' text-anchor="end"' or ""))
+      end
     end
     if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
   end
