@@ -98,7 +98,12 @@ end
 local function summarise(g, k)
   local valid = {}
   for _, r in ipairs(g.runs) do if r.valid and r.rho and r.rho.raw then valid[#valid + 1] = r end end
-  local s = { n = #g.runs, valid = #valid, cell = g.cell.name, task = g.task, size = g.cell.size }
+  local s = { n = #g.runs, valid = #valid, cell = g.cell.name, task = g.task, size = g.cell.size, reached = 0, best = 0, steps = 0 }
+  for _, r in ipairs(g.runs) do
+    local t = r.train or {}
+    if t.reached then s.reached = s.reached + 1 end
+    s.best, s.steps = math.max(s.best, t.accuracy or 0), math.max(s.steps, t.steps or 0)
+  end
   for i, norm in ipairs { "raw", "per_param" } do
     local rhos = {}
     for _, r in ipairs(valid) do rhos[#rhos + 1] = r.rho[norm] end
@@ -367,6 +372,17 @@ local function plain_words(w, stats, groups)
     end
   end
   if #trend > 0 then w("- With depth (d_model 128), mean ρ: " .. table.concat(trend, "; ") .. ".") end
+  local unlearned = {}
+  for _, s in ipairs(stats) do
+    if s.reached == 0 and s.n > 0 then
+      unlearned[#unlearned + 1] = string.format("%s at %s (best training accuracy %s after %d steps, %d runs)", s.task, size_label(s.size),
+        fmt(s.best), s.steps, s.n)
+    end
+  end
+  if #unlearned > 0 then
+    w("- No model learned " .. table.concat(unlearned, "; ") .. " to the stop accuracy: no OOD length falls in range, so ρ is undefined there, " ..
+      "and the question needs a model that does the task.")
+  end
   for _, g in ipairs(groups) do
     local t = B.trajectory(g)
     local first, last
