@@ -360,18 +360,6 @@ local function plain_words(w, stats, groups)
       fmt(lo.raw.mean), lo.task, fmt(hi.raw.mean), hi.task, #paper > 0 and (" (the paper's tasks: " .. table.concat(paper, ", ") .. ")") or "",
       fmt(lo.raw.sd), lo.task, fmt(hi.raw.sd), hi.task))
   end
-  local trend = {}
-  for _, task in ipairs { "copy", "brackets" } do
-    local pts = {}
-    for _, s in ipairs(stats) do if s.task == task and s.raw and s.size.d_model == 128 then pts[#pts + 1] = s end end
-    table.sort(pts, function(a, b) return a.size.n_layers < b.size.n_layers end)
-    if #pts >= 2 then
-      local parts = {}
-      for _, s in ipairs(pts) do parts[#parts + 1] = string.format("%d layers %s", s.size.n_layers, fmt(s.raw.mean)) end
-      trend[#trend + 1] = task .. ": " .. table.concat(parts, ", ")
-    end
-  end
-  if #trend > 0 then w("- With depth (d_model 128), mean ρ: " .. table.concat(trend, "; ") .. ".") end
   local unlearned = {}
   for _, s in ipairs(stats) do
     if s.reached == 0 and s.n > 0 then
@@ -383,17 +371,6 @@ local function plain_words(w, stats, groups)
     w("- No model learned " .. table.concat(unlearned, "; ") .. " to the stop accuracy: no OOD length falls in range, so ρ is undefined there, " ..
       "and the question needs a model that does the task.")
   end
-  for _, g in ipairs(groups) do
-    local t = B.trajectory(g)
-    local first, last
-    for _, x in ipairs(t) do if x.rho then first = first or x; last = x end end
-    if first and last and first ~= last and B.cell_of(g.cell.name).base then
-      g.moved = string.format("%s %s → %s", g.task, fmt(first.rho.mean), fmt(last.rho.mean))
-    end
-  end
-  local moved = {}
-  for _, g in ipairs(groups) do if g.moved then moved[#moved + 1] = g.moved end end
-  if #moved > 0 then w("- Along training (first snapshot with a defined ρ → end of training): " .. table.concat(moved, "; ") .. ". A ρ measured once, at the end, is one point of a curve.") end
   w()
 end
 
