@@ -20,8 +20,8 @@ public struct StridedView: Equatable {
     /// `length` entries from `start` (0-based) along `axis`.
     public func narrowed(axis: Int, start: Int, length: Int) throws -> StridedView {
         guard axis >= 0, axis < shape.count else { throw GCError("dimension \(axis + 1) out of range 1..\(shape.count)") }
-        guard start >= 0, length >= 0, start + length <= shape[axis] else {
-            throw GCError("entries \(start + 1)..\(start + length) out of range 1..\(shape[axis]) of dimension \(axis + 1)")
+        guard start >= 0, start <= shape[axis], length >= 0, length <= shape[axis] - start else {
+            throw GCError("\(length) entries after the first \(start) do not fit in dimension \(axis + 1) of size \(shape[axis])")
         }
         var v = self
         v.offset += start * strides[axis]
@@ -32,7 +32,7 @@ public struct StridedView: Equatable {
     /// Entry `index` (0-based) along `axis`, that dimension removed.
     public func selected(axis: Int, index: Int) throws -> StridedView {
         guard axis >= 0, axis < shape.count else { throw GCError("dimension \(axis + 1) out of range 1..\(shape.count)") }
-        guard index >= 0, index < shape[axis] else { throw GCError("index \(index + 1) out of range 1..\(shape[axis]) of dimension \(axis + 1)") }
+        guard index >= 0, index < shape[axis] else { throw GCError("0-based index \(index) out of range 0..<\(shape[axis]) of dimension \(axis + 1)") }
         var v = self
         v.offset += index * strides[axis]
         v.shape.remove(at: axis); v.strides.remove(at: axis)

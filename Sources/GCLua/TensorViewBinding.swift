@@ -27,7 +27,7 @@ enum TensorViewBinding {
         let d = try dimension(c, 2, rank: r.shape.count)
         let start = try c.integer(3), length = try c.integer(4)
         guard start >= 1 && start <= r.shape[d] + 1 else { throw c.argError(3, "start \(start) out of range 1..\(r.shape[d])") }
-        guard length >= 0 && start - 1 + length <= r.shape[d] else {
+        guard length >= 0 && length <= r.shape[d] - (start - 1) else {   // (no overflow for a huge length)
             throw c.argError(4, "length \(length) from \(start) passes the end of dimension \(d + 1) (size \(r.shape[d]))")
         }
         pushView(c, try c.arg(1) { try r.narrowed(axis: d, start: start - 1, length: length) }, of: b)
@@ -125,18 +125,7 @@ enum TensorViewBinding {
 
     /// gcgap.cat(list [, dim]): the tensors joined along dim (default: the last).
     static func cat(_ c: LuaCall) throws -> Int32 {
-        try c.table(1)
-        let n = c.rawLength(1)
-        guard n >= 1, n <= 1 << 20 else { throw c.argError(1, "a list of 1 or more tensors expected") }
-        var list: [Tensor] = []
-        for k in 1...n {
-            lua_rawgeti(c.L, 1, lua_Integer(k))
-            defer { c.state.pop() }
-            guard let t = c.state.object(at: -1, GCTypes.tensor) else {
-                throw c.argError(1, "tensor expected at index \(k), got \(c.state.typeName(at: -1))")
-            }
-            list.append(t.value)
-        }
+        let list = try TensorBinding.tensorList(c, 1)
         guard list[0].rank >= 1 else { throw c.argError(1, "0-d tensors cannot be joined (gcgap.stack makes a list of them a tensor)") }
         let d = try c.isNoneOrNil(2) ? list[0].rank - 1 : dimension(c, 2, rank: list[0].rank)
         c.state.pushTensor(try c.arg(1) { try Tensor.concatenate(list, axis: d) })

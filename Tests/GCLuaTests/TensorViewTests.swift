@@ -43,6 +43,9 @@ struct TensorViewTests {
         try lua.run("t = gc.zeros{3, 4}")
         let cases: [(String, String)] = [
             ("t:narrow(2, 4, 2)", "bad argument #3 to 'narrow' (length 2 from 4 passes the end of dimension 2 (size 4))"),
+            ("t:narrow(2, 2, math.maxinteger)", "bad argument #3 to 'narrow' (length 9223372036854775807 from 2 passes the end of dimension 2 (size 4))"),
+            ("t:narrow(2, 5, 1)", "bad argument #3 to 'narrow' (length 1 from 5 passes the end of dimension 2 (size 4))"),
+            ("t:sub(1, math.maxinteger)", "bad argument #1 to 'sub' (range 1..9223372036854775807 out of 1..3 in dimension 1)"),
             ("t:narrow(3, 1, 1)", "bad argument #1 to 'narrow' (dimension 3 out of range 1..2)"),
             ("t:select(1, 0)", "bad argument #2 to 'select' (index 0 out of range 1..3 of dimension 1)"),
             ("t:sub(1, 5)", "bad argument #1 to 'sub' (range 1..5 out of 1..3 in dimension 1)"),
