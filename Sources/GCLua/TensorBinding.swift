@@ -222,19 +222,25 @@ enum TensorBinding {
         c.state.pushTensor(t); return 1
     }
 
-    static func stack(_ c: LuaCall) throws -> Int32 {
-        try c.table(1)
-        let n = c.rawLength(1)
-        guard n >= 1, n <= 1 << 20 else { throw c.argError(1, "a list of 1 or more tensors expected") }
+    /// A list of 1 to 2^20 tensors at argument `i` (gcgap.stack, gcgap.cat).
+    static func tensorList(_ c: LuaCall, _ i: Int32) throws -> [Tensor] {
+        try c.table(i)
+        let n = c.rawLength(i)
+        guard n >= 1, n <= 1 << 20 else { throw c.argError(i, "a list of 1 or more tensors expected") }
         var list: [Tensor] = []
         for k in 1...n {
-            lua_rawgeti(c.L, 1, lua_Integer(k))
+            lua_rawgeti(c.L, i, lua_Integer(k))
             defer { c.state.pop() }
             guard let t = c.state.object(at: -1, GCTypes.tensor) else {
-                throw c.argError(1, "tensor expected at index \(k), got \(c.state.typeName(at: -1))")
+                throw c.argError(i, "tensor expected at index \(k), got \(c.state.typeName(at: -1))")
             }
             list.append(t.value)
         }
+        return list
+    }
+
+    static func stack(_ c: LuaCall) throws -> Int32 {
+        let list = try tensorList(c, 1)
         let d = try c.optionalInteger(2) ?? 1
         guard d >= 1 && d <= list[0].rank + 1 else { throw c.argError(2, "dimension \(d) out of range 1..\(list[0].rank + 1)") }
         c.state.pushTensor(try c.arg(1) { try Tensor.stack(list, axis: d - 1) }); return 1
