@@ -47,6 +47,12 @@ local provenance = require("gcgap.report.markdown").provenance
 local RESAMPLES = 10000
 local function fmt(x, d) return x == nil and "–" or string.format("%." .. (d or 2) .. "f", x) end
 local function ci(iv, d) return (iv and iv[1]) and ("[" .. fmt(iv[1], d) .. ", " .. fmt(iv[2], d) .. "]") or "–" end
+local function median(t)
+  local c = {}
+  for k, v in ipairs(t) do c[k] = v end
+  table.sort(c)
+  return R.percentile(c, 0.5)
+end
 
 --- The records of a folder of runs (*.json), sorted by task then seed.
 function B.read_runs(dir)
@@ -315,9 +321,8 @@ local function circuit_section(w, groups)
           p and (p.head .. " (" .. fmt(p.score) .. ")") or "–", p and p.C_rank or "–", p and p.G_rank or "–", p and class_of(r.classes, p.head) or "–"))
       end
       w()
-      local function med(t) local c = {} for k, v in ipairs(t) do c[k] = v end table.sort(c) return R.percentile(c, 0.5) end
       w(string.format("Median ranks: the induction head is %s by C and %s by G; the previous-token head %s by C and %s by G (of %d; %d runs).",
-        tostring(med(ranks.induction.C)), tostring(med(ranks.induction.G)), tostring(med(ranks.prev.C) or "–"), tostring(med(ranks.prev.G) or "–"),
+        tostring(median(ranks.induction.C)), tostring(median(ranks.induction.G)), tostring(median(ranks.prev.C) or "–"), tostring(median(ranks.prev.G) or "–"),
         #g.runs[1].components, #rows))
       w()
     end
@@ -374,10 +379,8 @@ local function plain_words(w, stats, groups)
   w()
 end
 
--- "What the paper's two tasks miss": each point made from the numbers, with its condition
-local function what_paper_misses(w, stats, groups)
-  w("## What the paper's two tasks miss")
-  w()
+-- the range of tasks at the protocol's size against the paper's two
+local function range_point(w, stats)
   local paper, new = {}, {}
   for _, s in ipairs(stats) do
     if s.raw and B.cell_of(s.cell).base then
@@ -396,6 +399,10 @@ local function what_paper_misses(w, stats, groups)
       fmt(lo), fmt(hi), #inside > 0 and (table.concat(inside, ", ") .. " lie inside that span") or "none lies inside that span",
       #outside > 0 and ("; outside it: " .. table.concat(outside, ", ")) or ""))
   end
+end
+
+-- ρ along training: from the first bin with 3 runs of a defined ρ to the end
+local function training_point(w, groups)
   local rises = {}
   for _, g in ipairs(groups) do
     local first, last
@@ -409,6 +416,10 @@ local function what_paper_misses(w, stats, groups)
     w("- **Training.** The paper measures ρ once, on the final model. Along training it moves: " .. table.concat(rises, "; ") ..
       " (the first bin with at least 3 runs of a defined ρ). While few OOD samples are solved, C is nearly flat and ρ says little; the ranking the paper reports forms late in training.")
   end
+end
+
+-- mean ρ and the class counts by size, where the models learned the task
+local function size_point(w, stats)
   local sizes = {}
   for _, task in ipairs { "copy", "brackets" } do
     local pts = {}
@@ -428,10 +439,13 @@ local function what_paper_misses(w, stats, groups)
     w("- **Size.** The paper fixes 4 layers and d_model 128. Where the models learned the task, mean ρ by size is " .. table.concat(sizes, "; ") ..
       ". Δ's threshold (6) counts ranks, so a model with more components (6 layers: 30 heads and MLPs) has more Heroes and Bloats at the same ρ: the classes' counts do not carry across sizes.")
   end
+end
+
+-- where C and G rank a known circuit's heads
+local function mechanism_point(w, groups)
   for _, g in ipairs(groups) do
     local rows, ranks = B.circuit(g)
     if #rows > 0 then
-      local function med(t) local c = {} for k, v in ipairs(t) do c[k] = v end table.sort(c) return R.percentile(c, 0.5) end
       local like, n = 0, 0
       for _, r in ipairs(rows) do
         for _, v in pairs(r.c.scores.induction) do if v > 0.5 then like = like + 1 end end
@@ -439,9 +453,19 @@ local function what_paper_misses(w, stats, groups)
       end
       w(string.format("- **A known mechanism.** On induction, the induction head found from attention patterns has median rank %s by C and %s by G (of %d), with %.1f heads per model attending like induction heads (score > 0.5). " ..
         "Single-component ablation can rank a circuit's head low when other heads do the same job: neither score is a circuit finder, and a task without a known circuit cannot show it.",
-        tostring(med(ranks.induction.C)), tostring(med(ranks.induction.G)), #g.runs[1].components, like / n))
+        tostring(median(ranks.induction.C)), tostring(median(ranks.induction.G)), #g.runs[1].components, like / n))
     end
   end
+end
+
+-- "What the paper's two tasks miss": each point made from the numbers, with its condition
+local function what_paper_misses(w, stats, groups)
+  w("## What the paper's two tasks miss")
+  w()
+  range_point(w, stats)
+  training_point(w, groups)
+  size_point(w, stats)
+  mechanism_point(w, groups)
   w()
 end
 
