@@ -1,7 +1,8 @@
 /// The verdict's resampling statistics, native: the two-level bootstrap of a mean ρ over
 /// runs (seeds, and the evaluation samples within each run), the permutation test of a
 /// difference of means and the sign-flip test of a mean. All draw from `Rng` (xoshiro256**)
-/// streams of a seed, so a seed fixes every result.
+/// streams of a seed, so a seed fixes every result. `shouldStop` is asked before each resample
+/// (Ctrl-C, a sandbox's limits): a yes throws `GCError.interrupted`.
 ///
 /// A p-value from B resamples is (k + 1)/(B + 1): never below 1/(B + 1), its resolution.
 /// `PValue` keeps k and B so a report can print "p < 1/(B + 1)" when no resample reached
@@ -74,13 +75,15 @@ public enum Resampling {
     /// resamples the runs (when `seeds`) and, within each drawn run, its evaluation samples
     /// (when `samples`) to recompute C and ρ; runs whose ρ is undefined are left out of that
     /// draw's mean. Returns one mean per draw (nil where no run gave a ρ).
-    public static func meanRho(_ runs: [RunSamples], resamples: Int, seed: UInt64, seeds: Bool, samples: Bool) -> [Double?] {
+    public static func meanRho(_ runs: [RunSamples], resamples: Int, seed: UInt64, seeds: Bool, samples: Bool,
+                               shouldStop: () -> Bool = { false }) throws -> [Double?] {
         var rng = Rng(seed: seed, stream: "verdict-mean-rho")
         var out: [Double?] = []
         out.reserveCapacity(resamples)
         var counts = [Int32](repeating: 0, count: runs.map(\.sampleCount).max() ?? 0)
         var c = [Double](repeating: 0, count: runs.map(\.g.count).max() ?? 0)
         for _ in 0..<resamples {
+            if shouldStop() { throw GCError.interrupted }
             var sum = 0.0, k = 0
             for j in runs.indices {
                 let r = runs[seeds ? rng.below(runs.count) : j]
@@ -101,12 +104,14 @@ public enum Resampling {
 
     /// One-sided permutation test of mean(a) − mean(b) > 0: the labels shuffled `resamples`
     /// times; a hit is a shuffle whose difference reaches the observed one.
-    public static func permutation(_ a: [Double], _ b: [Double], resamples: Int, seed: UInt64) -> PValue? {
+    public static func permutation(_ a: [Double], _ b: [Double], resamples: Int, seed: UInt64,
+                                   shouldStop: () -> Bool = { false }) throws -> PValue? {
         guard !a.isEmpty, !b.isEmpty else { return nil }
         var rng = Rng(seed: seed, stream: "verdict-permutation")
         let observed = mean(a) - mean(b)
         var all = a + b, hits = 0
         for _ in 0..<resamples {
+            if shouldStop() { throw GCError.interrupted }
             for i in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(i, rng.below(i + 1)) }
             let d = mean(all[0..<a.count]) - mean(all[a.count...])
             if d >= observed - 1e-12 { hits += 1 }
@@ -116,12 +121,14 @@ public enum Resampling {
 
     /// One-sided sign-flip test of mean(d) > 0 (paired differences): each sign flipped by a
     /// fair coin `resamples` times; a hit is a flip whose mean reaches the observed one.
-    public static func signFlip(_ d: [Double], resamples: Int, seed: UInt64) -> PValue? {
+    public static func signFlip(_ d: [Double], resamples: Int, seed: UInt64,
+                                shouldStop: () -> Bool = { false }) throws -> PValue? {
         guard !d.isEmpty else { return nil }
         var rng = Rng(seed: seed, stream: "verdict-sign-flip")
         let observed = mean(d)
         var hits = 0
         for _ in 0..<resamples {
+            if shouldStop() { throw GCError.interrupted }
             var s = 0.0
             for x in d { s += rng.below(2) == 0 ? x : -x }
             if s / Double(d.count) >= observed - 1e-12 { hits += 1 }

@@ -88,7 +88,7 @@ enum ResamplingBinding {
             defer { c.state.pop() }
             runs.append(try run(c, at: lua_gettop(c.L), index: k + 1, norm: norm))
         }
-        let draws = Resampling.meanRho(runs, resamples: b, seed: seed, seeds: seeds, samples: samples)
+        let draws = try Resampling.meanRho(runs, resamples: b, seed: seed, seeds: seeds, samples: samples, shouldStop: ScoringBinding.stop)
         c.state.pushNumberList(draws.compactMap { $0 })
         return 1
     }
@@ -113,7 +113,7 @@ enum ResamplingBinding {
         let o = try c.options(3)
         let (n, seed) = try resampleOptions(c, o)
         try o.finish()
-        return pushP(c, Resampling.permutation(a, b, resamples: n, seed: seed))
+        return pushP(c, try Resampling.permutation(a, b, resamples: n, seed: seed, shouldStop: ScoringBinding.stop))
     }
 
     /// gcgap.stats.sign_flip(d [, {resamples =, seed =}]) -> p, hits, resamples
@@ -122,7 +122,7 @@ enum ResamplingBinding {
         let o = try c.options(2)
         let (n, seed) = try resampleOptions(c, o)
         try o.finish()
-        return pushP(c, Resampling.signFlip(d, resamples: n, seed: seed))
+        return pushP(c, try Resampling.signFlip(d, resamples: n, seed: seed, shouldStop: ScoringBinding.stop))
     }
 
     static let functions: [(String, LuaFunction)] = [
