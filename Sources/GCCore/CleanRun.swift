@@ -136,7 +136,7 @@ extension Transformer {
     func cleanRun(for batch: TokenBatch, logProbs: Bool) throws -> CleanRun {
         if let c = cleanRunKept(for: batch, logProbs: logProbs) { return c }
         let c = try CleanRun(self, batch, logProbs: logProbs)
-        keptCleanRuns.removeAll { $0.batch.rows == batch.rows && $0.batch.special == batch.special }
+        keptCleanRuns.removeAll { $0.batch.isSame(as: batch) }
         keptCleanRuns.insert(c, at: 0)
         if keptCleanRuns.count > Transformer.keptCleanRunCount { keptCleanRuns.removeLast() }
         return c
@@ -168,8 +168,8 @@ extension Transformer {
     /// without hooks of the model's own and the model may use one now.
     func cleanRunKept(for batch: TokenBatch, logProbs: Bool) -> CleanRun? {
         guard mayUseCleanRun else { return nil }
-        for c in keptCleanRuns where !c.hooked && (!logProbs || c.logProbs) && c.batch.rows == batch.rows
-            && c.batch.special == batch.special && c.parameters.count == parameterCount {
+        for c in keptCleanRuns where !c.hooked && (!logProbs || c.logProbs) && c.batch.isSame(as: batch)
+            && c.parameters.count == parameterCount {
             let same = c.parameters.withUnsafeBytes { kept in
                 memcmp(kept.baseAddress!, parameters.pointer, kept.count) == 0
             }

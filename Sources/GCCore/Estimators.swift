@@ -12,14 +12,14 @@ extension Transformer {
     /// and returns f (`Metric.gradient`; `reference`: log-probabilities, for KL).
     func metricGradient(_ plan: Plan, _ metric: Metric, reference: [Float]?) -> Double {
         metric.gradient(ws.logits.pointer, targets: plan.targets, rows: plan.logitRows.count, vocab: config.dVocab,
-                        reference: reference, into: ws.dlogits.pointer)
+                        reference: reference, contrast: plan.contrast, into: ws.dlogits.pointer)
     }
 
     /// A differentiable metric with components gated (`alpha` per component, toward
     /// `baseline`): for finite-difference checks of the estimators.
     func gatedMetric(_ batch: TokenBatch, baseline: Ablation, alpha: [Component: Float], metric: Metric,
                      reference: [Float]? = nil) throws -> Double {
-        let plan = try targetPlanWithTargets(batch)
+        let plan = try targetPlanWithTargets(batch, [metric])
         let gates = GateState(baseline: baseline, alpha: alpha)
         try gates.check(self, tokens: plan.seqs.tokens)
         try forward(plan, gates: gates)
@@ -60,7 +60,8 @@ extension Transformer {
         return comps
     }
 
-    private func targetPlanWithTargets(_ b: TokenBatch) throws -> Plan {
+    private func targetPlanWithTargets(_ b: TokenBatch, _ metrics: [Metric] = []) throws -> Plan {
+        try Metric.check(metrics, [b])
         let plan = try targetPlan(b)
         guard !plan.targets.isEmpty else { throw GCError("the batch has no target positions (nothing after SEP)") }
         return plan
@@ -91,7 +92,7 @@ extension Transformer {
     public func firstOrderEstimates(_ batch: TokenBatch, baseline: Ablation, metrics: [Metric],
                                     components: [Component]? = nil) throws -> [FirstOrderEstimates] {
         let comps = try checkedComponents(components)
-        let plan = try targetPlanWithTargets(batch)
+        let plan = try targetPlanWithTargets(batch, metrics)
         let diff = Array(Set(metrics.map(\.differentiable))).sorted { $0.rawValue < $1.rawValue }
         let reference = try referenceLogProbs(batch, diff)
         let r = try gatedPass(plan, baseline: baseline, components: comps, alpha: 0, metrics: diff, reference: reference)
@@ -130,7 +131,7 @@ extension Transformer {
                                     shouldStop: () -> Bool = { false }) throws -> [IntegratedGradients] {
         guard steps >= 1 && steps <= 10_000 else { throw GCError("steps must be in 1..10000, got \(steps)") }
         let comps = try checkedComponents(components)
-        let plan = try targetPlanWithTargets(batch)
+        let plan = try targetPlanWithTargets(batch, metrics)
         let diff = Array(Set(metrics.map(\.differentiable))).sorted { $0.rawValue < $1.rawValue }
         let reference = try referenceLogProbs(batch, diff)
         var sums: [Metric: [Component: Double]] = [:]
@@ -178,6 +179,7 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> [ShapleyValues] {
         guard permutations >= 1 && permutations <= 1_000_000 else { throw GCError("permutations must be in 1..1000000, got \(permutations)") }
         let comps = try checkedComponents(components)
+        try Metric.check(metrics, [batch])
         let kl = metrics.contains { $0.needsLogProbs }
         let clean = try cleanRun(for: batch, logProbs: kl)
         let base = clean.evaluation

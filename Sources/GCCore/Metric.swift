@@ -11,6 +11,9 @@ public enum Metric: String, CaseIterable {
     /// Mean cross-entropy over target tokens.
     case loss
     /// Mean over target tokens of logit(target) − the largest other logit.
+    case margin
+    /// TransformerLens's logit difference: the mean of logit(answer) − logit(wrong) at the
+    /// positions a `LogitContrast` names (the batch must carry one: `TokenBatch.contrasted`).
     case logitDiff = "logit_diff"
     /// Mean over target tokens of KL(reference prediction ‖ this prediction).
     case kl
@@ -20,7 +23,7 @@ public enum Metric: String, CaseIterable {
     /// True when a larger value means a better model.
     public var higherIsBetter: Bool {
         switch self {
-        case .accuracy, .tokenAccuracy, .logitDiff, .prob: return true
+        case .accuracy, .tokenAccuracy, .margin, .logitDiff, .prob: return true
         case .loss, .kl: return false
         }
     }
@@ -39,7 +42,17 @@ public enum Metric: String, CaseIterable {
     }
 
     /// The metrics the estimator ladder scores by when none are named.
-    public static let ladderDefault: [Metric] = [.accuracy, .loss, .logitDiff, .kl]
+    public static let ladderDefault: [Metric] = [.accuracy, .loss, .margin, .kl]
+
+    /// Whether the metric reads the batch's `LogitContrast`.
+    public var needsContrast: Bool { self == .logitDiff }
+
+    /// Throws unless every batch can be scored by every metric (a logit difference needs
+    /// the batch's answer and wrong tokens).
+    public static func check(_ metrics: [Metric], _ batches: [TokenBatch]) throws {
+        guard metrics.contains(where: \.needsContrast), batches.contains(where: { $0.contrast == nil }) else { return }
+        throw GCError("metric 'logit_diff' needs answer and wrong tokens (a LogitContrast on the batch); the target's logit minus the largest other is 'margin'")
+    }
 
     /// The value of `e`. KL is measured against `reference` (the clean run's evaluation);
     /// without one, `e` is the reference and its KL is 0.
@@ -48,7 +61,8 @@ public enum Metric: String, CaseIterable {
         case .accuracy: return e.accuracy
         case .tokenAccuracy: return e.tokenAccuracy
         case .loss: return e.loss
-        case .logitDiff: return e.logitDiff
+        case .margin: return e.margin
+        case .logitDiff: return e.logitDiff ?? .nan
         case .prob: return e.prob
         case .kl:
             guard let r = reference else { return 0 }
@@ -89,7 +103,7 @@ public enum Metric: String, CaseIterable {
 /// The per-row metrics of one pass's logit rows (the means `Evaluation` reports).
 struct RowMetrics {
     var tokensRight = 0
-    var logitDiff = 0.0
+    var margin = 0.0
     var prob = 0.0
 
     /// Adds one logit row with its target; returns whether the argmax is the target.
@@ -99,7 +113,7 @@ struct RowMetrics {
         if best == target { tokensRight += 1 }
         var other = -Float.infinity
         for j in 0..<V where j != target && row[j] > other { other = row[j] }
-        logitDiff += Double(row[target] - other)
+        margin += Double(row[target] - other)
         if probability { prob += RowMetrics.probability(row, vocab: V, target: target) }
         return best == target
     }
@@ -116,16 +130,18 @@ struct RowMetrics {
 
 extension Metric {
     /// Writes d(f)/d(logits) into `d` for the R logit rows and returns f, the metric's mean
-    /// over rows (`reference`: the clean run's log-probabilities, for KL). The metric must
-    /// be differentiable (`differentiable == self`).
+    /// over rows (`reference`: the clean run's log-probabilities, for KL; `contrast`: the
+    /// batch's, for the logit difference). The metric must be differentiable
+    /// (`differentiable == self`).
     func gradient(_ lg: UnsafePointer<Float>, targets: [Int32], rows R: Int, vocab V: Int,
-                  reference: [Float]?, into d: UnsafeMutablePointer<Float>) -> Double {
+                  reference: [Float]?, contrast: LogitContrast?, into d: UnsafeMutablePointer<Float>) -> Double {
+        if self == .logitDiff { return contrast!.gradient(lg, vocab: V, into: d) }
         let inv = 1 / Float(max(R, 1))
         var total = 0.0
         for r in 0..<R where self != .loss {
             let row = lg + r * V, drow = d + r * V, target = Int(targets[r])
             switch self {
-            case .logitDiff: total += Metric.logitDiffGradient(row, drow, V, target, inv)
+            case .margin: total += Metric.marginGradient(row, drow, V, target, inv)
             case .kl: Metric.klGradient(row, drow, V, reference!, r, inv, into: &total)
             default: total += Metric.probGradient(row, drow, V, target, inv)
             }
@@ -136,7 +152,7 @@ extension Metric {
         return total / Double(max(R, 1))
     }
 
-    private static func logitDiffGradient(_ row: UnsafePointer<Float>, _ drow: UnsafeMutablePointer<Float>, _ V: Int,
+    private static func marginGradient(_ row: UnsafePointer<Float>, _ drow: UnsafeMutablePointer<Float>, _ V: Int,
                                           _ target: Int, _ inv: Float) -> Double {
         var other = -1
         for j in 0..<V where j != target && (other < 0 || row[j] > row[other]) { other = j }

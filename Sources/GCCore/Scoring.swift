@@ -96,6 +96,7 @@ extension Transformer {
                              hookFor: ((Component) throws -> (Component, ComponentHook))? = nil,
                              shouldStop: () -> Bool = { false }) throws -> [CausalScores] {
         guard !metrics.isEmpty else { throw GCError("no metric to score by") }
+        try Metric.check(metrics, [batch] + Array(sets.values))
         let kl = metrics.contains { $0.needsLogProbs }
         guard !kl || sets.isEmpty else { throw GCError("KL compares predictions on one set: it cannot use a set per component") }
         let comps = components ?? config.components
@@ -173,6 +174,7 @@ extension Transformer {
                               shouldStop: () -> Bool = { false }) throws -> JointAblation {
         guard !components.isEmpty else { throw GCError("no components to ablate together") }
         guard Set(components).count == components.count else { throw GCError("a component is named twice") }
+        try Metric.check([metric], [batch])
         let clean = try cleanRun(for: batch, logProbs: metric.needsLogProbs)
         let base = clean.evaluation
         // the passes: all together, each alone, and (leave-one-out) all but each; each alone,
@@ -241,6 +243,7 @@ extension Transformer {
                                      metric: Metric = .accuracy,
                                      shouldStop: () -> Bool = { false }) throws -> (singles: [Double], matrix: [[Double]]) {
         let comps = components ?? config.components
+        try Metric.check([metric], [batch])
         let clean = try cleanRun(for: batch, logProbs: metric.needsLogProbs)
         let base = clean.evaluation
         let hooks = try comps.map { ($0, try ablationHook($0, ablation)) }
@@ -272,13 +275,14 @@ extension Transformer {
         guard clean.rows.map(\.count) == corrupted.rows.map(\.count) else {
             throw GCError("activation patching needs clean and corrupted rows of the same lengths")
         }
+        try Metric.check([metric], [clean])
         let comps = components ?? config.components
         let cleanOutputs = try componentOutputs(clean, components: comps)
         // the corrupted inputs, scored against the clean targets
         let mixed = try TokenBatch(rows: zip(clean.rows, corrupted.rows).map { c, x in
             guard let sep = c.firstIndex(of: clean.special.sep) else { return c }
             return Array(x[...sep]) + Array(c[(sep + 1)...])
-        }, special: clean.special)
+        }, special: clean.special).contrasted(clean.contrast)
         let kl = metric.needsLogProbs
         let cleanEval = try evaluate(clean, logProbs: kl)
         let corruptEval = try evaluate(mixed, logProbs: kl)

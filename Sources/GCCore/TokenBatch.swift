@@ -18,6 +18,9 @@ public struct TokenBatch {
     public let special: SpecialTokens
     /// For each row, the input positions (0-based) that have a target.
     public let targetPositions: [[Int]]
+    /// The answer and wrong tokens TransformerLens's logit difference reads (`Metric.logitDiff`),
+    /// when attached (`contrasted(_:)`).
+    public private(set) var contrast: LogitContrast?
 
     public init(rows: [[Int32]], special: SpecialTokens = .protocolDefault) throws {
         guard !rows.isEmpty else { throw GCError("a batch needs at least one row") }
@@ -34,6 +37,22 @@ public struct TokenBatch {
         self.rows = rows
         self.special = special
         self.targetPositions = tp
+    }
+
+    /// This batch with `c` attached (nil: detached); `c` must have been made for these rows.
+    public func contrasted(_ c: LogitContrast?) throws -> TokenBatch {
+        guard c == nil || c!.counted.count == targetCount else {
+            throw GCError("the logit contrast was made for \(c!.counted.count) target positions, the batch has \(targetCount)")
+        }
+        var b = self
+        b.contrast = c
+        return b
+    }
+
+    /// Whether `other` is the same batch: rows, special tokens and contrast (what a kept
+    /// clean run must match).
+    public func isSame(as other: TokenBatch) -> Bool {
+        rows == other.rows && special == other.special && contrast == other.contrast
     }
 
     public var size: Int { rows.count }

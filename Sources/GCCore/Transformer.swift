@@ -202,6 +202,8 @@ public final class Transformer {
         var logitRows: [Int]
         var targets: [Int32]
         var sampleOfRow: [Int]
+        /// The batch's logit contrast (`Metric.logitDiff`), one entry per logit row.
+        var contrast: LogitContrast? = nil
     }
 
     /// Throws when a row is longer than n_ctx or holds a token outside the vocabulary.
@@ -213,6 +215,9 @@ public final class Transformer {
             for t in r where t < 0 || Int(t) >= config.dVocab {
                 throw GCError("row \(i + 1) has token \(t), outside the vocabulary 0..\(config.dVocab - 1)")
             }
+        }
+        if let t = b.contrast?.tokenOutside(vocab: config.dVocab) {
+            throw GCError("the logit difference's answer or wrong token \(t) is outside the vocabulary 0..\(config.dVocab - 1)")
         }
     }
 
@@ -230,7 +235,7 @@ public final class Transformer {
             for p in b.targetPositions[s] { rows.append(base + p); targets.append(r[p + 1]); sample.append(s) }
         }
         return Plan(tokens: tokens, positions: positions, seqs: SeqLayout(lengths: lengths, heads: config.nHeads),
-                    logitRows: rows, targets: targets, sampleOfRow: sample)
+                    logitRows: rows, targets: targets, sampleOfRow: sample, contrast: b.contrast)
     }
 
     /// Inputs right-padded with PAD to the longest, logits everywhere (`logits`).
@@ -392,7 +397,10 @@ public final class Transformer {
         /// Fraction of target tokens whose argmax is the target.
         public var tokenAccuracy: Double = .nan
         /// Mean over target tokens of the target's logit minus the largest other logit.
-        public var logitDiff: Double = .nan
+        public var margin: Double = .nan
+        /// TransformerLens's logit difference: the mean over the contrast's counted rows of
+        /// logit(answer) − logit(wrong) (nil when the batch has no `LogitContrast`).
+        public var logitDiff: Double? = nil
         /// Per target position (the rows of `targetLogProbs`), the sample it belongs to.
         public var sampleOfRow: [Int] = []
         /// The log-probabilities at target positions (R × d_vocab), when asked for.
@@ -488,7 +496,8 @@ public final class Transformer {
         let acc = Double(correct.filter { $0 }.count) / Double(max(b.size, 1))
         var e = Evaluation(loss: R > 0 ? total / Double(R) : .nan, accuracy: acc, correct: correct, targetCount: R)
         e.tokenAccuracy = R > 0 ? Double(rows.tokensRight) / Double(R) : .nan
-        e.logitDiff = R > 0 ? rows.logitDiff / Double(R) : .nan
+        e.margin = R > 0 ? rows.margin / Double(R) : .nan
+        if let c = plan.contrast { e.logitDiff = c.mean(logits, vocab: V) }
         if !gradient { e.prob = R > 0 ? rows.prob / Double(R) : .nan }
         e.sampleOfRow = plan.sampleOfRow
         return e

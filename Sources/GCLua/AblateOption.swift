@@ -6,20 +6,24 @@ import GCCore
 enum AblateOption {
     /// The hooks for an ablation options table at `i` (none when absent).
     static func hooks(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> [(Component, ComponentHook)] {
-        guard let (comps, ablation) = try read(c, i, model: m, batch: b) else { return [] }
+        guard let (comps, ablation) = try read(c, i, try c.options(i), model: m, batch: b) else { return [] }
         return try c.arg(i) { try comps.map { ($0, try m.ablationHook($0, ablation)) } }
     }
 
-    /// The evaluation of `b` under the ablation options at `i` (a plain one without them).
-    static func evaluate(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> Transformer.Evaluation {
-        guard let (comps, ablation) = try read(c, i, model: m, batch: b) else { return try m.evaluate(b) }
+    /// The evaluation of `b` under the ablation options at `i` (a plain one without them);
+    /// with `metric`, the option `metric = {"logit_diff", ...}` adds TransformerLens's logit
+    /// difference (`m:evaluate`).
+    static func evaluate(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch,
+                         metric: Bool = false) throws -> Transformer.Evaluation {
+        let o = try c.options(i)
+        let b = metric ? try MetricOption.read(c, o, i).on(c, i, b, model: m) : b
+        guard let (comps, ablation) = try read(c, i, o, model: m, batch: b) else { return try m.evaluate(b) }
         return try m.evaluateAblated(b, components: comps, ablation: ablation)
     }
 
     /// The components and the ablation an options table at `i` asks for (nil when none):
     /// `{ablate = name or list, ablation = "mean" | ... (alias with), means =, per_position =, source =}`.
-    static func read(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch) throws -> ([Component], Ablation)? {
-        let o = try c.options(i)
+    static func read(_ c: LuaCall, _ i: Int32, _ o: LuaOptions, model m: Transformer, batch b: TokenBatch) throws -> ([Component], Ablation)? {
         let comps = try c.components(o, "ablate", model: m, single: true) ?? []
         let request = try InterventionOptions.request(c, o, i, model: nil)
         try o.finish()

@@ -15,9 +15,10 @@ enum EstimatorBinding {
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
-        let metric = try InterventionOptions.metric(o)
+        let metric = try MetricOption.read(c, o, 3)
         try o.finish()
-        let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: .zero, metrics: [metric], components: comps)[0] }
+        let mb = try metric.on(c, 3, b, model: m)
+        let e = try c.arg(2) { try m.firstOrderEstimates(mb, baseline: .zero, metrics: [metric.metric], components: comps)[0] }
         c.state.pushComponentTable(e.gate)
         c.state.push(e.value)
         c.state.push(e.differentiated.rawValue)
@@ -28,8 +29,8 @@ enum EstimatorBinding {
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
-        let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-        let e = try c.arg(2) { try m.firstOrderEstimates(b, baseline: baseline, metrics: [metric], components: comps)[0] }
+        let (baseline, metric, mb) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let e = try c.arg(2) { try m.firstOrderEstimates(mb, baseline: baseline, metrics: [metric], components: comps)[0] }
         c.state.pushComponentTable(e.attribution)
         c.state.push(e.value)
         c.state.push(e.differentiated.rawValue)
@@ -42,9 +43,9 @@ enum EstimatorBinding {
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
         let steps = try o.integer("steps", in: 1...10_000) ?? 16
-        let (baseline, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let (baseline, metric, mb) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
         let ig = try c.arg(2) {
-            try m.integratedGradients(b, baseline: baseline, steps: steps, metrics: [metric], components: comps,
+            try m.integratedGradients(mb, baseline: baseline, steps: steps, metrics: [metric], components: comps,
                                       shouldStop: progress.stop)[0]
         }
         c.state.pushComponentTable(ig.scores)
@@ -59,9 +60,9 @@ enum EstimatorBinding {
         let comps = try components(c, o, model: m)
         let n = try o.integer("permutations", in: 1...1_000_000) ?? 10
         let seed = try ScoringBinding.seed(o, model: m)
-        let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let (ablation, metric, mb) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
         let s = try c.arg(2) {
-            try m.shapleyValues(b, ablation: ablation, permutations: n, seed: seed, metrics: [metric], components: comps,
+            try m.shapleyValues(mb, ablation: ablation, permutations: n, seed: seed, metrics: [metric], components: comps,
                                 shouldStop: progress.stop)[0]
         }
         c.state.pushComponentTable(s.scores)
@@ -84,6 +85,8 @@ enum EstimatorBinding {
     /// What the ladder's options ask for.
     struct LadderPlan {
         var components: [Component], metrics: [Metric], kinds: [AblationKind]
+        /// The logit difference's tokens, when `metrics` holds one.
+        var contrast: ContrastRequest?
         var steps: Int, permutations: Int, seed: UInt64
         var request: AblationRequest
     }
@@ -108,14 +111,14 @@ enum EstimatorBinding {
     static func ladderPlan(_ c: LuaCall, model m: Transformer) throws -> LadderPlan {
         let o = try c.options(3)
         let comps = try components(c, o, model: m)
-        let metrics = try InterventionOptions.metrics(c, o, 3)
+        let (metrics, contrast) = try MetricOption.readList(c, o, 3)
         let steps = try o.integer("steps", in: 1...10_000) ?? 16
         let permutations = try o.integer("shapley", in: 0...1_000_000) ?? 0
         let seed = try ScoringBinding.seed(o, model: m)
         let request = try InterventionOptions.request(c, o, 3, model: m)
         let kinds = try ladderKinds(c, o, source: request.source != nil)
         try o.finish()
-        return LadderPlan(components: comps, metrics: metrics, kinds: kinds, steps: steps, permutations: permutations,
+        return LadderPlan(components: comps, metrics: metrics, kinds: kinds, contrast: contrast, steps: steps, permutations: permutations,
                           seed: seed, request: request)
     }
 }
@@ -174,7 +177,8 @@ extension EstimatorBinding {
     static func ladder(_ c: LuaCall) throws -> Int32 {
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let plan = try ladderPlan(c, model: m)
-        let r = try c.arg(2) { try runLadder(m, b, plan) }
+        let mb = try plan.contrast?.on(c, 3, option: "metrics", b, model: m) ?? b
+        let r = try c.arg(2) { try runLadder(m, mb, plan) }
         pushLadder(c.state, plan, r)
         return 1
     }

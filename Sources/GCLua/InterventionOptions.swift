@@ -4,7 +4,8 @@ import GCCore
 
 /// The one reader of the options every ablation-taking function shares:
 /// `{ablation = "mean" | "zero" | "resample" (alias `with`), means = gcgap.means(...),
-/// per_position = bool, source = batch, zslice_defect = bool, metric = name}`.
+/// per_position = bool, source = batch, zslice_defect = bool, metric = name or table}` (the
+/// metric's reader is `MetricOption`).
 /// `m:accuracy/loss/evaluate/logits`, every `gcgap.score.*` and the ladder read them here.
 enum InterventionOptions {
     /// The option names of an ablation (for docs and for the check that they are read).
@@ -31,36 +32,15 @@ enum InterventionOptions {
         try c.arg(i) { try m.resolve(r, on: b, components: components) }
     }
 
-    /// Reads, finishes and resolves the ablation options at `i`, with the metric.
+    /// Reads, finishes and resolves the ablation options at `i`, with the metric and the
+    /// batch made ready for it (`MetricRequest.on`).
     static func ablationAndMetric(_ c: LuaCall, _ o: LuaOptions, _ i: Int32, model m: Transformer, batch b: TokenBatch,
-                                  components comps: [Component]) throws -> (Ablation, Metric) {
+                                  components comps: [Component]) throws -> (Ablation, Metric, TokenBatch) {
         let r = try request(c, o, i, model: m)
-        let metric = try self.metric(o)
+        let metric = try MetricOption.read(c, o, i)
         try o.finish()
-        return (try resolve(c, i, r, model: m, batch: b, components: comps).ablation, metric)
-    }
-
-    /// The `metric` option (exact match by default).
-    static func metric(_ o: LuaOptions) throws -> Metric {
-        guard let name = try o.choice("metric", Metric.allCases.map(\.rawValue)) else { return .accuracy }
-        return Metric(rawValue: name)!
-    }
-
-    /// The `metrics` option: a list of metric names (`Metric.ladderDefault` when absent).
-    static func metrics(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> [Metric] {
-        guard o.push("metrics") != LUA_TNIL else { c.state.pop(); return Metric.ladderDefault }
-        defer { c.state.pop() }
-        let names = Metric.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        let list = try c.optionList(lua_gettop(c.L), i, "metrics", limit: Metric.allCases.count * 4, what: "metric name")
-        var out: [Metric] = []
-        for (k, name) in list.enumerated() {
-            guard let metric = Metric(rawValue: name) else {
-                throw c.argError(i, "option 'metrics': a metric name expected at index \(k + 1) (\(names))")
-            }
-            if !out.contains(metric) { out.append(metric) }
-        }
-        guard !out.isEmpty else { throw c.argError(i, "option 'metrics': at least one metric expected") }
-        return out
+        let ablation = try resolve(c, i, r, model: m, batch: b, components: comps).ablation
+        return (ablation, metric.metric, try metric.on(c, i, b, model: m))
     }
 
     /// The `means` option: means from gcgap.means, or nil.

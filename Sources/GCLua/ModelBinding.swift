@@ -54,7 +54,8 @@ enum ModelBinding {
         s.push(e.accuracy); s.setField(-2, "accuracy")
         s.push(e.targetCount); s.setField(-2, "targets")
         s.push(e.tokenAccuracy); s.setField(-2, "token_accuracy")
-        s.push(e.logitDiff); s.setField(-2, "logit_diff")
+        s.push(e.margin); s.setField(-2, "margin")
+        if let d = e.logitDiff { s.push(d); s.setField(-2, "logit_diff") }
         s.push(e.prob); s.setField(-2, "prob")
         s.newTable(array: e.correct.count)
         for (i, v) in e.correct.enumerated() { s.push(v); s.setIndex(-2, i + 1) }
@@ -126,7 +127,7 @@ enum ModelBinding {
 
     static func evaluate(_ c: LuaCall) throws -> Int32 {
         let m = try passModel(c), b = try c.batch(2, for: m)
-        pushEvaluation(c.state, try AblateOption.evaluate(c, 3, model: m, batch: b)); return 1
+        pushEvaluation(c.state, try AblateOption.evaluate(c, 3, model: m, batch: b, metric: true)); return 1
     }
 
     static func accuracy(_ c: LuaCall) throws -> Int32 {

@@ -151,14 +151,15 @@ enum ScoringBinding {
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let request = try InterventionOptions.request(c, o, 3, model: nil, defect: true)
-        let metric = try InterventionOptions.metric(o)
-        let sets = try causalSets(c, o, model: m)
+        let metric = try MetricOption.read(c, o, 3)
+        let sets = try causalSets(c, o, model: m).mapValues { try metric.on(c, 3, $0, model: m) }
         let samples = try o.boolean("samples") ?? false
         try o.finish()
         let comps = m.config.components
         let r = try InterventionOptions.resolve(c, 3, request, model: m, batch: b, components: comps)
+        let mb = try metric.on(c, 3, b, model: m)
         let scores = try c.arg(3) {
-            try m.causalScores(b, ablation: r.ablation, components: comps, metric: metric, sets: sets, hookFor: r.hookFor, shouldStop: progress.stop)
+            try m.causalScores(mb, ablation: r.ablation, components: comps, metric: metric.metric, sets: sets, hookFor: r.hookFor, shouldStop: progress.stop)
         }
         c.state.pushComponentTable(scores.scores)
         c.state.push(scores.base)
@@ -187,9 +188,9 @@ enum ScoringBinding {
         let comps = try c.components(at: 3, .init(index: 3), model: m, nonEmpty: true)
         let o = try c.options(4)
         let leaveOneOut = try o.boolean("leave_one_out") ?? true
-        let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 4, model: m, batch: b, components: comps)
+        let (ablation, metric, mb) = try InterventionOptions.ablationAndMetric(c, o, 4, model: m, batch: b, components: comps)
         let r = try c.arg(3) {
-            try m.jointAblation(b, ablation: ablation, components: comps, metric: metric, leaveOneOut: leaveOneOut, shouldStop: progress.stop)
+            try m.jointAblation(mb, ablation: ablation, components: comps, metric: metric, leaveOneOut: leaveOneOut, shouldStop: progress.stop)
         }
         let s = c.state
         s.newTable(hash: 8)
@@ -248,8 +249,8 @@ enum ScoringBinding {
         let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
         let o = try c.options(3)
         let comps = try c.components(o, "components", model: m, nonEmpty: true) ?? m.config.components
-        let (ablation, metric) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
-        let r = try c.arg(3) { try m.pairwiseInteractions(b, ablation: ablation, components: comps, metric: metric, shouldStop: progress.stop) }
+        let (ablation, metric, mb) = try InterventionOptions.ablationAndMetric(c, o, 3, model: m, batch: b, components: comps)
+        let r = try c.arg(3) { try m.pairwiseInteractions(mb, ablation: ablation, components: comps, metric: metric, shouldStop: progress.stop) }
         let s = c.state
         s.newTable(hash: 3)
         s.pushStringList(comps.map(\.description)); s.setField(-2, "components")
@@ -270,9 +271,10 @@ enum ScoringBinding {
         let progress = Progress("score." + c.name); defer { progress.finish() }
         let m = try ModelBinding.passModel(c), clean = try c.batch(2, for: m), corrupted = try c.batch(3, for: m)
         let o = try c.options(4)
-        let metric = try InterventionOptions.metric(o)
+        let metric = try MetricOption.read(c, o, 4)
         try o.finish()
-        let r = try c.arg(3) { try m.patchingScores(clean: clean, corrupted: corrupted, metric: metric, shouldStop: progress.stop) }
+        let mclean = try metric.on(c, 4, clean, model: m)
+        let r = try c.arg(3) { try m.patchingScores(clean: mclean, corrupted: corrupted, metric: metric.metric, shouldStop: progress.stop) }
         c.state.pushComponentTable(r.scores)
         c.state.push(r.clean)
         c.state.push(r.corrupted)

@@ -16,13 +16,15 @@ Interventions are TransformerLens hooks, so a downstream component sees the inte
 outputs, and a_i inside a hook is the component's own output in that run. Replacements apply at
 every position, pads included.
 
-Metrics f (raw, not negated), each a mean over the R target rows:
+Metrics f (raw, not negated), each a mean over the R target rows (logit_diff: over samples):
   loss        cross-entropy of the target
-  logit_diff  logit[target] - max_{j != target} logit[j] (gradient of max goes to the argmax)
+  margin      logit[target] - max_{j != target} logit[j] (gradient of max goes to the argmax)
+  logit_diff  TransformerLens's: logit[answer] - logit[wrong] at one position per sample, the SEP
+              position (it predicts y1), with answer = y1 and wrong = (y1 + 7) mod 100
   kl          KL(p_ref || q) = sum_j p_ref_j (log p_ref_j - log q_j); p_ref = softmax of the clean
               logits (detached constant), q = softmax of the current logits
 
-Tensors, for m in (loss, logit_diff, kl), float32:
+Tensors, for m in (loss, margin, logit_diff, kl), float32:
   gate.<m>      [6]  df/dg_i at g = 1 for a_i -> g_i a_i (all gates in one run, one backward)
   attrib.<m>    [6]  df/dalpha_i at alpha = 0 for a_i -> a_i + alpha_i (mu_i - a_i), i.e.
                      sum over all positions of (mu_i - a_i) . df/da_i at the clean run
@@ -35,7 +37,7 @@ Tensors, for m in (loss, logit_diff, kl), float32:
   clean.<m>     [1]  f at the clean run (0 for kl)
   means         [6, 16]  mu_i in component order
 kl's gate and attrib are ~0 (float32 rounding only): the KL's gradient vanishes at the clean
-point, where q = p_ref. Its ig and exact values are not zero. logit_diff's sum(ig) is far from
+point, where q = p_ref. Its ig and exact values are not zero. margin's sum(ig) is far from
 ig_total at k = 4 (about 60% here): the runner-up token changes several times along the path, so
 f is only piecewise smooth in alpha; with more steps sum(ig) does converge to ig_total.
 Each metric's attrib is checked in-script against sum (mu_i - a_i) . df/da_i, and gate against
@@ -53,7 +55,7 @@ PAD, SEP = 100, 102
 K = 4
 COMPONENTS = [(0, 0), (0, 1), (0, None), (1, 0), (1, 1), (1, None)]  # (layer, head); None = MLP
 NAMES = ["L0.H0", "L0.H1", "L0.MLP", "L1.H0", "L1.H1", "L1.MLP"]
-METRICS = ["loss", "logit_diff", "kl"]
+METRICS = ["loss", "margin", "logit_diff", "kl"]
 
 
 def load_model():
@@ -75,24 +77,29 @@ def load_batch():
     n = int(lengths.max()) - 1
     inp = torch.full((rows.shape[0], n), PAD, dtype=torch.long)
     bi, pi, ti = [], [], []  # target rows: (batch index, position, target token)
+    cp, ca, cw = [], [], []  # the logit difference's: per sample, position, answer, wrong
     for i in range(rows.shape[0]):
         L = int(lengths[i])
         r = rows[i, :L].tolist()
         inp[i, :L - 1] = rows[i, :L - 1]
         for p in range(r.index(SEP), L - 1):
             bi.append(i), pi.append(p), ti.append(r[p + 1])
-    return inp, (torch.tensor(bi), torch.tensor(pi), torch.tensor(ti)), ref["loss"]
+        y1 = r[r.index(SEP) + 1]
+        cp.append(r.index(SEP)), ca.append(y1), cw.append((y1 + 7) % 100)
+    contrast = (torch.arange(rows.shape[0]), torch.tensor(cp), torch.tensor(ca), torch.tensor(cw))
+    return inp, (torch.tensor(bi), torch.tensor(pi), torch.tensor(ti), contrast), ref["loss"]
 
 
 def metrics(logits, tgt, ref_logp):
-    """The three metrics as a dict of 0-d tensors; ref_logp = clean log-probs at target rows (or None)."""
-    bi, pi, ti = tgt
+    """The four metrics as a dict of 0-d tensors; ref_logp = clean log-probs at target rows (or None)."""
+    bi, pi, ti, (cb, cp, ca, cw) = tgt
     x = logits[bi, pi]  # [R, vocab]
     logp = F.log_softmax(x, dim=-1)
     out = {"loss": -logp.gather(1, ti[:, None]).squeeze(1).mean()}
     tl = x.gather(1, ti[:, None]).squeeze(1)
     others = x.scatter(1, ti[:, None], float("-inf"))
-    out["logit_diff"] = (tl - others.max(dim=1).values).mean()
+    out["margin"] = (tl - others.max(dim=1).values).mean()
+    out["logit_diff"] = (logits[cb, cp, ca] - logits[cb, cp, cw]).mean()
     if ref_logp is None:
         out["kl"] = torch.zeros((), dtype=x.dtype)
     else:
@@ -124,7 +131,7 @@ def main():
     m = load_model()
     inp, tgt, ref_loss = load_batch()
     real = inp != PAD  # [batch, pos]
-    bi, pi, _ = tgt
+    bi, pi = tgt[0], tgt[1]
 
     # Clean run: outputs, means, reference distribution.
     acts = [None] * 6

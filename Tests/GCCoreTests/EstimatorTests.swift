@@ -10,19 +10,28 @@ import Testing
 struct EstimatorTests {
     let model: Transformer
     let batch: TokenBatch
+    /// The batch with a logit contrast: at every target position, the target against the
+    /// sample's first x (TransformerLens's logit difference).
+    let contrasted: TokenBatch
     let means: ComponentMeans
 
     init() throws {
         model = try randomModel(tinyConfig(positions: .learned), seed: 11)
         batch = try AlgorithmicTask.reverse().batch(size: 6, lengths: 3...5, seed: 4, stream: "estimators")
+        let b = batch, answers = zip(b.rows, b.targetPositions).map { r, tp in tp.map { r[$0 + 1] } }
+        contrasted = try b.contrasted(LogitContrast(b, answer: .perTarget(answers), wrong: .perSample(b.rows.map { $0[1] })))
         means = try model.componentMeans(batch)
     }
+
+    /// The batch a metric is scored on (the logit difference needs its contrast).
+    func batch(for metric: Transformer.Metric) -> TokenBatch { metric.needsContrast ? contrasted : batch }
 
     /// Central difference of f along one component's gate, in Double arithmetic of Float passes.
     func centralDifference(_ c: Component, _ baseline: Ablation, _ metric: Transformer.Metric,
                            reference: [Float]?, at alpha: Float = 0, h: Float = 1e-2) throws -> Double {
-        let up = try model.gatedMetric(batch, baseline: baseline, alpha: [c: alpha + h], metric: metric, reference: reference)
-        let down = try model.gatedMetric(batch, baseline: baseline, alpha: [c: alpha - h], metric: metric, reference: reference)
+        let b = batch(for: metric)
+        let up = try model.gatedMetric(b, baseline: baseline, alpha: [c: alpha + h], metric: metric, reference: reference)
+        let down = try model.gatedMetric(b, baseline: baseline, alpha: [c: alpha - h], metric: metric, reference: reference)
         return (up - down) / Double(2 * h)
     }
 
@@ -31,9 +40,9 @@ struct EstimatorTests {
         #expect(abs(a - b) <= 2e-2 * max(abs(a), abs(b)) + 1e-4, "\(what): estimate \(a), finite difference \(b)")
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .prob])
+    @Test(arguments: [Transformer.Metric.loss, .margin, .logitDiff, .prob])
     func attributionPatchingIsTheDerivativeTowardTheMean(metric: Transformer.Metric) throws {
-        let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        let est = try model.firstOrderEstimates(batch(for: metric), baseline: .mean(means), metrics: [metric])[0]
         #expect(est.differentiated == metric)
         for c in model.config.components {
             let fd = try centralDifference(c, .mean(means), metric, reference: nil)
@@ -41,10 +50,10 @@ struct EstimatorTests {
         }
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .prob])
+    @Test(arguments: [Transformer.Metric.loss, .margin, .logitDiff, .prob])
     func gateGradientIsTheDerivativeOfAMultiplicativeGate(metric: Transformer.Metric) throws {
         // out = g·a with g = 1 − α on the path to zero: −∂f/∂g = ∂f/∂α
-        let est = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        let est = try model.firstOrderEstimates(batch(for: metric), baseline: .mean(means), metrics: [metric])[0]
         for c in model.config.components {
             let fd = try centralDifference(c, .zero, metric, reference: nil)
             expectNear(est.gate[c]!, metric.damage(fd), "\(metric) \(c)")
@@ -121,11 +130,22 @@ struct EstimatorTests {
 
     @Test func causalScoresOfSeveralMetricsAreEachMetricsOwn() throws {
         let metrics = Transformer.Metric.allCases
-        let together = try model.causalScores(batch, ablation: .zero, metrics: metrics)
+        let together = try model.causalScores(contrasted, ablation: .zero, metrics: metrics)
         for (k, m) in metrics.enumerated() {
-            let alone = try model.causalScores(batch, ablation: .zero, metric: m)
+            let alone = try model.causalScores(batch(for: m), ablation: .zero, metric: m)
             #expect(together[k].scores == alone.scores && together[k].base == alone.base, "\(m)")
         }
+    }
+
+    @Test func theLogitDifferenceNeedsItsContrast() throws {
+        let e = #expect(throws: GCError.self) { try model.causalScores(batch, ablation: .zero, metric: .logitDiff) }
+        #expect(e?.message.contains("'margin'") == true)
+        #expect(throws: GCError.self) { try model.firstOrderEstimates(batch, baseline: .zero, metrics: [.loss, .logitDiff]) }
+        #expect(throws: GCError.self) { try model.patchingScores(clean: batch, corrupted: batch, metric: .logitDiff) }
+        #expect(try model.evaluate(batch).logitDiff == nil && model.evaluate(contrasted).logitDiff != nil)
+        // a contrast made for another batch does not attach
+        let other = try AlgorithmicTask.reverse().batch(size: 2, lengths: 3...3, seed: 1, stream: "other")
+        #expect(throws: GCError.self) { try other.contrasted(contrasted.contrast) }
     }
 
     @Test func gatesLeaveTheModelsCleanRunUnchanged() throws {
@@ -174,7 +194,16 @@ struct EstimatorFixtureTests {
             (0..<Int(lengths.data[i])).map { Int32(rows.data[i * width + $0]) }
         })
         means = try model.componentMeans(batch)
+        // the fixture's logit difference: at SEP (it predicts y1), y1 against (y1 + 7) mod 100
+        let b = batch, seps = b.rows.map { $0.firstIndex(of: b.special.sep)! }
+        let y1 = zip(b.rows, seps).map { r, s in r[s + 1] }
+        contrasted = try b.contrasted(LogitContrast(b, answer: .perSample(y1), wrong: .perSample(y1.map { ($0 + 7) % 100 }),
+                                                        at: .perSample(seps.map { $0 + 1 })))
     }
+
+    /// The batch with the fixture's logit contrast.
+    let contrasted: TokenBatch
+    func batch(for metric: Transformer.Metric) -> TokenBatch { metric.needsContrast ? contrasted : batch }
 
     /// Raw changes of f from damage-oriented scores, in the fixture's component order.
     func raw(_ scores: [Component: Double], _ metric: Transformer.Metric, negate: Bool = false) -> [Float] {
@@ -195,25 +224,25 @@ struct EstimatorFixtureTests {
         expectClose(ours, "means")
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    @Test(arguments: [Transformer.Metric.loss, .margin, .logitDiff, .kl])
     func gateGradientsAndAttributionPatching(metric: Transformer.Metric) throws {
-        let e = try model.firstOrderEstimates(batch, baseline: .mean(means), metrics: [metric])[0]
+        let e = try model.firstOrderEstimates(batch(for: metric), baseline: .mean(means), metrics: [metric])[0]
         // gate: the fixture stores ∂f/∂g; gcgap's estimate of zero ablation is −∂f/∂g as damage
         expectClose(raw(e.gate, metric, negate: true), "gate.\(metric.rawValue)")
         expectClose(raw(e.attribution, metric), "attrib.\(metric.rawValue)")
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    @Test(arguments: [Transformer.Metric.loss, .margin, .logitDiff, .kl])
     func integratedGradientsWithFourSteps(metric: Transformer.Metric) throws {
-        let ig = try model.integratedGradients(batch, baseline: .mean(means), steps: 4, metrics: [metric])[0]
+        let ig = try model.integratedGradients(batch(for: metric), baseline: .mean(means), steps: 4, metrics: [metric])[0]
         expectClose(raw(ig.scores, metric), "ig.\(metric.rawValue)")
         let total = Float(metric.higherIsBetter ? -ig.total : ig.total)
         expectClose([total], "ig_total.\(metric.rawValue)")
     }
 
-    @Test(arguments: [Transformer.Metric.loss, .logitDiff, .kl])
+    @Test(arguments: [Transformer.Metric.loss, .margin, .logitDiff, .kl])
     func exactMeanAblation(metric: Transformer.Metric) throws {
-        let c = try model.causalScores(batch, ablation: .mean(means), metric: metric)
+        let c = try model.causalScores(batch(for: metric), ablation: .mean(means), metric: metric)
         expectClose(raw(c.scores, metric), "exact.\(metric.rawValue)")
         if metric != .kl { expectClose([Float(c.base)], "clean.\(metric.rawValue)") }
     }
@@ -227,7 +256,9 @@ struct ResumedAblationTests {
     func sameBitsAsFullPasses(kind: String) throws {
         let model = try randomModel(tinyConfig(positions: .learned), seed: 5)
         let task = AlgorithmicTask.sort()
-        let batch = try task.batch(size: 9, lengths: 4...4, seed: 2, stream: "c")
+        // with a logit contrast (at each sample's last input position: END against PAD)
+        let plain = try task.batch(size: 9, lengths: 4...4, seed: 2, stream: "c")
+        let batch = try plain.contrasted(LogitContrast(plain, answer: .every(103), wrong: .every(100), at: .every(-1)))
         let ablation: Ablation
         switch kind {
         case "zero": ablation = .zero
@@ -236,10 +267,10 @@ struct ResumedAblationTests {
         default: ablation = .mean(try model.componentMeans(batch))
         }
         let comps = model.config.components
-        let fast = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .logitDiff])
+        let fast = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .margin, .logitDiff])
         for c in comps {
             let full = try model.evaluate(batch, hooks: [(c, model.ablationHook(c, ablation))])
-            #expect(fast[1].ablated[c] == full.loss && fast[2].ablated[c] == full.logitDiff, "\(c)")
+            #expect(fast[1].ablated[c] == full.loss && fast[2].ablated[c] == full.margin && fast[3].ablated[c] == full.logitDiff, "\(c)")
             #expect(fast[0].ablated[c] == full.accuracy && fast[0].correct[c] == full.correct, "\(c)")
         }
         // groups resume at their lowest layer: L1.H0 with L0.MLP resumes at L0's MLP
@@ -252,7 +283,7 @@ struct ResumedAblationTests {
         // a persistent hook on the model turns the fast route off without changing results
         let id = try model.addHook(.site(.residPre, layer: 0, head: -1)) { _ in false }
         defer { model.removeHook(id) }
-        let hooked = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .logitDiff])
+        let hooked = try model.causalScores(batch, ablation: ablation, metrics: [.accuracy, .loss, .margin, .logitDiff])
         for (a, b) in zip(hooked, fast) { #expect(a.ablated == b.ablated, "\(a.metric)") }
     }
 }

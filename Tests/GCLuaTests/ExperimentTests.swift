@@ -72,7 +72,7 @@ struct ExperimentTests {
             local same = base.loss == fresh:loss(set) and #r == 4
             for i, l in ipairs(lists) do
               local e = fresh:evaluate(set, {ablate = l, means = mu})
-              same = same and r[i].loss == e.loss and r[i].accuracy == e.accuracy and r[i].logit_diff == e.logit_diff
+              same = same and r[i].loss == e.loss and r[i].accuracy == e.accuracy and r[i].margin == e.margin
             end
             local z = gc.score.ablations(m, set, {"L1.H1"}, {ablation = "zero"})
             same = same and z[1].loss == fresh:loss(set, {ablate = "L1.H1", with = "zero"})

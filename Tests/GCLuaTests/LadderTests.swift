@@ -22,14 +22,14 @@ struct LadderTests {
             local C = gc.score.causal(m, set, {means = mu})
             local Cl = gc.score.causal(m, set, {means = mu, metric = 'loss'})
             local Cr = gc.score.causal(m, set, {ablation = 'resample', source = source, metric = 'kl'})
-            local ap = gc.score.attribution(m, set, {means = mu, metric = 'logit_diff'})
+            local ap = gc.score.attribution(m, set, {means = mu, metric = 'margin'})
             local gate, value, diff = gc.score.gate(m, set, {metric = 'accuracy'})
             local ig, info = gc.score.integrated(m, set, {means = mu, steps = 8, metric = 'kl'})
             local sh, sinfo = gc.score.shapley(m, set, {means = mu, permutations = 2, seed = 3, metric = 'loss'})
             local same = true
             for _, c in ipairs(m:components()) do
               same = same and r.exact.mean.accuracy[c] == C[c] and r.exact.mean.loss[c] == Cl[c]
-                and r.exact.resample.kl[c] == Cr[c] and r.attribution.logit_diff[c] == ap[c]
+                and r.exact.resample.kl[c] == Cr[c] and r.attribution.margin[c] == ap[c]
                 and r.gate.accuracy[c] == gate[c] and r.gate.loss[c] == gate[c]
                 and r.integrated.kl[c] == ig[c] and r.shapley.loss[c] == sh[c]
             end

@@ -281,7 +281,7 @@ struct ReadingTests {
             local clean, corrupted = task:batch{size = 32, length = 3, seed = 1}, task:batch{size = 32, length = 3, seed = 2}
             local e = m:evaluate(clean)
             local r = {}
-            for _, metric in ipairs{'accuracy', 'token_accuracy', 'loss', 'logit_diff', 'kl'} do
+            for _, metric in ipairs{'accuracy', 'token_accuracy', 'loss', 'margin', 'kl'} do
               local C, base, ablated = gc.score.causal(m, clean, {metric = metric})
               local ok = true
               for k, v in pairs(C) do
@@ -294,11 +294,11 @@ struct ReadingTests {
             -- the baselines agree with m:evaluate
             local _, base_tok = gc.score.causal(m, clean, {metric = 'token_accuracy'})
             local _, base_loss = gc.score.causal(m, clean, {metric = 'loss'})
-            local _, base_ld = gc.score.causal(m, clean, {metric = 'logit_diff'})
+            local _, base_ld = gc.score.causal(m, clean, {metric = 'margin'})
             -- patching: per-token metrics see partial recovery; KL to the clean run recovered
             local P, c0, x0 = gc.score.patching(m, clean, corrupted, {metric = 'kl'})
             local Pl, cl, xl = gc.score.patching(m, clean, corrupted, {metric = 'loss'})
-            return table.concat(r, ' '), base_tok == e.token_accuracy, base_loss == e.loss, base_ld == e.logit_diff,
+            return table.concat(r, ' '), base_tok == e.token_accuracy, base_loss == e.loss, base_ld == e.margin,
                    c0 == 0, x0 > 0, Pl['L0.MLP'] == xl - (xl - Pl['L0.MLP']), e.token_accuracy >= e.accuracy
             """)
         #expect(out == ["true true true true true", "true", "true", "true", "true", "true", "true", "true"])

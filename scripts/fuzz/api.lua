@@ -632,12 +632,15 @@ local OPTSPEC = {
   ood = { lengths = "lenlist", range = "range01", size = "small16", seed = "seed" },
   gradient = { norm = "choice:raw|per-param|per_param", whole_wv = "bool", length = "len", batches = "tiny", batch = "small8", seed = "seed", stream = "str" },
   taylor = { length = "len", batches = "tiny", batch = "small8", seed = "seed", stream = "str" },
-  causal = { ablation = "choice:mean|zero|resample", per_position = "bool", zslice_defect = "bool", means = "means", source = "batch" },
+  causal = { ablation = "choice:mean|zero|resample", per_position = "bool", zslice_defect = "bool", means = "means", source = "batch",
+             metric = "metric" },
+  evaluate = { ablate = "ablate", with = "choice:mean|zero|resample", per_position = "bool", means = "means", source = "batch", metric = "metric" },
+  patching = { metric = "metric" },
   estimator = { ablation = "choice:mean|zero|resample", per_position = "bool", means = "means", source = "batch",
-                metric = "choice:accuracy|token_accuracy|loss|logit_diff|kl|bogus", steps = "tiny", components = "table" },
+                metric = "metric", steps = "tiny", components = "table" },
   shapley = { ablation = "choice:mean|zero|resample", means = "means", source = "batch", permutations = "tiny",
               metric = "choice:accuracy|loss|kl", seed = "seed" },
-  ladder = { metrics = "table", steps = "tiny", shapley = "tiny", means = "means", source = "batch", seed = "seed" },
+  ladder = { metrics = "metrics", steps = "tiny", shapley = "tiny", means = "means", source = "batch", seed = "seed" },
   means = { per_position = "bool" },
   gap = { ranks = "choice:average|ordinal" },
   classify = { threshold = "threshold", strict = "bool" },
@@ -739,6 +742,28 @@ G.ablists = function(ctx)
                 "{{'L0.H0','L0.H0'}}", "{'L0.H0.z'}", "{true}", "{{'L0.H0'}, 'L0.H0', 'L0.H0'}", "{'L0.ATTN', {'L0.H1.z'}}" }
 end
 
+-- a metric: a name, the bare 'logit_diff' (refused), or TransformerLens's table, well formed or not
+local LOGIT_DIFFS = {
+  "{'logit_diff', answer = 3, wrong = 4}", "{'logit_diff', answer = 3, wrong = 4, pos = -1}", "{'logit_diff', answer = 3, wrong = 4, pos = 1}",
+  "{'logit_diff', answer = {3, 4}, wrong = 5}", "{'logit_diff', answer = {{3}}, wrong = 5}", "{'logit_diff', answer = T1, wrong = T2}",
+  "{'logit_diff', answer = 3, wrong = 4, pos = {1, 2}}", "{'logit_diff', answer = 1e9, wrong = 0}", "{'logit_diff', answer = 0/0, wrong = 1}",
+  "{'logit_diff', answer = -1, wrong = 1}", "{'logit_diff', answer = 1.5, wrong = 1}", "{'logit_diff', answer = 3}", "{'logit_diff'}",
+  "{'logit_diff', answer = 3, wrong = 4, pos = 0}", "{'logit_diff', answer = 3, wrong = 4, pos = math.mininteger}",
+  "{'logit_diff', answer = {{3}}, wrong = 4, pos = -1}", "{'logit_diff', answer = 3, wrong = 4, zz = 1}", "{'margin', answer = 3, wrong = 4}",
+  "{'logit_diff', answer = 'x', wrong = 4}", "{'logit_diff', answer = cyclic(), wrong = 4}", "{'logit_diff', answer = deep(40), wrong = 4}",
+  "{'logit_diff', answer = TN, wrong = 4}", "{'logit_diff', answer = {[1] = 3, x = 2}, wrong = 4}", "{'logit_diff', [2] = 1, answer = 3, wrong = 4}",
+}
+local METRIC_NAMES = { "'accuracy'", "'token_accuracy'", "'loss'", "'margin'", "'kl'", "'prob'", "'logit_diff'", "'bogus'" }
+G.metric = function(ctx)
+  if chance(0.6) then return pick(METRIC_NAMES) end
+  return chance(0.9) and pick(LOGIT_DIFFS) or any(ctx)
+end
+G.metrics = function(ctx)
+  local n, parts = R(4) - 1, {}
+  for k = 1, n do parts[k] = chance(0.7) and pick(METRIC_NAMES) or pick(LOGIT_DIFFS) end
+  return chance(0.9) and "{" .. table.concat(parts, ", ") .. "}" or any(ctx)
+end
+
 --- An options table for `spec` (a name in OPTSPEC): known keys with fitting or random
 --- values, sometimes unknown keys and stray array items.
 local function options(spec, ctx)
@@ -810,7 +835,7 @@ local SIG = {
   ["gcgap.interrupted"] = {}, ["gcgap.components"] = { "opts:components" },
   ["gcgap.task.reverse"] = {}, ["gcgap.task.sort"] = {}, ["gcgap.task.new"] = { "opts:tasknew" },
   ["gcgap.score.gradient"] = { "model", "task", "!opts:gradient" }, ["gcgap.score.taylor"] = { "model", "task", "!opts:taylor" },
-  ["gcgap.score.causal"] = { "model", "batch", "opts:causal" }, ["gcgap.score.patching"] = { "model", "!batchpair" },
+  ["gcgap.score.causal"] = { "model", "batch", "opts:causal" }, ["gcgap.score.patching"] = { "model", "!batchpair", "opts:patching" },
   ["gcgap.stats.spearman"] = { "!seqpair" }, ["gcgap.stats.kendall"] = { "!seqpair" },
   ["gcgap.stats.pearson"] = { "!seqpair" }, ["gcgap.stats.ranks"] = { "seqscores", "choice:average|ordinal" },
   ["gcgap.stats.permutation"] = { "!seqpair", "!opts:permutation" },
@@ -854,7 +879,7 @@ local SIG = {
   ["METH.tensor.clone"] = { "self" }, ["METH.tensor.get"] = { "self", "index" }, ["METH.tensor.totable"] = { "self" },
   ["METH.tensor.map"] = { "self", "fn" },
   ["METH.model.logits"] = { "self", "batch" }, ["METH.model.loss"] = { "self", "batch", "opts:abl" },
-  ["METH.model.evaluate"] = { "self", "batch", "opts:abl" }, ["METH.model.accuracy"] = { "self", "batch", "opts:abl" },
+  ["METH.model.evaluate"] = { "self", "batch", "opts:evaluate" }, ["METH.model.accuracy"] = { "self", "batch", "opts:abl" },
   ["METH.model.grad_norms"] = { "self", "batch", "opts:gradnorm" }, ["METH.model.train"] = { "self", "tasklike", "!opts:train" },
   ["METH.model.save"] = { "self", "!path_w" }, ["METH.model.config"] = { "self" }, ["METH.model.params"] = { "self" },
   ["METH.model.param"] = { "self", "pname" }, ["METH.model.grad"] = { "self", "pname" },

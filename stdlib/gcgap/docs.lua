@@ -18,6 +18,11 @@ local function list(t)
   for i, v in ipairs(t) do out[i] = string.format("%.10g", v) end
   return "{" .. table.concat(out, ", ") .. "}"
 end
+local function list_of(names)
+  local q = {}
+  for i, v in ipairs(names) do q[i] = '"' .. v .. '"' end
+  return "{" .. table.concat(q, ", ") .. "}"
+end
 local function choices(list)
   local q = {}
   for i, v in ipairs(list) do q[i] = '"' .. v .. '"' end
@@ -32,7 +37,8 @@ local groups = {
     { "source", "nil", 'for "resample": a batch of the same row lengths whose outputs are patched in' },
   },
   metric = {
-    { "metric", '"accuracy"', choices(core.metrics) .. ": exact match (the paper's), token accuracy, the loss, logit(target) − the largest other logit, KL from the clean prediction, or the probability of the right answer; effects are oriented so that larger = more damage (estimators of exact match and token accuracy differentiate the loss)" },
+    { "metric", '"accuracy"', choices(core.metrics) .. ": exact match (the paper's), token accuracy, the loss, the margin (logit(target) − the largest other logit), TransformerLens's logit difference, KL from the clean prediction, or the probability of the right answer; effects are oriented so that larger = more damage (estimators of exact match and token accuracy differentiate the loss). " ..
+      'The logit difference is a table, `{"logit_diff", answer = a, wrong = w [, pos = p]}`: the mean of logit(a) − logit(w), where a and w are a token, one token per sample (a list or 1-d tensor) or one per target position of each sample (a list of lists or 2-d tensor); `pos` reads it at one input position of each sample (a number or one per sample, 1-based as in m:logits, negative from the sample\'s end: -1 its last), which must be a target position, instead of at every target position' },
   },
 }
 --- An entry's option rows: its own, then each named group's.
@@ -628,12 +634,13 @@ print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the
       cost = "one forward pass (two with mean ablation and no `means`)." },
     { name = "model:evaluate",
       sig = "m:evaluate(b [, opts])",
-      returns = "{loss, accuracy, token_accuracy, logit_diff, targets, correct}",
-      text = "Loss and exact-match accuracy of a batch in one forward pass, with `token_accuracy` (the fraction of target tokens predicted right), `logit_diff` (the mean over target tokens of the target's logit minus the largest other logit), `targets` (the count of target positions) and `correct` (one boolean per row). " ..
+      returns = "{loss, accuracy, token_accuracy, margin, prob, targets, correct [, logit_diff]}",
+      text = "Loss and exact-match accuracy of a batch in one forward pass, with `token_accuracy` (the fraction of target tokens predicted right), `margin` (the mean over target tokens of the target's logit minus the largest other logit), `prob` (the mean probability of the right answer), `targets` (the count of target positions) and `correct` (one boolean per row). " ..
         "A row is correct when the argmax at every target position (y1 .. yN and END, teacher-forced) is right, which is the same event as a correct greedy decode. " ..
-        "Takes the ablation options of m:accuracy.",
+        'Takes the ablation options of m:accuracy; with `metric = {"logit_diff", answer =, wrong =}` the table also holds TransformerLens\'s `logit_diff`.',
       opts = with_groups({
         { "ablate", "nil", "see m:accuracy" },
+        { "metric", "nil", 'a `{"logit_diff", ...}` table (see gcgap.score.causal) adds `logit_diff`; other metrics are in the table already' },
       }, "ablation"),
       example = [=[local e = m:evaluate(ood.set, {ablate = "L0.H0"})
 local wrong = 0
@@ -787,7 +794,7 @@ print(G["L0.MLP"], Gp["L0.MLP"])]=],
       returns = "C, base, ablated",
       text = "Causal importance by ablation: for each component, the drop in exact-match accuracy on `set` when its output is replaced (mean ablation over `set` by default), C_i = base − ablated_i. " ..
         "Returns C and the ablated values as tables keyed by component, and the base (unablated) value; C_i is negative when removing a component helps. " ..
-        "With `metric` the effect is measured otherwise, always oriented so that larger means more important: token accuracy and logit difference as base − ablated, the loss as ablated − base, and KL as the mean KL divergence from the unablated prediction (base 0). " ..
+        "With `metric` the effect is measured otherwise, always oriented so that larger means more important: token accuracy, the margin and the logit difference as base − ablated, the loss as ablated − base, and KL as the mean KL divergence from the unablated prediction (base 0). " ..
         "`zslice_defect` applies to mean ablation only (an error otherwise) and changes nothing but where a head's mean is written: its z means come from `means` (made with {z = true}) or, without `means`, from `set` like every other mean. Ctrl-C stops it.",
       opts = with_groups({
         { "zslice_defect", "false", "the public code's head ablation: the mean of z_h written into a d_head slice of the attention output" },
@@ -822,8 +829,8 @@ print(gcgap.stats.spearman(T, C))]=],
       opts = with_groups({
         { "components", "the 20 components", "heads and MLPs to score" },
       }, "metric"),
-      example = [=[local g = gcgap.score.gate(m, ood.set, {metric = "logit_diff"})
-print(gcgap.stats.spearman(g, gcgap.score.causal(m, ood.set, {metric = "logit_diff", ablation = "zero"})))]=],
+      example = [=[local g = gcgap.score.gate(m, ood.set, {metric = "margin"})
+print(gcgap.stats.spearman(g, gcgap.score.causal(m, ood.set, {metric = "margin", ablation = "zero"})))]=],
       cost = "1 forward pass and 1 backward pass (activations only)." },
     { name = "score.attribution",
       sig = "gcgap.score.attribution(m, set [, opts])",
@@ -870,7 +877,7 @@ print(phi["L0.MLP"], info.se["L0.MLP"], info.total)]=],
         "Returns {metrics, components, steps, base[metric], differentiated[metric], gate[metric], attribution[metric], integrated[metric], completeness[metric] = {sum, total, error, steps}, exact[ablation][metric], shapley[metric], shapley_se[metric], seconds}, every score table keyed by component and oriented as damage. " ..
         "Each exact pass serves every metric, and each backward pass every component. gcgap.ladder.rhos turns it into ρ with exact mean-ablation C.",
       opts = with_groups({
-        { "metrics", '{"accuracy", "loss", "logit_diff", "kl"}', "the metrics" },
+        { "metrics", list_of(core.ladder_metrics), 'the metrics: names, and at most one `{"logit_diff", ...}` table (see gcgap.score.causal)' },
         { "steps", "16", "integrated gradients' points" },
         { "shapley", "0", "Shapley permutations (0: none)" },
         { "seed", "the model's seed", "fixes Shapley's orders" },
@@ -923,7 +930,7 @@ print(j.joint, j.sum, j.ratio)]=],
     { name = "score.ablations",
       sig = "gcgap.score.ablations(m, set, lists [, opts])",
       returns = "results, base (m:evaluate tables)",
-      text = "Many ablations of one set at once: `lists` holds component names or lists of names (each list ablated together), and results[i] is the evaluation of the set with lists[i] ablated ({loss, accuracy, token_accuracy, logit_diff, targets, correct}, as m:evaluate), `base` the unablated one. " ..
+      text = "Many ablations of one set at once: `lists` holds component names or lists of names (each list ablated together), and results[i] is the evaluation of the set with lists[i] ablated ({loss, accuracy, token_accuracy, margin, prob, targets, correct}, as m:evaluate), `base` the unablated one. " ..
         "Every list resumes at its first ablated layer from one clean run of the set, on gcgap.threads() threads, and a list already evaluated on that run is read back: the same values as one m:evaluate(set, {ablate = list}) per list. " ..
         "Heads and MLPs with mean or zero ablation (other hook points and resample ablation: m:evaluate). The analysis prunes with it (E.analyse).",
       opts = with_groups({}, "ablation"),
@@ -946,13 +953,16 @@ print(I.matrix["L1.H0"]["L1.H1"])]=],
       returns = "scores, clean_value, corrupted_value",
       text = "Activation patching: per component, what is recovered when its clean output is patched into the corrupted run, metric(patched) − metric(corrupted) (for the loss corrupted − patched; for KL, the KL to the clean prediction, corrupted − patched). " ..
         "The corrupted run reads `corrupted`'s tokens up to SEP and `clean`'s after it, and is scored against `clean`'s targets. " ..
-        "Exact match rarely moves when one component is patched: per-token metrics (`token_accuracy`, `logit_diff`, `loss`) show partial recovery. " ..
+        "Exact match rarely moves when one component is patched: per-token metrics (`token_accuracy`, `margin`, `loss`, or TransformerLens's `logit_diff` of the clean answer against the corrupted one) show partial recovery. The logit difference's tokens belong to `clean`'s rows. " ..
         "Returns the scores keyed by component and both baselines; the two batches must have rows of the same lengths.",
       opts = with_groups({}, "metric"),
       example = [=[local clean = task:batch{size = 200, length = 8, seed = 1}
 local corrupted = task:batch{size = 200, length = 8, seed = 2}
 local P, acc_clean, acc_corrupt = gcgap.score.patching(m, clean, corrupted)
-local Pl = gcgap.score.patching(m, clean, corrupted, {metric = "logit_diff"})]=],
+local Pl = gcgap.score.patching(m, clean, corrupted, {metric = "margin"})
+-- TransformerLens's logit difference at y1 (SEP, position 10, predicts token 11): clean answer against corrupted
+local Pd = gcgap.score.patching(m, clean, corrupted, {metric = {"logit_diff", pos = 10,
+  answer = clean:tokens():select(2, 11), wrong = corrupted:tokens():select(2, 11)}})]=],
       cost = "3 + (number of components) forward passes." },
 
     ---------------------------------------------------------------- Statistics

@@ -190,8 +190,8 @@ local function findings(s)
     else
       verdict = "Integrating along the path changes little."
     end
-    f[#f + 1] = string.format("**Non-linearity.** First order agrees with exact mean ablation to ρ = %s (loss) and %s (logit difference); for the KL the first derivative is zero at the clean run, so first order carries no information there. Integrated gradients along the joint path reach ρ = %s (loss) and %s (logit difference). %s",
-      fmt(ap), fmt(m(s, "attribution", "logit_diff")), fmt(ig), fmt(m(s, "integrated", "logit_diff")), verdict)
+    f[#f + 1] = string.format("**Non-linearity.** First order agrees with exact mean ablation to ρ = %s (loss) and %s (margin); for the KL the first derivative is zero at the clean run, so first order carries no information there. Integrated gradients along the joint path reach ρ = %s (loss) and %s (margin). %s",
+      fmt(ap), fmt(m(s, "attribution", "margin")), fmt(ig), fmt(m(s, "integrated", "margin")), verdict)
   end
   if ig then
     f[#f + 1] = string.format("**Interaction.** Integrated gradients and Shapley values share out the effect of ablating every component at once (IG's completeness error is in the line above), not each component's effect alone; %s Single-ablation C misses what redundant components do together (see the joint ablations of the Bloats).",
