@@ -26,7 +26,7 @@ def run(path, out_dir):
         for o in cell.get("outputs", []):
             data = o.get("data", {})
             figures += "image/svg+xml" in data
-            tables += "text/html" in data
+            tables += "text/html" in data or "text/markdown" in data
     os.makedirs(out_dir, exist_ok=True)
     nbformat.write(nb, os.path.join(out_dir, os.path.basename(path)))
     code = sum(c.cell_type == "code" for c in nb.cells)

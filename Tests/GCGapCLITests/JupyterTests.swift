@@ -26,8 +26,9 @@ struct JupyterTests {
             #"{"op":"execute","code":"x"}"#,
             #"{"op":"complete","code":"gcgap.score.cau","cursor":15}"#,
             #"{"op":"inspect","code":"gcgap.cat","cursor":9}"#,
+            #"{"op":"execute","code":"require('gcgap.plot').markdown('| a |\\n|---|\\n| 1 |')"}"#,
         ])
-        #expect(replies.count == 8)
+        #expect(replies.count == 9)
         func data(_ k: Int) -> [String: Any] {
             ((replies[k]["displays"] as? [[String: Any]])?.first?["data"] as? [String: Any]) ?? [:]
         }
@@ -39,6 +40,9 @@ struct JupyterTests {
         #expect(data(5)["text/plain"] as? String == "20", "the state survives an error")
         #expect(replies[6]["matches"] as? [String] == ["gcgap.score.causal"])
         #expect((replies[7]["text"] as? String)?.hasPrefix("gcgap.cat(tensors [, dim])") == true)
+        #expect(data(8)["text/markdown"] as? String == "| a |\n|---|\n| 1 |" && data(8)["text/plain"] as? String == "| a |\n|---|\n| 1 |")
+        // a figure of one unnamed series has no legend (it used to say "value")
+        #expect((data(2)["image/svg+xml"] as? String)?.contains(">value<") == false)
     }
 
     @Test func anInterruptStopsANativeLoopAndTheKernelGoesOn() throws {

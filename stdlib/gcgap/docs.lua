@@ -90,7 +90,7 @@ return {
       "experiment.preset", "experiment.train", "experiment.analyse", "experiment.run",
       "experiment.gap_and_classes", "experiment.prune", "experiment.cache_key", "experiment.write_file",
     } },
-    { title = "Plots (plot = require \"gcgap.plot\")", names = { "plot.scatter", "plot.line", "plot.bar", "plot.heatmap" } },
+    { title = "Plots (plot = require \"gcgap.plot\")", names = { "plot.scatter", "plot.line", "plot.bar", "plot.heatmap", "plot.markdown" } },
     { title = "Known circuits and the study beyond the paper (circuits = require \"gcgap.circuits\", beyond = require \"gcgap.beyond\")", names = {
       "circuits.induction", "beyond.run_cell", "beyond.read_runs", "beyond.groups", "beyond.trajectory", "beyond.circuit",
       "beyond.cell_of", "beyond.write_report",
@@ -1183,6 +1183,12 @@ plot.scatter{x = G, y = C, title = "G against C", xlabel = "G", ylabel = "C"}:sa
       text = "A heatmap of a matrix (a list of rows, or a 2-d tensor) in a diverging palette, symmetric around 0 unless `range = {lo, hi}`; each cell's value in its tooltip.",
       example = [=[local _, cache = m:run_with_cache(b, {names = {"L0.H0.pattern"}})
 require("gcgap.plot").heatmap{values = cache["L0.H0.pattern"]:select(1, 1), title = "L0.H0, sample 1"}]=] },
+    { name = "plot.markdown",
+      sig = "plot.markdown(text)",
+      returns = "markdown",
+      text = "Markdown text, such as gcgap.ladder.table's or a report's table, that Jupyter shows rendered; print and the REPL show the text itself.",
+      example = [=[local ladder = require "gcgap.ladder"
+require("gcgap.plot").markdown(ladder.table(ladder.rhos(gcgap.score.ladder(m, set))))]=] },
 
     ---------------------------------------------------------------- Circuits and beyond
     { name = "circuits.induction",

@@ -41,12 +41,16 @@ function K.tensor_html(t)
 end
 
 --- What Jupyter shows for a value: {mime = text}. A value with an `svg` method (gcgap.plot's
--- figures) shows as an image, a tensor also as an HTML table, anything else as the REPL prints it.
+-- figures) shows as an image, one with a `markdown` method (gcgap.plot.markdown) as rendered
+-- Markdown, a tensor also as an HTML table, anything else as the REPL prints it.
 function K.display(v)
   local data = { ["text/plain"] = pretty.format(v) }
   local mt = getmetatable(v)
-  if type(v) == "table" and mt and type(mt.__index) == "table" and type(mt.__index.svg) == "function" then
+  local methods = type(v) == "table" and mt and type(mt.__index) == "table" and mt.__index or {}
+  if type(methods.svg) == "function" then
     data["image/svg+xml"] = v:svg()
+  elseif type(methods.markdown) == "function" then
+    data["text/markdown"] = v:markdown()
   elseif gc.is_tensor(v) then
     data["text/html"] = K.tensor_html(v)
   end

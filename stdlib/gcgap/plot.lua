@@ -7,6 +7,7 @@
 --   plot.line{series = {{label = "copy", x = ..., y = ...}, {label = "sort", ...}}}
 --   plot.bar{labels = {"a", "b"}, values = {3, 5}, lo = {...}, hi = {...}}
 --   plot.heatmap{values = {{...}, ...}, rows = {...}, cols = {...}}
+--   plot.markdown(ladder.table(rhos))                            -- a Markdown table, rendered
 local gc = require "gcgap.core"
 local S = require "gcgap.svg"
 local P = {}
@@ -68,12 +69,12 @@ function P.scatter(o)
   local rho = #xs >= 2 and gc.stats.spearman(xs, ys)
   local sub = rho and string.format("Spearman ρ = %.3f (n = %d)", rho, #xs) or string.format("n = %d (ρ undefined)", #xs)
   return figure(o.title, S.chart { title = o.title or "scatter", subtitle = sub, xlabel = o.xlabel, ylabel = o.ylabel,
-    series = { { label = o.label or "points", color = PALETTE[1], points = points } } })
+    series = { { label = o.label, color = PALETTE[1], points = points } } })
 end
 
 --- Lines: one series ({x, y [, lo, hi]} lists) or several (series = {{label, x, y, lo, hi}, ...}).
 function P.line(o)
-  local series = o.series or { { label = o.label or "y", x = o.x, y = o.y, lo = o.lo, hi = o.hi } }
+  local series = o.series or { { label = o.label, x = o.x, y = o.y, lo = o.lo, hi = o.hi } }
   local out = {}
   for k, s in ipairs(series) do
     local pts = pairs_of(need(s, "x", "line"), need(s, "y", "line"), "line")
@@ -82,7 +83,7 @@ function P.line(o)
     for i, p in ipairs(pts) do
       points[i] = { p[1], p[2], s.lo and s.lo[i], s.hi and s.hi[i], string.format("%s: %.4g, %.4g", s.label or "", p[1], p[2]) }
     end
-    out[k] = { label = s.label or ("series " .. k), color = s.color or PALETTE[(k - 1) % #PALETTE + 1], line = true, points = points }
+    out[k] = { label = s.label or (#series > 1 and "series " .. k or nil), color = s.color or PALETTE[(k - 1) % #PALETTE + 1], line = true, points = points }
   end
   return figure(o.title, S.chart { title = o.title or "line", subtitle = o.subtitle, xlabel = o.xlabel, ylabel = o.ylabel, series = out })
 end
@@ -106,7 +107,16 @@ function P.bar(o)
   local cats = {}
   for i, l in ipairs(labels) do cats[i] = tostring(l) end
   return figure(o.title, S.chart { title = o.title or "bar", subtitle = o.subtitle, xlabel = o.xlabel, ylabel = o.ylabel, categories = cats,
-    series = { { label = o.label or "value", color = o.color or PALETTE[1], bars = true, points = points } } })
+    series = { { label = o.label, color = o.color or PALETTE[1], bars = true, points = points } } })
+end
+
+--- Markdown text (a report's table, gcgap.ladder.table's): rendered in Jupyter, and the text
+-- itself in the REPL and with print or tostring.
+local Markdown = { __tostring = function(self) return self.text end }
+Markdown.__index = { markdown = function(self) return self.text end }
+function P.markdown(text)
+  if type(text) ~= "string" then error("bad argument #1 to 'markdown' (string expected, got " .. type(text) .. ")", 2) end
+  return setmetatable({ text = text }, Markdown)
 end
 
 --- A heatmap of a matrix (a list of rows, or a 2-D tensor) with row and column labels.

@@ -174,9 +174,11 @@ local NORM_SHORT = { raw = "raw G", per_param = "per-param G" }
 -- 1..#categories), series = {{label, color, shape, line = bool, points = {{x, y, lo, hi, tip}}}}}.
 local function chart(spec)
   local W, H = spec.width or 720, spec.height or 420
-  local items = {}
-  for k, sr in ipairs(spec.series) do items[k] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.bars and "rect" or sr.shape } end
-  local lrows = legend_rows(items, W - 120)
+  local items = {}   -- a series without a label (a figure's only one) has no legend entry
+  for _, sr in ipairs(spec.series) do
+    if sr.label then items[#items + 1] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.bars and "rect" or sr.shape } end
+  end
+  local lrows = #items > 0 and legend_rows(items, W - 120) or 0
   local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows }
   local xs, ylo, yhi = {}, spec.ylim and spec.ylim[1], spec.ylim and spec.ylim[2]
   for _, sr in ipairs(spec.series) do
@@ -229,7 +231,7 @@ local function chart(spec)
     end
     if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
   end
-  legend(body, P.x0, H - 14 - 18 * (lrows - 1), W - 120, items)
+  if lrows > 0 then legend(body, P.x0, H - 14 - 18 * (lrows - 1), W - 120, items) end
   return svg(W, H, body, spec.title, spec.subtitle)
 end
 
@@ -237,7 +239,7 @@ end
 -- (rows × cols), range = {lo, hi} (default symmetric around 0: the diverging palette), xlabel, ylabel}.
 local function heatmap(spec)
   local nr, nc = #spec.rows, #spec.cols
-  local cell = math.max(12, math.min(40, math.floor(560 / math.max(nr, nc))))
+  local cell = math.max(12, math.min(56, math.floor(560 / math.max(nr, nc))))
   local P = { x0 = 110, y0 = 70, x1 = 110 + nc * cell, y1 = 70 + nr * cell }
   local W, H = math.max(P.x1 + 120, 420), P.y1 + 70
   local lo, hi = spec.range and spec.range[1], spec.range and spec.range[2]
