@@ -179,7 +179,11 @@ local function chart(spec)
     if sr.label then items[#items + 1] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.bars and "rect" or sr.shape } end
   end
   local lrows = #items > 0 and legend_rows(items, W - 120) or 0
-  local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows }
+  -- category labels wider than their slot are slanted, with room made below the axis
+  local longest = 0
+  for _, c in ipairs(spec.categories or {}) do longest = math.max(longest, (utf8.len(c) or #c) * 6.4) end
+  local slant = spec.categories and longest > (W - 110) / #spec.categories - 4 and math.min(0.5 * longest, 90) or 0
+  local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows - slant }
   local xs, ylo, yhi = {}, spec.ylim and spec.ylim[1], spec.ylim and spec.ylim[2]
   for _, sr in ipairs(spec.series) do
     for _, pt in ipairs(sr.points) do
@@ -198,9 +202,15 @@ local function chart(spec)
   local sx
   if spec.categories then
     sx = linear(xlo, xhi, P.x0, P.x1)
-    for i, c in ipairs(spec.categories) do text(body, sx(i), P.y1 + 18, c, 'text-anchor="middle"') end
+    for i, c in ipairs(spec.categories) do
+      if slant > 0 then
+        add(body, '<text transform="translate(%.1f,%.1f) rotate(-30)" text-anchor="end">%s</text>', sx(i) + 4, P.y1 + 14, esc(c))
+      else
+        text(body, sx(i), P.y1 + 18, c, 'text-anchor="middle"')
+      end
+    end
     add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
-    if spec.xlabel then text(body, (P.x0 + P.x1) / 2, P.y1 + 38, spec.xlabel, 'text-anchor="middle"') end
+    if spec.xlabel then text(body, (P.x0 + P.x1) / 2, P.y1 + 38 + slant, spec.xlabel, 'text-anchor="middle"') end
   else
     local xt, a, b, xdec = nice_ticks(xlo, xhi, 6)
     sx = linear(a, b, P.x0, P.x1)
