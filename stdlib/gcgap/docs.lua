@@ -1180,7 +1180,7 @@ plot.scatter{x = G, y = C, title = "G against C", xlabel = "G", ylabel = "C"}:sa
     { name = "plot.heatmap",
       sig = "plot.heatmap{values = [, rows, cols, range, title, xlabel, ylabel]}",
       returns = "figure",
-      text = "A heatmap of a matrix (a list of rows, or a 2-d tensor) in a diverging palette, symmetric around 0 unless `range = {lo, hi}`; each cell's value in its tooltip.",
+      text = "A heatmap of a matrix (a list of rows, or a 2-d tensor): in a diverging palette (blue, white, red) symmetric around 0, or over `range = {lo, hi}`, white to red when lo ≥ 0; each cell's value in its tooltip.",
       example = [=[local _, cache = m:run_with_cache(b, {names = {"L0.H0.pattern"}})
 require("gcgap.plot").heatmap{values = cache["L0.H0.pattern"]:select(1, 1), title = "L0.H0, sample 1"}]=] },
     { name = "plot.markdown",

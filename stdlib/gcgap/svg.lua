@@ -246,7 +246,8 @@ local function chart(spec)
 end
 
 --- A heatmap: spec = {title, subtitle, rows = {labels}, cols = {labels}, values = {{...}, ...}
--- (rows × cols), range = {lo, hi} (default symmetric around 0: the diverging palette), xlabel, ylabel}.
+-- (rows × cols), range = {lo, hi}, xlabel, ylabel}. Without a range the scale is symmetric around
+-- 0 (the diverging palette: blue, white, red); a range from 0 or above is white to red.
 local function heatmap(spec)
   local nr, nc = #spec.rows, #spec.cols
   local cell = math.max(12, math.min(56, math.floor(560 / math.max(nr, nc))))
@@ -263,18 +264,18 @@ local function heatmap(spec)
     text(body, P.x0 - 6, P.y0 + (i - 0.5) * cell + 4, spec.rows[i], 'text-anchor="end" font-size="10"')
     for j = 1, nc do
       local v = spec.values[i][j]
-      local t = hi > lo and (2 * (v - lo) / (hi - lo) - 1) or 0
+      local t = hi > lo and (lo >= 0 and (v - lo) / (hi - lo) or 2 * (v - lo) / (hi - lo) - 1) or 0
       add(body, '<rect x="%.1f" y="%.1f" width="%d" height="%d" fill="%s">%s</rect>', P.x0 + (j - 1) * cell, P.y0 + (i - 1) * cell,
         cell, cell, diverging(t), tip(string.format("%s, %s: %.4g", spec.rows[i], spec.cols[j], v)))
     end
   end
   for j = 1, nc do
-    add(body, '<text transform="translate(%.1f,%.1f) rotate(-45)" font-size="10">%s</text>', P.x0 + (j - 0.3) * cell, P.y1 + 12, esc(spec.cols[j]))
+    add(body, '<text transform="translate(%.1f,%.1f) rotate(-45)" text-anchor="end" font-size="10">%s</text>', P.x0 + (j - 0.5) * cell + 3, P.y1 + 10, esc(spec.cols[j]))
   end
   -- the colour scale
   for k = 0, 20 do
     add(body, '<rect x="%.1f" y="%.1f" width="14" height="%.1f" fill="%s"/>', P.x1 + 30, P.y0 + (20 - k) * (P.y1 - P.y0) / 21,
-      (P.y1 - P.y0) / 21 + 0.5, diverging(k / 10 - 1))
+      (P.y1 - P.y0) / 21 + 0.5, diverging(lo >= 0 and k / 20 or k / 10 - 1))
   end
   text(body, P.x1 + 48, P.y0 + 8, num(hi, 2), 'font-size="10"')
   text(body, P.x1 + 48, P.y1, num(lo, 2), 'font-size="10"')
