@@ -5,7 +5,8 @@
 -- An entry: name (the key help() looks up: "zeros", "score.causal", "model:train",
 -- "experiment.run"), sig (how it is called), returns, text (1-4 sentences, the first a
 -- summary: the overview shows it), opts ({key, default, meaning}, in the order the
--- implementation reads them), example (runs given the obvious prior lines), cost (for
+-- implementation reads them), example (runs given the obvious prior lines: the prelude of
+-- scripts/dev/doc_examples.lua, which runs every example in the tests), cost (for
 -- what runs passes of a model).
 -- Option rows shared by many functions, written once: the ablation options (read by one
 -- native reader, GCLua's InterventionOptions) and the metric. Names come from the natives,
@@ -196,7 +197,7 @@ t:narrow(2, 2, 2):fill(1)     -- columns 2 and 3 of t are 1 now]=] },
       text = "The slice at `index` along `dim` (1-based), that dimension removed, as Torch7's select: a view that writes through to t.",
       example = [=[local _, cache = m:run_with_cache(clean, {names = {"L1.resid_pre"}})
 -- patch position 3 of the corrupted run with the clean run's residual stream
-local logits = m:run_with_hooks(corrupt, {["L1.resid_pre"] = function(out)
+local logits = m:run_with_hooks(corrupted, {["L1.resid_pre"] = function(out)
   out:select(2, 3):copy(cache["L1.resid_pre"]:select(2, 3))
 end})]=] },
     { name = "tensor:sub",
