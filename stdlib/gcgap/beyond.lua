@@ -45,8 +45,9 @@ local SV = require "gcgap.svg"
 local provenance = require("gcgap.report.markdown").provenance
 
 local RESAMPLES = 10000
-local function fmt(x, d) return x == nil and "–" or string.format("%." .. (d or 2) .. "f", x) end
-local function ci(iv, d) return (iv and iv[1]) and ("[" .. fmt(iv[1], d) .. ", " .. fmt(iv[2], d) .. "]") or "–" end
+local D = require "gcgap.report.data"
+local function fmt(x, d) return D.fmt(x, d or 2) end   -- (two decimals unless told)
+local ci = D.fmt_interval
 local function median(t)
   local c = {}
   for k, v in ipairs(t) do c[k] = v end

@@ -71,10 +71,7 @@ function L.rhos(r)
   return out
 end
 
-local function fmt(v, d)
-  if v == nil or v ~= v then return "–" end
-  return string.format("%." .. (d or 2) .. "f", v)
-end
+local function fmt(v, d) return require("gcgap.report.data").fmt(v, d or 2) end   -- (two decimals unless told)
 
 --- One model's panel as a Markdown table (rows: estimators; columns: metrics).
 function L.table(rho)

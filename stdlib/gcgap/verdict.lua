@@ -61,15 +61,9 @@ function V.noise(records, opts)
   return out
 end
 
-local function fmt(x, d)
-  if x == nil then return "–" end
-  return string.format("%." .. (d or 2) .. "f", x)
-end
-
-local function ci(iv, d)
-  if not iv or iv[1] == nil then return "–" end
-  return "[" .. fmt(iv[1], d) .. ", " .. fmt(iv[2], d) .. "]"
-end
+local D = require "gcgap.report.data"
+local function fmt(x, d) return D.fmt(x, d or 2) end   -- (two decimals unless told)
+local ci = D.fmt_interval
 
 local hero_row
 local function layer_of(c) return tonumber(c:match("^L(%d+)")) end

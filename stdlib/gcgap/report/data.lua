@@ -2,12 +2,20 @@
 -- summary, Hero/Bloat frequencies, the CSV, valid runs, ranks and the class threshold.
 local M = {}
 
+--- An interval {lo, hi} as "[lo, hi]" with `d` decimals (2 by default), "–" for none.
+function M.fmt_interval(iv, d)
+  if not iv or iv[1] == nil then return "–" end
+  return "[" .. M.fmt(iv[1], d or 2) .. ", " .. M.fmt(iv[2], d or 2) .. "]"
+end
+
 local NORMS = { "raw", "per_param" }
 M.norms = NORMS
 M.norm_label = { raw = "raw G (v1)", per_param = "per-param G (v2)" }
 
+--- A value as the reports print it: a number with `d` decimals (3 by default), "–" for none
+-- or NaN, anything else as tostring does.
 function M.fmt(v, d)
-  if v == nil then return "–" end
+  if v == nil or v ~= v then return "–" end
   if type(v) ~= "number" then return tostring(v) end
   return string.format("%." .. (d or 3) .. "f", v)
 end
