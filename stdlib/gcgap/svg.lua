@@ -169,21 +169,25 @@ local SEED_COLORS = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8
 local TASK_STYLE = { { "#0072B2", "circle" }, { "#D55E00", "square" }, { "#009E73", "triangle" }, { "#CC79A7", "diamond" } }
 local NORM_SHORT = { raw = "raw G", per_param = "per-param G" }
 
---- A chart of series of points with optional 95% intervals, joined by lines or not:
--- spec = {title, subtitle, xlabel, ylabel, ylim = {lo, hi}, categories = {labels} (x is then
--- 1..#categories), series = {{label, color, shape, line = bool, points = {{x, y, lo, hi, tip}}}}}.
-local function chart(spec)
-  local W, H = spec.width or 720, spec.height or 420
-  local items = {}   -- a series without a label (a figure's only one) has no legend entry
-  for _, sr in ipairs(spec.series) do
+-- The legend's entries: one per series with a label (a figure's only series may have none).
+local function chart_items(series)
+  local items = {}
+  for _, sr in ipairs(series) do
     if sr.label then items[#items + 1] = { label = sr.label, color = sr.color, shape = sr.line and "line" or sr.bars and "rect" or sr.shape } end
   end
-  local lrows = #items > 0 and legend_rows(items, W - 120) or 0
-  -- category labels wider than their slot are slanted, with room made below the axis
+  return items
+end
+
+-- How far category labels wider than their slot drop below the axis when slanted (0: upright).
+local function category_slant(categories, W)
+  if not categories then return 0 end
   local longest = 0
-  for _, c in ipairs(spec.categories or {}) do longest = math.max(longest, (utf8.len(c) or #c) * 6.4) end
-  local slant = spec.categories and longest > (W - 110) / #spec.categories - 4 and math.min(0.5 * longest, 90) or 0
-  local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows - slant }
+  for _, c in ipairs(categories) do longest = math.max(longest, (utf8.len(c) or #c) * 6.4) end
+  return longest > (W - 110) / #categories - 4 and math.min(0.5 * longest, 90) or 0
+end
+
+-- Every x, and the y range the points (with their intervals, bars from 0) need.
+local function chart_extent(spec)
   local xs, ylo, yhi = {}, spec.ylim and spec.ylim[1], spec.ylim and spec.ylim[2]
   for _, sr in ipairs(spec.series) do
     for _, pt in ipairs(sr.points) do
@@ -193,53 +197,74 @@ local function chart(spec)
       end
     end
   end
+  return xs, ylo, yhi
+end
+
+-- The category axis: a label under each slot (slanted by `slant`), the axis line and title.
+local function category_axis(body, P, categories, sx, slant, xlabel)
+  for i, c in ipairs(categories) do
+    if slant > 0 then
+      add(body, '<text transform="translate(%.1f,%.1f) rotate(-30)" text-anchor="end">%s</text>', sx(i) + 4, P.y1 + 14, esc(c))
+    else
+      text(body, sx(i), P.y1 + 18, c, 'text-anchor="middle"')
+    end
+  end
+  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
+  if xlabel then text(body, (P.x0 + P.x1) / 2, P.y1 + 38 + slant, xlabel, 'text-anchor="middle"') end
+end
+
+-- One series: bars or marks, intervals, point names, and the line through the points. `off` and
+-- `bw` place it within a category slot; `base` is the y scale's value for 0 (bars start there).
+local function chart_series(body, P, sr, sx, sy, off, bw, base)
+  local path = {}
+  for _, pt in ipairs(sr.points) do
+    local x, y = sx(pt[1]) + off, sy(pt[2])
+    if sr.bars then
+      add(body, '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.8">%s</rect>', x - bw / 2,
+        math.min(y, base), bw, math.abs(base - y), sr.color, tip(pt[5]))
+    end
+    if pt[3] then
+      add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" fill="none" stroke-opacity="0.7"/>',
+        x, sy(pt[3]), sy(pt[4]), x - 3, sy(pt[3]), x + 3, x - 3, sy(pt[4]), x + 3, sr.color)
+    end
+    path[#path + 1] = string.format("%s%.1f %.1f", #path == 0 and "M" or "L", x, y)
+    if not sr.bars then body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5]) end
+    if pt[6] then   -- a point's name, to its left near the right edge
+      local near_edge = x > P.x1 - 7 * #tostring(pt[6]) - 8
+      text(body, near_edge and x - 6 or x + 6, y - 6, pt[6], 'font-size="10" fill="#444"' .. (near_edge and ' text-anchor="end"' or ""))
+    end
+  end
+  if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
+end
+
+--- A chart of series of points with optional 95% intervals, joined by lines or not:
+-- spec = {title, subtitle, xlabel, ylabel, ylim = {lo, hi}, categories = {labels} (x is then
+-- 1..#categories), series = {{label, color, shape, line = bool, points = {{x, y, lo, hi, tip}}}}}.
+local function chart(spec)
+  local W, H = spec.width or 720, spec.height or 420
+  local items = chart_items(spec.series)
+  local lrows = #items > 0 and legend_rows(items, W - 120) or 0
+  local slant = category_slant(spec.categories, W)
+  local P = { x0 = 80, x1 = W - 30, y0 = 60, y1 = H - 60 - 18 * lrows - slant }
+  local xs, ylo, yhi = chart_extent(spec)
   local body = {}
   if #xs == 0 then empty_note(body, P, "no data"); return svg(W, H, body, spec.title, spec.subtitle) end
-  local xlo, xhi = math.min(table.unpack(xs)), math.max(table.unpack(xs))
-  if spec.categories then xlo, xhi = 0.5, #spec.categories + 0.5 end
   local yt, y0, y1, ydec = nice_ticks(ylo, yhi, 5)
-  local sy = linear(y0, y1, P.y1, P.y0)
-  local sx
-  if spec.categories then
-    sx = linear(xlo, xhi, P.x0, P.x1)
-    for i, c in ipairs(spec.categories) do
-      if slant > 0 then
-        add(body, '<text transform="translate(%.1f,%.1f) rotate(-30)" text-anchor="end">%s</text>', sx(i) + 4, P.y1 + 14, esc(c))
-      else
-        text(body, sx(i), P.y1 + 18, c, 'text-anchor="middle"')
-      end
-    end
-    add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y1, P.y1)
-    if spec.xlabel then text(body, (P.x0 + P.x1) / 2, P.y1 + 38 + slant, spec.xlabel, 'text-anchor="middle"') end
+  local sy, sx = linear(y0, y1, P.y1, P.y0), nil
+  local cats = spec.categories
+  if cats then
+    sx = linear(0.5, #cats + 0.5, P.x0, P.x1)
+    category_axis(body, P, cats, sx, slant, spec.xlabel)
   else
-    local xt, a, b, xdec = nice_ticks(xlo, xhi, 6)
+    local xt, a, b, xdec = nice_ticks(math.min(table.unpack(xs)), math.max(table.unpack(xs)), 6)
     sx = linear(a, b, P.x0, P.x1)
     xaxis(body, P, xt, xdec, sx, spec.xlabel)
   end
   yaxis(body, P, yt, ydec, sy, spec.ylabel)
+  local n, base = #spec.series, sy(math.max(y0, math.min(y1, 0)))
   for k, sr in ipairs(spec.series) do
-    local off = spec.categories and spread(k, #spec.series, 0.4 * (P.x1 - P.x0) / #spec.categories) or 0
-    local path = {}
-    local bw = spec.categories and 0.7 * (P.x1 - P.x0) / #spec.categories / #spec.series or 8
-    for _, pt in ipairs(sr.points) do
-      local x, y = sx(pt[1]) + off, sy(pt[2])
-      if sr.bars then
-        local y0v = sy(math.max(y0, math.min(y1, 0)))
-        add(body, '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.8">%s</rect>', x - bw / 2,
-          math.min(y, y0v), bw, math.abs(y0v - y), sr.color, tip(pt[5]))
-      end
-      if pt[3] then
-        add(body, '<path d="M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f" stroke="%s" fill="none" stroke-opacity="0.7"/>',
-          x, sy(pt[3]), sy(pt[4]), x - 3, sy(pt[3]), x + 3, x - 3, sy(pt[4]), x + 3, sr.color)
-      end
-      path[#path + 1] = string.format("%s%.1f %.1f", #path == 0 and "M" or "L", x, y)
-      if not sr.bars then body[#body + 1] = mark(sr.shape or "circle", x, y, 4, sr.color, nil, pt[5]) end
-      if pt[6] then   -- a point's name, to its left near the right edge
-        local near_edge = x > P.x1 - 7 * #tostring(pt[6]) - 8
-        text(body, near_edge and x - 6 or x + 6, y - 6, pt[6], 'font-size="10" fill="#444"' .. (near_edge and ' text-anchor="end"' or ""))
-      end
-    end
-    if sr.line and #path > 1 then add(body, '<path d="%s" stroke="%s" fill="none" stroke-width="1.6"/>', table.concat(path), sr.color) end
+    local off = cats and spread(k, n, 0.4 * (P.x1 - P.x0) / #cats) or 0
+    chart_series(body, P, sr, sx, sy, off, cats and 0.7 * (P.x1 - P.x0) / #cats / n or 8, base)
   end
   if lrows > 0 then legend(body, P.x0, H - 14 - 18 * (lrows - 1), W - 120, items) end
   return svg(W, H, body, spec.title, spec.subtitle)
