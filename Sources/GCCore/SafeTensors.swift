@@ -38,51 +38,16 @@ public enum SafeTensors {
     /// gap, no trailing bytes). Anything else is an error naming the problem.
     public static func parse(_ bytes: [UInt8], name: String = "safetensors data") throws -> File {
         func bad(_ why: String) -> GCError { GCError("\(name): not a valid safetensors file (\(why))") }
-        guard bytes.count >= 8 else { throw bad("only \(bytes.count) bytes") }
-        var n: UInt64 = 0
-        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard n >= 2, n <= UInt64(bytes.count - 8), n < 100_000_000 else {
-            throw bad("header length \(n) does not fit a \(bytes.count)-byte file; truncated?")
-        }
-        let headerEnd = 8 + Int(n)
-        let json: StrictJSON
-        do { json = try StrictJSON.parse(bytes[8..<headerEnd]) } catch let e as GCError {
-            throw bad("header: \(e.message)")
-        }
-        guard case .object(let header) = json else { throw bad("header is not a JSON object") }
+        let (header, headerEnd) = try self.header(bytes, bad)
         let body = bytes.count - headerEnd
         var tensors: [String: Tensor] = [:], metadata: [String: String] = [:], dtypes: [String: String] = [:]
         var spans: [(begin: Int, end: Int, key: String)] = []
         for (key, value) in header {
             if key == "__metadata__" {
-                guard case .object(let meta) = value else { throw bad("__metadata__ is not an object") }
-                for (k, v) in meta {
-                    guard case .string(let s) = v else { throw bad("metadata '\(k)' is not a string") }
-                    metadata[k] = s
-                }
+                metadata = try self.metadata(value, bad)
                 continue
             }
-            guard case .object(let fields) = value else { throw bad("entry '\(key)' is not an object") }
-            var dtype: String?, shape: [Int]?, offsets: [Int]?
-            for (f, v) in fields {
-                switch (f, v) {
-                case ("dtype", .string(let d)): dtype = d
-                case ("shape", .array(let dims)):
-                    shape = try dims.map { d -> Int in
-                        guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': shape must hold non-negative integers") }
-                        return i
-                    }
-                case ("data_offsets", .array(let o)) where o.count == 2:
-                    offsets = try o.map { d -> Int in
-                        guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': data_offsets must be two non-negative integers") }
-                        return i
-                    }
-                default: throw bad("entry '\(key)': unexpected field '\(f)' or bad value")
-                }
-            }
-            guard let dtype = dtype, let shape = shape, let offs = offsets else {
-                throw bad("entry '\(key)' lacks dtype, shape or data_offsets")
-            }
+            let (dtype, shape, offs) = try entry(key, value, bad)
             guard let size = sizes[dtype] else { throw GCError("\(name): tensor '\(key)' has unsupported dtype \(dtype)") }
             let count: Int
             do { count = try Tensor.count(of: shape) } catch let e as GCError { throw bad("entry '\(key)': \(e.message)") }
@@ -100,8 +65,69 @@ public enum SafeTensors {
             catch let e as GCError { throw bad("tensor '\(key)': \(e.message)") }
             tensors[key] = Tensor(unchecked: shape, values)
         }
-        // the entries must tile the data buffer: [0, e1), [e1, e2), ... up to its end
         spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        try checkTiling(spans, body: body, bad)
+        return File(tensors: tensors, names: spans.map(\.key), metadata: metadata, dtypes: dtypes)
+    }
+
+    /// The header's JSON object and where the data begins (8 + the header's length).
+    static func header(_ bytes: [UInt8], _ bad: (String) -> GCError) throws -> ([(String, StrictJSON)], Int) {
+        guard bytes.count >= 8 else { throw bad("only \(bytes.count) bytes") }
+        var n: UInt64 = 0
+        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard n >= 2, n <= UInt64(bytes.count - 8), n < 100_000_000 else {
+            throw bad("header length \(n) does not fit a \(bytes.count)-byte file; truncated?")
+        }
+        let headerEnd = 8 + Int(n)
+        let json: StrictJSON
+        do { json = try StrictJSON.parse(bytes[8..<headerEnd]) } catch let e as GCError {
+            throw bad("header: \(e.message)")
+        }
+        guard case .object(let header) = json else { throw bad("header is not a JSON object") }
+        return (header, headerEnd)
+    }
+
+    /// `__metadata__`: an object of strings.
+    static func metadata(_ value: StrictJSON, _ bad: (String) -> GCError) throws -> [String: String] {
+        guard case .object(let meta) = value else { throw bad("__metadata__ is not an object") }
+        var out: [String: String] = [:]
+        for (k, v) in meta {
+            guard case .string(let s) = v else { throw bad("metadata '\(k)' is not a string") }
+            out[k] = s
+        }
+        return out
+    }
+
+    /// One tensor entry: exactly its dtype, shape (non-negative integers) and data_offsets
+    /// (two non-negative integers).
+    static func entry(_ key: String, _ value: StrictJSON, _ bad: (String) -> GCError) throws -> (String, [Int], [Int]) {
+        guard case .object(let fields) = value else { throw bad("entry '\(key)' is not an object") }
+        var dtype: String?, shape: [Int]?, offsets: [Int]?
+        for (f, v) in fields {
+            switch (f, v) {
+            case ("dtype", .string(let d)): dtype = d
+            case ("shape", .array(let dims)):
+                shape = try dims.map { d -> Int in
+                    guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': shape must hold non-negative integers") }
+                    return i
+                }
+            case ("data_offsets", .array(let o)) where o.count == 2:
+                offsets = try o.map { d -> Int in
+                    guard case .integer(let i) = d, i >= 0 else { throw bad("entry '\(key)': data_offsets must be two non-negative integers") }
+                    return i
+                }
+            default: throw bad("entry '\(key)': unexpected field '\(f)' or bad value")
+            }
+        }
+        guard let dtype = dtype, let shape = shape, let offsets = offsets else {
+            throw bad("entry '\(key)' lacks dtype, shape or data_offsets")
+        }
+        return (dtype, shape, offsets)
+    }
+
+    /// The entries (sorted by offset) must tile the data buffer: [0, e1), [e1, e2), ... up to
+    /// its end.
+    static func checkTiling(_ spans: [(begin: Int, end: Int, key: String)], body: Int, _ bad: (String) -> GCError) throws {
         var at = 0
         for s in spans {
             guard s.begin == at else {
@@ -111,7 +137,6 @@ public enum SafeTensors {
             at = s.end
         }
         guard at == body else { throw bad("\(body - at) trailing bytes after the last tensor") }
-        return File(tensors: tensors, names: spans.map(\.key), metadata: metadata, dtypes: dtypes)
     }
 
     /// `count` little-endian values of a safetensors `dtype` (one of `sizes`) as floats. A
