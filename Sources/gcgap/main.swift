@@ -13,47 +13,48 @@ func versionLine() -> String {
     "gcgap \(GCGapModule.version) (\(String(cString: gcshim_version()))), native core: \(BLAS.kernelName)"
 }
 
-func run() -> Int32 {
-    let arguments = CommandLine.arguments
-    let options: Options
-    do { options = try Options(arguments) } catch let e as OptionError {
-        FileHandle.standardError.write("gcgap: \(e.message)\n\(Options.usage)\n".data(using: .utf8)!)
-        return 1
-    } catch { return 1 }
-    if options.help { print(Options.usage); return 0 }
+func fail(_ message: String) -> Int32 {
+    FileHandle.standardError.write("gcgap: \(message)\n".data(using: .utf8)!)
+    return 1
+}
 
-    let env = ProcessInfo.processInfo.environment
-    // products run on one thread (OpenBLAS's own threads would change the last bits on the
-    // fallback path); the analysis's independent passes run on GCGAP_THREADS threads, by
-    // default one per processor (the same bits for any count)
+/// Threads: products on one (OpenBLAS's own threads would change the last bits on the
+/// fallback path); the analysis's independent passes on GCGAP_THREADS, by default one per
+/// processor (the same bits for any count).
+func setThreads(_ options: Options, _ env: [String: String]) {
     BLAS.setThreads(1)
     let threads = options.noEnvironment ? 1 : Int(env["GCGAP_THREADS"] ?? "") ?? Parallelism.processors
     Parallelism.threads = min(max(threads, 1), 256)
+}
 
+/// The Lua state with `arg` and the gcgap module, in its sandbox when asked (nil: an error,
+/// already reported).
+func startHost(_ options: Options, _ arguments: [String]) -> (Host, [String])? {
+    let env = ProcessInfo.processInfo.environment
+    setThreads(options, env)
     let binary = options.binaryChunks || (!options.noEnvironment && env["GCGAP_BINARY_CHUNKS"] == "1")
     let host: Host
     do { host = try Host(noEnvironment: options.noEnvironment, binaryChunks: binary && options.sandbox == nil) } catch {
-        FileHandle.standardError.write("gcgap: cannot start: \(error)\n".data(using: .utf8)!)
-        return 1
+        _ = fail("cannot start: \(error)"); return nil
     }
     if options.version { print(versionLine()) }
-    let script = options.scriptIndex ?? arguments.count
     var argv = arguments
     if let folder = options.sandbox {
         do {
             argv = try host.enterSandbox(argv, script: options.scriptIndex, folder: folder,
                                          memory: options.limitMemory, time: options.limitTime)
-        } catch {
-            FileHandle.standardError.write("gcgap: cannot enter the sandbox: \(error)\n".data(using: .utf8)!)
-            return 1
-        }
+        } catch { _ = fail("cannot enter the sandbox: \(error)"); return nil }
     } else if options.limitMemory != nil || options.limitTime != nil {
-        FileHandle.standardError.write("gcgap: '--limit-mem' and '--limit-time' go with '--sandbox DIR'\n".data(using: .utf8)!)
-        return 1
+        _ = fail("'--limit-mem' and '--limit-time' go with '--sandbox DIR'"); return nil
     }
-    host.createArgTable(argv, script: script)
+    host.createArgTable(argv, script: options.scriptIndex ?? arguments.count)
     host.loadGCGap()
-    if let args = options.installKernel { return installKernel(host, args) }
+    return (host, argv)
+}
+
+/// What lua.c's pmain does after the state is ready: LUA_INIT, `-e`/`-l`/`-W` in order, the
+/// script, then the REPL (`-i`, or a terminal with nothing else to do) or stdin.
+func runActions(_ host: Host, _ options: Options, _ argv: [String]) -> Int32 {
     if host.handleInit() != LUA_OK { return 1 }
     for action in options.actions {
         switch action {
@@ -62,9 +63,7 @@ func run() -> Int32 {
         case .warnings: lua_warning(host.L, "@on", 0)
         }
     }
-    if options.scriptIndex != nil {
-        if host.handleScript(argv, script) != LUA_OK { return 1 }
-    }
+    if let script = options.scriptIndex, host.handleScript(argv, script) != LUA_OK { return 1 }
     let hasExecute = options.actions.contains { if case .execute = $0 { return true }; return false }
     if options.interactive {
         REPL(host: host).run()
@@ -78,6 +77,18 @@ func run() -> Int32 {
         }
     }
     return 0
+}
+
+func run() -> Int32 {
+    let arguments = CommandLine.arguments
+    let options: Options
+    do { options = try Options(arguments) } catch let e as OptionError {
+        return fail("\(e.message)\n\(Options.usage)")
+    } catch { return 1 }
+    if options.help { print(Options.usage); return 0 }
+    guard let (host, argv) = startHost(options, arguments) else { return 1 }
+    if let args = options.installKernel { return installKernel(host, args) }
+    return runActions(host, options, argv)
 }
 
 /// `gcgap --install-kernel ...`: gcgap.jupyter.install with this executable's absolute path.
