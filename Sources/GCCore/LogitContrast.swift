@@ -31,7 +31,7 @@ public struct LogitContrast: Equatable {
     /// The contrast of `answer` against `wrong` on the target rows of `b`: at every target
     /// position, or at `positions` only (then tokens are one per sample or one for all).
     public init(_ b: TokenBatch, answer: Tokens, wrong: Tokens, at positions: Positions? = nil) throws {
-        let keep = try positions.map { try LogitContrast.countedRows(b, $0) }
+        let keep = try positions.map { try LogitContrast.rows(of: b, at: $0) }
         if keep != nil, case .perTarget = answer { throw GCError("answer: one token per sample expected when a position is given") }
         if keep != nil, case .perTarget = wrong { throw GCError("wrong: one token per sample expected when a position is given") }
         self.answer = try LogitContrast.perRow(answer, b, "answer")
@@ -65,7 +65,7 @@ public struct LogitContrast: Equatable {
     }
 
     /// Which target rows of `b` lie at `positions` (one per sample, each a target position).
-    static func countedRows(_ b: TokenBatch, _ positions: Positions) throws -> [Bool] {
+    static func rows(of b: TokenBatch, at positions: Positions) throws -> [Bool] {
         let list: [Int]
         switch positions {
         case .every(let p): list = [Int](repeating: p, count: b.size)
@@ -78,8 +78,8 @@ public struct LogitContrast: Equatable {
             let n = b.rows[s].count - 1, at = p < 0 ? n + p : p - 1   // 0-based input position
             let targets = b.targetPositions[s]
             guard p != 0, targets.contains(at) else {
-                let where_ = targets.isEmpty ? "it has none" : "its target positions are \(targets.first! + 1)..\(targets.last! + 1)"
-                throw GCError("pos: position \(p) of row \(s + 1) has no target (\(where_))")
+                let targetsAre = targets.isEmpty ? "it has none" : "its target positions are \(targets.first! + 1)..\(targets.last! + 1)"
+                throw GCError("pos: position \(p) of row \(s + 1) has no target (\(targetsAre))")
             }
             out += targets.map { $0 == at }
         }

@@ -47,11 +47,15 @@ public enum Metric: String, CaseIterable {
     /// Whether the metric reads the batch's `LogitContrast`.
     public var needsContrast: Bool { self == .logitDiff }
 
+    /// What a request for the logit difference without its tokens is told.
+    public static let logitDiffHint = #"TransformerLens's logit difference needs its tokens: {"logit_diff", answer = ..., wrong = ...}; "#
+        + "the target's logit minus the largest other is 'margin'"
+
     /// Throws unless every batch can be scored by every metric (a logit difference needs
     /// the batch's answer and wrong tokens).
     public static func check(_ metrics: [Metric], _ batches: [TokenBatch]) throws {
         guard metrics.contains(where: \.needsContrast), batches.contains(where: { $0.contrast == nil }) else { return }
-        throw GCError("metric 'logit_diff' needs answer and wrong tokens (a LogitContrast on the batch); the target's logit minus the largest other is 'margin'")
+        throw GCError("metric 'logit_diff': the batch has no LogitContrast. " + logitDiffHint)
     }
 
     /// The value of `e`. KL is measured against `reference` (the clean run's evaluation);
@@ -135,7 +139,10 @@ extension Metric {
     /// (`differentiable == self`).
     func gradient(_ lg: UnsafePointer<Float>, targets: [Int32], rows R: Int, vocab V: Int,
                   reference: [Float]?, contrast: LogitContrast?, into d: UnsafeMutablePointer<Float>) -> Double {
-        if self == .logitDiff { return contrast!.gradient(lg, vocab: V, into: d) }
+        if self == .logitDiff {   // (every caller checks the contrast first: Metric.check)
+            guard let contrast else { for i in 0..<(R * V) { d[i] = 0 }; return .nan }
+            return contrast.gradient(lg, vocab: V, into: d)
+        }
         let inv = 1 / Float(max(R, 1))
         var total = 0.0
         for r in 0..<R where self != .loss {

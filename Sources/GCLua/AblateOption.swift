@@ -16,7 +16,7 @@ enum AblateOption {
     static func evaluate(_ c: LuaCall, _ i: Int32, model m: Transformer, batch b: TokenBatch,
                          metric: Bool = false) throws -> Transformer.Evaluation {
         let o = try c.options(i)
-        let b = metric ? try MetricOption.read(c, o, i).on(c, i, b, model: m) : b
+        let b = metric ? try MetricOption.contrastOnly(c, o, i).on(c, i, b, model: m) : b
         guard let (comps, ablation) = try read(c, i, o, model: m, batch: b) else { return try m.evaluate(b) }
         return try m.evaluateAblated(b, components: comps, ablation: ablation)
     }

@@ -117,13 +117,10 @@ extension LuaCall {
     /// `gcgap.tensor{...}`: NaN and infinities are kept as they are; a finite number beyond
     /// float32's range cannot be kept and is an error (not an infinity); any other number is
     /// rounded to float32. `path` names the element ("[2][1]"), nil for a lone number.
-    public func element(_ v: Double, _ i: Int32, at path: String? = nil) throws -> Float { try element(v, i, at: path, nil) }
-
-    func element(_ v: Double, _ i: Int32, at path: String?, _ src: ListSource?) throws -> Float {
+    public func element(_ v: Double, _ i: Int32, at path: String? = nil) throws -> Float {
         let f = Float(v)
         guard f.isFinite || !v.isFinite else {
-            let i = src?.index ?? i, prefix = src.map { $0.prefix("") } ?? ""
-            throw argError(i, prefix + "number \(v)\(path.map { " at " + $0 } ?? "") is beyond float32's range (±\(Float.greatestFiniteMagnitude))")
+            throw argError(i, "number \(v)\(path.map { " at " + $0 } ?? "") is beyond float32's range (±\(Float.greatestFiniteMagnitude))")
         }
         return f
     }
@@ -133,15 +130,9 @@ extension LuaCall {
 
     /// Nested tables of numbers -> a tensor (rectangular). The one reader of nested tables:
     /// depth-limited (a cyclic table `t[1] = t` is too deep, not an endless walk) and
-    /// size-checked before anything grows past `Limits.maxElements`. Errors blame argument
-    /// `i`, or `src` when the table is an option's value.
-    public func tensorFromTable(_ i: Int32) throws -> Tensor { try tensorFromTable(i, nil) }
-
-    func tensorFromTable(_ i: Int32, _ src: ListSource?) throws -> Tensor {
+    /// size-checked before anything grows past `Limits.maxElements`.
+    public func tensorFromTable(_ i: Int32) throws -> Tensor {
         let idx = lua_absindex(L, i)
-        func argError(_: Int32, _ detail: String) -> LuaError {
-            src.map { self.argError($0.index, $0.prefix(detail)) } ?? self.argError(idx, detail)
-        }
         var shape: [Int] = []
         var data: [Float] = []
         func walk(_ t: Int32, depth: Int, path: String) throws {
@@ -150,9 +141,7 @@ extension LuaCall {
             }
             guard gcshim_checkstack(L, 4) != 0 else { throw argError(idx, "tables nested too deep") }
             let n = Int(lua_rawlen(L, t))
-            if depth == shape.count {
-                do { _ = try Limits.product(shape + [n], what: "a table of \(shape + [n]) numbers") } catch let e as GCError { throw argError(idx, e.message) }
-            }
+            if depth == shape.count { _ = try arg(idx) { try Limits.product(shape + [n], what: "a table of \(shape + [n]) numbers") } }
             if depth == shape.count { shape.append(n) } else if shape[depth] != n {
                 throw argError(idx, "ragged table: \(path.isEmpty ? "the table" : "element " + path) has \(n) items, expected \(shape[depth])")
             }
@@ -164,7 +153,7 @@ extension LuaCall {
                 switch lua_type(L, -1) {
                 case LUA_TNUMBER:
                     guard depth == shape.count - 1 else { throw argError(idx, "ragged table: number at \(p), table expected") }
-                    data.append(try element(lua_tonumberx(L, -1, nil), idx, at: p, src))
+                    data.append(try element(lua_tonumberx(L, -1, nil), idx, at: p))
                 case LUA_TTABLE:
                     if shape.count == depth + 1 && k > 1 { throw argError(idx, "ragged table: table at \(p), number expected") }
                     try walk(lua_gettop(L), depth: depth + 1, path: p)
@@ -173,7 +162,7 @@ extension LuaCall {
                 }
             }
         }
-        guard lua_type(L, idx) == LUA_TTABLE else { throw argError(idx, "table expected, got \(state.typeName(at: idx))") }
+        try table(idx)
         try walk(idx, depth: 0, path: "")
         guard data.count == shape.reduce(1, *) else { throw argError(idx, "ragged table") }
         return try Tensor(shape: shape, data: data)

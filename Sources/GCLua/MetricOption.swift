@@ -15,18 +15,92 @@ struct MetricRequest {
     }
 }
 
+/// Integers as given from Lua: a number or tables of numbers, read exactly
+/// (`lua_tointegerx`), or a tensor, kept as it is until it meets a batch (so that a tensor of
+/// the wrong size is refused before it is converted).
+enum IntegerValues {
+    case number(Int)
+    case list([Int])
+    /// Lists of lists, which may be ragged (each sample has its own target positions).
+    case rows([[Int]])
+    case tensor(Tensor)
+
+    /// Whether there is one value for all (a number or a 0-d tensor).
+    var isSingle: Bool {
+        if case .number = self { return true }
+        if case .tensor(let t) = self { return t.shape.isEmpty }
+        return false
+    }
+
+    /// The values for a batch of `samples` samples: a tensor's leading dimension must be the
+    /// batch's, and a 2-d tensor may hold at most `perSample` values a sample, before anything
+    /// is converted. `what` names the values in errors.
+    func resolved(samples: Int, perSample: Int, _ what: String) throws -> IntegerValues {
+        guard case .tensor(let t) = self else { return self }
+        if t.shape.count >= 1 && t.shape[0] != samples {
+            throw GCError("\(what): \(t.shape[0]) \(t.shape.count == 1 ? "values" : "rows") for \(samples) samples")
+        }
+        if t.shape.count == 2 && t.shape[1] > perSample {
+            throw GCError("\(what): \(t.shape[1]) values a sample, more than the \(perSample) target positions of any sample")
+        }
+        let ints = try t.data.map { v -> Int in
+            guard v == v.rounded(), abs(v) < 16_777_216 else { throw GCError("\(what): integers expected, got \(v)") }
+            return Int(v)
+        }
+        switch t.shape.count {
+        case 0: return .number(ints[0])
+        case 1: return .list(ints)
+        default:
+            let k = t.shape[1]
+            return .rows((0..<samples).map { Array(ints[($0 * k)..<($0 * k + k)]) })
+        }
+    }
+}
+
 /// `{"logit_diff", answer = ..., wrong = ..., pos = ...}` as read, before it meets a batch.
 struct ContrastRequest {
-    var answer: LogitContrast.Tokens, wrong: LogitContrast.Tokens
-    var positions: LogitContrast.Positions?
+    var answer: IntegerValues, wrong: IntegerValues
+    var positions: IntegerValues?
+
+    /// One token for all and at most one position for all: the same contrast fits any batch
+    /// (per-sample tokens belong to one batch's rows).
+    var isUniform: Bool { answer.isSingle && wrong.isSingle && (positions?.isSingle ?? true) }
 
     /// `b` with this contrast attached, blaming option `option` of argument `i` when it
     /// does not fit `b` or the vocabulary of `m`.
     func on(_ c: LuaCall, _ i: Int32, option: String, _ b: TokenBatch, model m: Transformer) throws -> TokenBatch {
         try c.arg(i, option: option) {
-            let out = try b.contrasted(try LogitContrast(b, answer: answer, wrong: wrong, at: positions))
+            let widest = b.targetPositions.map(\.count).max() ?? 0
+            let a = try ContrastRequest.tokens(answer.resolved(samples: b.size, perSample: widest, "answer"), "answer")
+            let w = try ContrastRequest.tokens(wrong.resolved(samples: b.size, perSample: widest, "wrong"), "wrong")
+            let p = try positions.map { try ContrastRequest.positions($0.resolved(samples: b.size, perSample: 0, "pos")) }
+            let out = try b.contrasted(try LogitContrast(b, answer: a, wrong: w, at: p))
             try m.checkTokens(out)
             return out
+        }
+    }
+
+    /// Resolved values as tokens (each in 0..2^31-1).
+    static func tokens(_ v: IntegerValues, _ what: String) throws -> LogitContrast.Tokens {
+        func token(_ n: Int) throws -> Int32 {
+            guard n >= 0 else { throw GCError("\(what): token \(n) is negative") }
+            guard n <= Int(Int32.max) else { throw GCError("\(what): token \(n) is out of range") }
+            return Int32(n)
+        }
+        switch v {
+        case .number(let n): return .every(try token(n))
+        case .list(let l): return .perSample(try l.map(token))
+        case .rows(let r): return .perTarget(try r.map { try $0.map(token) })
+        case .tensor: throw GCError("\(what): unresolved")   // (resolved first: never reached)
+        }
+    }
+
+    /// Resolved values as positions: one for all or one per sample.
+    static func positions(_ v: IntegerValues) throws -> LogitContrast.Positions {
+        switch v {
+        case .number(let n): return .every(n)
+        case .list(let l): return .perSample(l)
+        default: throw GCError("pos: a position or one per sample expected")
         }
     }
 }
@@ -36,6 +110,14 @@ struct ContrastRequest {
 enum MetricOption {
     /// How TransformerLens's metric is written, for error messages.
     static let logitDiffForm = #"{"logit_diff", answer = ..., wrong = ...}"#
+
+    /// m:evaluate's `metric` option: only the logit difference's table (every other metric is
+    /// in its result already).
+    static func contrastOnly(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> MetricRequest {
+        let r = try read(c, o, i)
+        guard o.has("metric"), r.contrast == nil else { return r }
+        throw c.argError(i, "option 'metric': m:evaluate returns every metric; the option takes only \(logitDiffForm)")
+    }
 
     /// The `metric` option of the options table at argument `i` (exact match by default).
     static func read(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> MetricRequest {
@@ -69,23 +151,21 @@ enum MetricOption {
     /// One metric at stack slot `at`: a name, or TransformerLens's logit difference as a table.
     static func item(_ c: LuaCall, _ at: Int32, _ src: LuaCall.ListSource) throws -> MetricRequest {
         if lua_type(c.L, at) == LUA_TTABLE { return MetricRequest(metric: .logitDiff, contrast: try contrast(c, at, src)) }
-        let names = Metric.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let names = Metric.allCases.filter { !$0.needsContrast }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         guard lua_type(c.L, at) == LUA_TSTRING, let name = c.state.string(at: at), let m = Metric(rawValue: name) else {
             let got = lua_type(c.L, at) == LUA_TSTRING ? "'\(c.state.string(at: at) ?? "?")'" : c.state.typeName(at: at)
-            throw c.argError(src.index, src.prefix("metric name expected (\(names)), got \(got)"))
+            throw c.argError(src.index, src.prefix("metric name (\(names)) or \(logitDiffForm) expected, got \(got)"))
         }
-        guard !m.needsContrast else {
-            throw c.argError(src.index, src.prefix("'logit_diff' is TransformerLens's answer-minus-wrong difference and needs its tokens: "
-                                                   + "\(logitDiffForm); the target's logit minus the largest other is 'margin'"))
-        }
+        guard !m.needsContrast else { throw c.argError(src.index, src.prefix("'logit_diff' alone: " + Metric.logitDiffHint)) }
         return MetricRequest(metric: m)
     }
 
     /// `{"logit_diff", answer =, wrong =, pos =}` at stack slot `t`.
     static func contrast(_ c: LuaCall, _ t: Int32, _ src: LuaCall.ListSource) throws -> ContrastRequest {
         try checkKeys(c, t, src)
-        let answer = try tokens(c, t, "answer", src), wrong = try tokens(c, t, "wrong", src)
-        return ContrastRequest(answer: answer, wrong: wrong, positions: try positions(c, t, src))
+        let answer = try integers(c, t, "answer", src, required: true, nested: true)!
+        let wrong = try integers(c, t, "wrong", src, required: true, nested: true)!
+        return ContrastRequest(answer: answer, wrong: wrong, positions: try integers(c, t, "pos", src, required: false, nested: false))
     }
 
     /// The table names "logit_diff" first and has no key but answer, wrong and pos.
@@ -109,52 +189,60 @@ enum MetricOption {
         }
     }
 
-    /// The tokens at `t[key]`: a token, one per sample (a list or 1-d tensor) or one per
-    /// target position of each sample (nested lists or a 2-d tensor).
-    static func tokens(_ c: LuaCall, _ t: Int32, _ key: String, _ src: LuaCall.ListSource) throws -> LogitContrast.Tokens {
-        let values = try integers(c, t, key, src, required: true, ranks: 0...2)!
-        switch values.shape.count {
-        case 0: return .every(Int32(values.data[0]))
-        case 1: return .perSample(values.data.map(Int32.init))
-        default:
-            let k = values.shape[1]
-            return .perTarget((0..<values.shape[0]).map { r in values.data[(r * k)..<(r * k + k)].map(Int32.init) })
-        }
-    }
-
-    /// `t.pos`: one input position for every sample or one per sample (1-based, negative
-    /// from each sample's end), or nil.
-    static func positions(_ c: LuaCall, _ t: Int32, _ src: LuaCall.ListSource) throws -> LogitContrast.Positions? {
-        guard let values = try integers(c, t, "pos", src, required: false, ranks: 0...1) else { return nil }
-        return values.shape.isEmpty ? .every(values.data[0]) : .perSample(values.data)
-    }
-
-    /// The integers at `t[key]`: a number, a tensor or nested tables, of a rank in `ranks`.
+    /// The integers at `t[key]` (nil when absent and not `required`): a number, a list, a
+    /// list of lists (when `nested`) or a tensor of rank 0 to 1 (2 when `nested`).
     static func integers(_ c: LuaCall, _ t: Int32, _ key: String, _ src: LuaCall.ListSource, required: Bool,
-                         ranks: ClosedRange<Int>) throws -> (shape: [Int], data: [Int])? {
-        let L = c.L
+                         nested: Bool) throws -> IntegerValues? {
         func bad(_ detail: String) -> LuaError { c.argError(src.index, src.prefix("\(key): \(detail)")) }
         c.state.rawField(t, key)
         defer { c.state.pop() }
-        let tensor: Tensor
-        switch lua_type(L, -1) {
+        switch lua_type(c.L, -1) {
         case LUA_TNIL:
             if required { throw bad("missing, in \(logitDiffForm)") }
             return nil
-        case LUA_TNUMBER: tensor = Tensor(scalar: Float(lua_tonumberx(L, -1, nil)))
-        case LUA_TTABLE: tensor = try c.tensorFromTable(-1, src)
+        case LUA_TNUMBER: return .number(try integer(c, -1, "", bad))
+        case LUA_TTABLE: return try integerTable(c, lua_gettop(c.L), nested: nested, bad)
         default:
+            let expected = nested ? "a token, a list, a list of lists or a tensor" : "a position, a list or a tensor"
             guard let box = c.state.object(at: -1, GCTypes.tensor) else {
-                throw bad("integer, list or tensor expected, got \(c.state.typeName(at: -1))")
+                throw bad("\(expected) expected, got \(c.state.typeName(at: -1))")
             }
-            tensor = box.value
+            guard box.value.shape.count <= (nested ? 2 : 1) else { throw bad("\(expected) expected, got a tensor of \(box.value.shape.count) dimensions") }
+            return .tensor(box.value)
         }
-        guard ranks.contains(tensor.shape.count) else { throw bad("\(ranks.upperBound == 2 ? "a token, a list, or a list of lists" : "a position or a list") expected, got \(tensor.shape.count) dimensions") }
-        var data: [Int] = []
-        for v in tensor.data {
-            guard v == v.rounded(), abs(v) < Float(1 << 24) else { throw bad("integers expected, got \(v)") }
-            data.append(Int(v))
+    }
+
+    /// The exact integer at stack slot `i` (`path` names it in errors).
+    static func integer(_ c: LuaCall, _ i: Int32, _ path: String, _ bad: (String) -> LuaError) throws -> Int {
+        var ok: Int32 = 0
+        let v = lua_tointegerx(c.L, i, &ok)
+        guard ok != 0, lua_type(c.L, i) == LUA_TNUMBER else {
+            let got = lua_type(c.L, i) == LUA_TNUMBER ? "\(lua_tonumberx(c.L, i, nil))" : c.state.typeName(at: i)
+            throw bad("integer expected\(path.isEmpty ? "" : " at " + path), got \(got)")
         }
-        return (tensor.shape, data)
+        return Int(v)
+    }
+
+    /// A list of integers, or (when `nested`) a list of lists of integers, at slot `t`.
+    static func integerTable(_ c: LuaCall, _ t: Int32, nested: Bool, _ bad: (String) -> LuaError) throws -> IntegerValues {
+        let n = c.rawLength(t)
+        lua_rawgeti(c.L, t, 1)
+        let isRows = lua_type(c.L, -1) == LUA_TTABLE
+        c.state.pop()
+        if isRows && !nested { throw bad("a list of integers expected, got a list of tables") }
+        var list: [Int] = [], rows: [[Int]] = []
+        for k in 1...max(n, 1) where k <= n {
+            lua_rawgeti(c.L, t, lua_Integer(k))
+            defer { c.state.pop() }
+            guard isRows else { list.append(try integer(c, -1, "[\(k)]", bad)); continue }
+            guard lua_type(c.L, -1) == LUA_TTABLE else { throw bad("a list expected at [\(k)], got \(c.state.typeName(at: -1))") }
+            let row = lua_gettop(c.L)
+            rows.append(try (0..<c.rawLength(row)).map { j in
+                lua_rawgeti(c.L, row, lua_Integer(j + 1))
+                defer { c.state.pop() }
+                return try integer(c, -1, "[\(k)][\(j + 1)]", bad)
+            })
+        }
+        return isRows ? .rows(rows) : .list(list)
     }
 }

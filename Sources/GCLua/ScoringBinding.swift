@@ -153,6 +153,9 @@ enum ScoringBinding {
         let request = try InterventionOptions.request(c, o, 3, model: nil, defect: true)
         let metric = try MetricOption.read(c, o, 3)
         let sets = try causalSets(c, o, model: m).mapValues { try metric.on(c, 3, $0, model: m) }
+        if !sets.isEmpty, let contrast = metric.contrast, !contrast.isUniform {
+            throw c.argError(3, "option 'sets': tokens or positions per sample belong to one set's rows; with 'sets', give one token and one position for all")
+        }
         let samples = try o.boolean("samples") ?? false
         try o.finish()
         let comps = m.config.components

@@ -69,7 +69,18 @@ struct LogitDiffTests {
             local C, base, ablated = gc.score.causal(m, clean, {metric = metric})
             local ok = base == e.logit_diff and c == e.logit_diff
             for k, v in pairs(C) do ok = ok and v == base - ablated[k] end
-            for k, v in pairs(P) do ok = ok and v == v end
+            -- patching: the corrupted run (corrupt's tokens up to SEP, clean's after) with one
+            -- component's clean output, against the corrupted run alone
+            local rows, Tc, Tx = {}, clean:tokens(), corrupt:tokens()
+            for i = 1, 8 do
+              rows[i] = {}
+              for j = 1, 9 do rows[i][j] = (j <= 5 and Tx or Tc):get(i, j) end
+            end
+            local mixed = gc.batch(rows)
+            for _, k in ipairs{"L0.H1", "L1.H0", "L1.MLP"} do
+              local patched = m:evaluate(mixed, {ablate = k, with = "resample", source = clean, metric = metric}).logit_diff
+              ok = ok and math.abs(P[k] - (patched - x)) < 1e-9
+            end
             local ap = gc.score.attribution(m, clean, {metric = metric})
             local r = gc.score.ladder(m, clean, {metrics = {"loss", metric}, steps = 2, ablations = {"mean"}})
             for k, v in pairs(ap) do ok = ok and r.attribution.logit_diff[k] == v end
@@ -78,11 +89,41 @@ struct LogitDiffTests {
         #expect(out == ["true", "logit_diff", "true"])
     }
 
+    @Test func eachContrastHasItsOwnCleanRunAndSetsTakeOneForAll() throws {
+        let lua = try state()
+        let out = try lua.evaluate("""
+            -- the model keeps a clean run per batch and contrast: alternating contrasts each get their own base
+            local A = {"logit_diff", answer = y1, wrong = wrong1, pos = 5}
+            local B = {"logit_diff", answer = 3, wrong = 4}
+            local ok = true
+            for _, metric in ipairs{A, B, A, B} do
+              local _, base = gc.score.causal(m, clean, {metric = metric})
+              ok = ok and base == m:evaluate(clean, {metric = metric}).logit_diff
+            end
+            -- one token and one position for all fit every set
+            local _, _, ablated = gc.score.causal(m, clean, {metric = {"logit_diff", answer = 3, wrong = 4, pos = -1},
+                                                            sets = {["L0.H0"] = corrupt}})
+            local alone = m:evaluate(corrupt, {ablate = "L0.H0", means = gc.means(m, clean),
+                                               metric = {"logit_diff", answer = 3, wrong = 4, pos = -1}}).logit_diff
+            -- per-target tokens as ragged lists, for samples of different lengths
+            local mixed = task:batch{size = 2, length = {2, 4}, seed = 5}
+            local r = mixed:rows()
+            local answers = {}
+            for i = 1, 2 do
+              answers[i] = {}
+              for k = 1, (#r[i] - 3) // 2 + 1 do answers[i][k] = 0 end
+            end
+            local e = m:evaluate(mixed, {metric = {"logit_diff", answer = answers, wrong = 1}})
+            return ok, math.abs(ablated["L0.H0"] - alone) < 1e-12, #r[1] ~= #r[2], e.logit_diff == e.logit_diff
+            """)
+        #expect(out == ["true", "true", "true", "true"])
+    }
+
     @Test func malformedRequestsAreErrorsNamingTheOption() throws {
         let lua = try state()
         let cases: [(String, String)] = [
             ("gc.score.causal(m, clean, {metric = 'logit_diff'})",
-             "bad argument #3 to 'causal' (option 'metric': 'logit_diff' is TransformerLens's answer-minus-wrong difference and needs its tokens: {\"logit_diff\", answer = ..., wrong = ...}; the target's logit minus the largest other is 'margin')"),
+             "bad argument #3 to 'causal' (option 'metric': 'logit_diff' alone: TransformerLens's logit difference needs its tokens: {\"logit_diff\", answer = ..., wrong = ...}; the target's logit minus the largest other is 'margin')"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3}})", "option 'metric': wrong: missing"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = {1, 2}, wrong = 3}})",
              "option 'metric': answer: 2 tokens for 8 samples (one per sample expected)"),
@@ -91,20 +132,36 @@ struct LogitDiffTests {
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3, wrong = 4, pos = 0}})", "position 0 of row 1 has no target"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 300, wrong = 4}})",
              "option 'metric': the logit difference's answer or wrong token 300 is outside the vocabulary 0..103"),
-            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 0/0, wrong = 4}})", "option 'metric': answer: integers expected, got "),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 0/0, wrong = 4}})", "option 'metric': answer: integer expected, got "),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = -2, wrong = 4}})", "answer: token -2 is negative"),
-            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = T, wrong = 4}})", "answer: row 1 has 9 tokens for its 4 target positions"),
-            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = T, wrong = 4, pos = 5}})",
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = T, wrong = 4}})",
+             "answer: 9 values a sample, more than the 4 target positions of any sample"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = T:narrow(2, 1, 3), wrong = 4}})",
+             "answer: row 1 has 3 tokens for its 4 target positions"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = T:narrow(2, 6, 4), wrong = 4, pos = 5}})",
              "answer: one token per sample expected when a position is given"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = gc.zeros{1 << 28, 0}, wrong = 4}})",
+             "answer: 268435456 rows for 8 samples"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3.0000001, wrong = 4}})", "answer: integer expected, got 3.0000001"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = {3, 3, 3, 3, 3, 3, 3, 3.5}, wrong = 4}})",
+             "answer: integer expected at [8], got 3.5"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3, wrong = 4, pos = 5.0000001}})", "pos: integer expected, got 5.0000001"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 2^31, wrong = 4}})", "answer: token 2147483648 is out of range"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = math.maxinteger, wrong = 4}})", "is out of range"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3, wrong = 4, pos = math.mininteger}})",
+             "pos: position -9223372036854775808 of row 1 has no target"),
+            ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = y1, wrong = 4, pos = 5}, sets = {['L0.H0'] = corrupt}})",
+             "bad argument #3 to 'causal' (option 'sets': tokens or positions per sample belong to one set's rows"),
+            ("m:evaluate(clean, {metric = 'kl'})", "option 'metric': m:evaluate returns every metric"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3, wrong = 4, posn = 5}})",
              "unknown key posn in {\"logit_diff\", answer = ..., wrong = ...} (known: answer, wrong, pos)"),
             ("gc.score.causal(m, clean, {metric = {'margin', answer = 3, wrong = 4}})", "with \"logit_diff\" first"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 'x', wrong = 4}})",
-             "answer: integer, list or tensor expected, got string"),
+             "answer: a token, a list, a list of lists or a tensor expected, got string"),
             ("gc.score.ladder(m, clean, {metrics = {{'logit_diff', answer = 3, wrong = 4}, {'logit_diff', answer = 3, wrong = 5}}})",
              "bad argument #3 to 'ladder' (option 'metrics': one logit_diff per call)"),
-            ("gc.score.ladder(m, clean, {metrics = {'logit_diff'}})", "option 'metrics': entry 1: 'logit_diff' is TransformerLens's"),
-            ("gc.score.gate(m, clean, {metric = 'bogus'})", "option 'metric': metric name expected ("),
+            ("gc.score.ladder(m, clean, {metrics = {'logit_diff'}})", "option 'metrics': entry 1: 'logit_diff' alone"),
+            ("gc.score.gate(m, clean, {metric = 'bogus'})", "option 'metric': metric name ('accuracy', 'token_accuracy', 'loss', 'margin', 'kl', 'prob') or"),
         ]
         for (code, expected) in cases {
             let message = luaError(lua, code) ?? "no error"

@@ -752,6 +752,11 @@ local LOGIT_DIFFS = {
   "{'logit_diff', answer = {{3}}, wrong = 4, pos = -1}", "{'logit_diff', answer = 3, wrong = 4, zz = 1}", "{'margin', answer = 3, wrong = 4}",
   "{'logit_diff', answer = 'x', wrong = 4}", "{'logit_diff', answer = cyclic(), wrong = 4}", "{'logit_diff', answer = deep(40), wrong = 4}",
   "{'logit_diff', answer = TN, wrong = 4}", "{'logit_diff', answer = {[1] = 3, x = 2}, wrong = 4}", "{'logit_diff', [2] = 1, answer = 3, wrong = 4}",
+  "{'logit_diff', answer = {{3}, {4, 5}}, wrong = 1}", "{'logit_diff', answer = {{}}, wrong = 1}", "{'logit_diff', answer = {{'x'}}, wrong = 1}",
+  "{'logit_diff', answer = {3, {4}}, wrong = 1}", "{'logit_diff', answer = 3.0000001, wrong = 4}", "{'logit_diff', answer = 2^31, wrong = 4}",
+  "{'logit_diff', answer = math.maxinteger, wrong = 4}", "{'logit_diff', answer = 3, wrong = 4, pos = math.maxinteger}",
+  "{'logit_diff', answer = gcgap.zeros{268435456, 0}, wrong = 4}", "{'logit_diff', answer = gcgap.zeros{2, 0}, wrong = 4}",
+  "{'logit_diff', answer = 3, wrong = 4, pos = {{1}}}", "{'logit_diff', answer = 3, wrong = 4, pos = gcgap.zeros{2, 2}}",
 }
 local METRIC_NAMES = { "'accuracy'", "'token_accuracy'", "'loss'", "'margin'", "'kl'", "'prob'", "'logit_diff'", "'bogus'" }
 G.metric = function(ctx)

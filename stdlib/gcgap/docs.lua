@@ -39,7 +39,7 @@ local groups = {
   },
   metric = {
     { "metric", '"accuracy"', choices(core.metrics) .. ": exact match (the paper's), token accuracy, the loss, the margin (logit(target) − the largest other logit), TransformerLens's logit difference, KL from the clean prediction, or the probability of the right answer; effects are oriented so that larger = more damage (estimators of exact match and token accuracy differentiate the loss). " ..
-      'The logit difference is a table, `{"logit_diff", answer = a, wrong = w [, pos = p]}`: the mean of logit(a) − logit(w), where a and w are a token, one token per sample (a list or 1-d tensor) or one per target position of each sample (a list of lists or 2-d tensor); `pos` reads it at one input position of each sample (a number or one per sample, 1-based as in m:logits, negative from the sample\'s end: -1 its last), which must be a target position, instead of at every target position' },
+      'The logit difference is a table, `{"logit_diff", answer = a, wrong = w [, pos = p]}`: the mean of logit(a) − logit(w), where a and w are a token, one token per sample (a list or 1-d tensor) or one per target position of each sample (a list of lists, which may differ in length, or a 2-d tensor); integers exactly; `pos` reads it at one input position of each sample (a number or one per sample, 1-based as in m:logits, negative from the sample\'s end: -1 its last), which must be a target position, instead of at every target position' },
   },
 }
 --- An entry's option rows: its own, then each named group's.
@@ -641,7 +641,7 @@ print(logits:argmax(3):get(1, 5) - 1)   -- the token predicted at SEP (15 if the
         'Takes the ablation options of m:accuracy; with `metric = {"logit_diff", answer =, wrong =}` the table also holds TransformerLens\'s `logit_diff`.',
       opts = with_groups({
         { "ablate", "nil", "see m:accuracy" },
-        { "metric", "nil", 'a `{"logit_diff", ...}` table (see gcgap.score.causal) adds `logit_diff`; other metrics are in the table already' },
+        { "metric", "nil", 'only a `{"logit_diff", ...}` table (see gcgap.score.causal): it adds `logit_diff`; every other metric is in the result already' },
       }, "ablation"),
       example = [=[local e = m:evaluate(ood.set, {ablate = "L0.H0"})
 local wrong = 0
@@ -799,7 +799,7 @@ print(G["L0.MLP"], Gp["L0.MLP"])]=],
         "`zslice_defect` applies to mean ablation only (an error otherwise) and changes nothing but where a head's mean is written: its z means come from `means` (made with {z = true}) or, without `means`, from `set` like every other mean. Ctrl-C stops it.",
       opts = with_groups({
         { "zslice_defect", "false", "the public code's head ablation: the mean of z_h written into a d_head slice of the attention output" },
-        { "sets", "nil", "{[component] = batch}: a set of its own to ablate each component on (the base stays on `set`; the public code draws fresh samples per call)" },
+        { "sets", "nil", "{[component] = batch}: a set of its own to ablate each component on (the base stays on `set`; the public code draws fresh samples per call); with the logit difference, one token and one position for all" },
         { "samples", "false", "also return a 4th value: per-sample exact match, {base = {...}, [component] = {...}} (for bootstraps)" },
       }, "metric", "ablation"),
       example = [=[local ood = gcgap.ood(m, task, {seed = 42})

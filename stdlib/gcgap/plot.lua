@@ -81,7 +81,7 @@ function P.line(o)
     check_numbers(pts, "line")
     local points = {}
     for i, p in ipairs(pts) do
-      points[i] = { p[1], p[2], s.lo and s.lo[i], s.hi and s.hi[i], string.format("%s: %.4g, %.4g", s.label or "", p[1], p[2]) }
+      points[i] = { p[1], p[2], s.lo and s.lo[i], s.hi and s.hi[i], (s.label and s.label .. ": " or "") .. string.format("%.4g, %.4g", p[1], p[2]) }
     end
     out[k] = { label = s.label or (#series > 1 and "series " .. k or nil), color = s.color or PALETTE[(k - 1) % #PALETTE + 1], line = true, points = points }
   end

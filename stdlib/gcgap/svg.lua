@@ -279,6 +279,7 @@ local function heatmap(spec)
   local P = { x0 = 110, y0 = 70, x1 = 110 + nc * cell, y1 = 70 + nr * cell }
   local W, H = math.max(P.x1 + 120, 420), P.y1 + 70
   local lo, hi = spec.range and spec.range[1], spec.range and spec.range[2]
+  local sequential = lo ~= nil and lo >= 0   -- a range from 0 up: white to red
   if not lo then
     local m = 0
     for _, row in ipairs(spec.values) do for _, v in ipairs(row) do m = math.max(m, math.abs(v)) end end
@@ -289,7 +290,7 @@ local function heatmap(spec)
     text(body, P.x0 - 6, P.y0 + (i - 0.5) * cell + 4, spec.rows[i], 'text-anchor="end" font-size="10"')
     for j = 1, nc do
       local v = spec.values[i][j]
-      local t = hi > lo and (lo >= 0 and (v - lo) / (hi - lo) or 2 * (v - lo) / (hi - lo) - 1) or 0
+      local t = hi > lo and (sequential and (v - lo) / (hi - lo) or 2 * (v - lo) / (hi - lo) - 1) or 0
       add(body, '<rect x="%.1f" y="%.1f" width="%d" height="%d" fill="%s">%s</rect>', P.x0 + (j - 1) * cell, P.y0 + (i - 1) * cell,
         cell, cell, diverging(t), tip(string.format("%s, %s: %.4g", spec.rows[i], spec.cols[j], v)))
     end
@@ -300,7 +301,7 @@ local function heatmap(spec)
   -- the colour scale
   for k = 0, 20 do
     add(body, '<rect x="%.1f" y="%.1f" width="14" height="%.1f" fill="%s"/>', P.x1 + 30, P.y0 + (20 - k) * (P.y1 - P.y0) / 21,
-      (P.y1 - P.y0) / 21 + 0.5, diverging(lo >= 0 and k / 20 or k / 10 - 1))
+      (P.y1 - P.y0) / 21 + 0.5, diverging(sequential and k / 20 or k / 10 - 1))
   end
   text(body, P.x1 + 48, P.y0 + 8, num(hi, 2), 'font-size="10"')
   text(body, P.x1 + 48, P.y1, num(lo, 2), 'font-size="10"')
