@@ -110,35 +110,27 @@ end
 
 --- v3's super-additivity: per run, the effect of ablating all its (raw-G) Bloats together
 -- against the sum of their single ablation effects, with y = x and y = 14x.
-function M.svg_joint(records, title)
-  local order = D.by_task(records)
-  local pts, xlo, xhi, ylo, yhi = {}, 0, 1, 0, 1
+-- Figure 5's points: per run with a joint Bloat ablation, the sum of singles (x) and the joint
+-- effect (y) in points; the extents (from 0 and 1), the pooled sums, and the runs with sum ≤ 0.
+local function joint_points(records)
+  local pts, ext = {}, { xlo = 0, xhi = 1, ylo = 0, yhi = 1 }
   local sj, ss, nonpos = 0, 0, 0
   for _, r in ipairs(records) do
     local j = r.joint and r.joint.raw and r.joint.raw.bloats
     if j and type(j.joint) == "number" and type(j.sum) == "number" then
       local p = { r = r, x = 100 * j.sum, y = 100 * j.joint, n = j.components and #j.components or 0, ratio = j.ratio }
       pts[#pts + 1] = p
-      xlo, xhi, ylo, yhi = math.min(xlo, p.x), math.max(xhi, p.x), math.min(ylo, p.y), math.max(yhi, p.y)
+      ext.xlo, ext.xhi, ext.ylo, ext.yhi = math.min(ext.xlo, p.x), math.max(ext.xhi, p.x), math.min(ext.ylo, p.y), math.max(ext.yhi, p.y)
       sj, ss = sj + j.joint, ss + j.sum
       if j.sum <= 0 then nonpos = nonpos + 1 end
     end
   end
-  local W, H = 720, 560
-  local P = { x0 = 76, x1 = 520, y0 = 62, y1 = H - 76 }
-  local body = {}
-  if #pts == 0 then xhi, yhi = 10, 10 end
-  local function pad(lo, hi) local d = 0.03 * (hi - lo); return lo < 0 and lo - d or lo, hi + d end
-  local x0, x1 = pad(xlo, xhi)
-  local y0, y1 = pad(ylo, yhi)
-  local xt, xa, xb, xd = nice_ticks(x0, x1, 6)
-  local yt, ya, yb, yd = nice_ticks(y0, y1, 6)
-  local sx, sy = linear(xa, xb, P.x0, P.x1), linear(ya, yb, P.y1, P.y0)
-  xaxis(body, P, xt, xd, sx, "sum of the Bloats' single ablation effects (OOD accuracy drop, points)")
-  yaxis(body, P, yt, yd, sy, "effect of ablating them together (points)")
-  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y0, P.y0)
-  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x1, P.x1, P.y0, P.y1)
-  -- the reference lines, clipped to the plot
+  if #pts == 0 then ext.xhi, ext.yhi = 10, 10 end
+  return pts, ext, sj, ss, nonpos
+end
+
+-- y = x and y = 14x, clipped to the plot, each labelled where it leaves it.
+local function joint_reference_lines(body, P, sx, sy, xa, xb, ya, yb)
   add(body, '<clipPath id="joint-plot"><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"/></clipPath>', P.x0, P.y0, P.x1 - P.x0, P.y1 - P.y0)
   for _, k in ipairs{ 1, 14 } do
     add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.6"%s clip-path="url(#joint-plot)"/>',
@@ -151,17 +143,10 @@ function M.svg_joint(records, title)
         string.format('text-anchor="end" font-size="11" fill="%s"', k == 1 and "#555" or "#b00"))
     end
   end
-  local style = {}
-  for i, task in ipairs(order) do style[task] = TASK_STYLE[(i - 1) % #TASK_STYLE + 1] end
-  for _, p in ipairs(pts) do
-    local st = style[p.r.task]
-    body[#body + 1] = mark(st[2], sx(p.x), sy(p.y), 4.5, st[1], "white",
-      string.format("%s seed %s: %d Bloats, together %s pts, sum of singles %s pts, ratio %s", p.r.task, tostring(p.r.seed), p.n,
-        num(p.y, 1), num(p.x, 1), p.ratio and num(p.ratio, 2) or "–"))
-    if #pts <= 40 then text(body, sx(p.x) + 7, sy(p.y) - 5, tostring(p.r.seed), string.format('font-size="10" fill="%s"', st[1])) end
-  end
-  if #pts == 0 then empty_note(body, P, "no run with ≥ 2 raw-G Bloats and a joint ablation") end
-  -- legend on the right
+end
+
+-- The legend on the right: tasks with their counts, the two lines, and a note.
+local function joint_legend(body, P, order, pts, style, nonpos)
   local lx, ly = P.x1 + 20, P.y0 + 8
   local items = {}
   for _, task in ipairs(order) do
@@ -180,6 +165,36 @@ function M.svg_joint(records, title)
     note[#note + 1] = "ratio undefined there"
   end
   for i, s in ipairs(note) do text(body, lx, ly + 18 * (#items + 1) + 14 * i, s, 'font-size="11" fill="#555"') end
+end
+
+function M.svg_joint(records, title)
+  local order = D.by_task(records)
+  local pts, ext, sj, ss, nonpos = joint_points(records)
+  local W, H = 720, 560
+  local P = { x0 = 76, x1 = 520, y0 = 62, y1 = H - 76 }
+  local body = {}
+  local function pad(lo, hi) local d = 0.03 * (hi - lo); return lo < 0 and lo - d or lo, hi + d end
+  local x0, x1 = pad(ext.xlo, ext.xhi)
+  local y0, y1 = pad(ext.ylo, ext.yhi)
+  local xt, xa, xb, xd = nice_ticks(x0, x1, 6)
+  local yt, ya, yb, yd = nice_ticks(y0, y1, 6)
+  local sx, sy = linear(xa, xb, P.x0, P.x1), linear(ya, yb, P.y1, P.y0)
+  xaxis(body, P, xt, xd, sx, "sum of the Bloats' single ablation effects (OOD accuracy drop, points)")
+  yaxis(body, P, yt, yd, sy, "effect of ablating them together (points)")
+  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x0, P.x1, P.y0, P.y0)
+  add(body, '<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>', P.x1, P.x1, P.y0, P.y1)
+  joint_reference_lines(body, P, sx, sy, xa, xb, ya, yb)
+  local style = {}
+  for i, task in ipairs(order) do style[task] = TASK_STYLE[(i - 1) % #TASK_STYLE + 1] end
+  for _, p in ipairs(pts) do
+    local st = style[p.r.task]
+    body[#body + 1] = mark(st[2], sx(p.x), sy(p.y), 4.5, st[1], "white",
+      string.format("%s seed %s: %d Bloats, together %s pts, sum of singles %s pts, ratio %s", p.r.task, tostring(p.r.seed), p.n,
+        num(p.y, 1), num(p.x, 1), p.ratio and num(p.ratio, 2) or "–"))
+    if #pts <= 40 then text(body, sx(p.x) + 7, sy(p.y) - 5, tostring(p.r.seed), string.format('font-size="10" fill="%s"', st[1])) end
+  end
+  if #pts == 0 then empty_note(body, P, "no run with ≥ 2 raw-G Bloats and a joint ablation") end
+  joint_legend(body, P, order, pts, style, nonpos)
   local sub = #pts > 0 and string.format("all raw-G Bloats of each run (runs with ≥ 2); pooled ratio Σ together / Σ sum = %s over n = %d runs",
     ss ~= 0 and num(sj / ss, 2) or "–", #pts) or "no run has a joint Bloat ablation (≥ 2 raw-G Bloats)"
   return svg(W, H, body, title or "Ablating the Bloats together against the sum of their single effects", sub)
