@@ -67,4 +67,16 @@ struct ReportModulesTests {
             """)
         #expect(out == ["true", "true", "true", "2", "1"])
     }
+
+    /// A resample count from a caller is checked: 2^63 resamples was a loop that ran until
+    /// memory ran out (found by the API fuzzer once the stdlib's statistics joined it).
+    @Test func resampleCountsAreChecked() throws {
+        let S = "local S = require 'gcgap.resampling'; "
+        for (call, arg) in [("S.mean_ci({1, 2}, 2^63)", "#2 to 'mean_ci'"), ("S.mean_ci({1, 2}, 0.5)", "#2 to 'mean_ci'"),
+                            ("S.boot_runs({1, 2}, function(l) return #l end, -1, S.lcg(1, 20))", "#3 to 'boot_runs'")] {
+            let message = luaError(lua, S + call) ?? "no error"
+            #expect(message.contains("bad argument \(arg) (resamples: an integer in 1..1000000 expected"), "\(call): \(message)")
+        }
+        #expect(try lua.evaluate(S + "return S.mean_ci({1, 2, 3}, 200).n") == ["3"])
+    }
 }

@@ -188,7 +188,8 @@ local ENV = setmetatable({}, { __index = _G })
 ENV.gcgap = gc
 ENV.TMP = TMP
 local S = {}
-for _, name in ipairs { "json", "pretty", "experiment", "report" } do S[name] = require("gcgap." .. name) end
+local STDLIB = { "json", "pretty", "experiment", "report", "plot", "svg", "ladder", "verdict", "resampling", "circuits" }
+for _, name in ipairs(STDLIB) do S[name] = require("gcgap." .. name) end
 ENV.S = S
 
 local written = {}   -- files we may have written, removed at the end
@@ -1080,7 +1081,8 @@ local function collect()
     for _, k in ipairs(keys) do add("MT." .. tname .. "." .. k, MT[tname][k]) end
   end
   -- the module, breadth first (gcgap.X before gcgap.core.X), then the stdlib modules
-  local queue = { { "gcgap", gc }, { "S.json", S.json }, { "S.pretty", S.pretty }, { "S.experiment", S.experiment }, { "S.report", S.report } }
+  local queue = { { "gcgap", gc } }
+  for _, name in ipairs(STDLIB) do queue[#queue + 1] = { "S." .. name, S[name] } end
   local visited = {}
   local qi = 1
   while queue[qi] do

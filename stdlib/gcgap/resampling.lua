@@ -55,9 +55,22 @@ function R.wilson(k, n)
   return { math.max(0, c - h), math.min(1, c + h) }
 end
 
+--- The most resamples a bootstrap in Lua draws (the native tests take up to 10^7).
+R.max_resamples = 1000000
+
+-- A count of resamples from a caller, checked: an integer in 1..max_resamples (an endless
+-- loop otherwise); the error blames argument `argn` of `fname`.
+local function check_resamples(B, fname, argn)
+  if type(B) ~= "number" or B ~= B or B < 1 or B > R.max_resamples or B ~= math.floor(B) then
+    error(string.format("bad argument #%d to '%s' (resamples: an integer in 1..%d expected, got %s)",
+      argn, fname, R.max_resamples, tostring(B)), 3)
+  end
+end
+
 --- Bootstrap over runs of a statistic f(list of runs) -> number (nil results dropped): its
 -- 95% percentile interval.
 function R.boot_runs(runs, f, B, rand)
+  check_resamples(B, "boot_runs", 3)
   local out = {}
   for _ = 1, B do
     local pick = {}
@@ -75,6 +88,7 @@ function R.mean_ci(xs, resamples)
   if n == 0 then return nil end
   local m = R.mean(xs)
   if n < 2 then return { mean = m, n = n } end
+  check_resamples(resamples or 1000, "mean_ci", 2)
   local rand = R.lcg(12345, 20)
   local means = {}
   for b = 1, resamples or 1000 do
