@@ -142,6 +142,11 @@ local SKIP = {
   ["gcgap.pretty.print"] = "same function as S.pretty.print",
   ["gcgap.sandbox"] = "runs Lua text in a sandbox writing under a folder it is given: scripts/fuzz/sandbox.lua fuzzes it",
   ["gcgap.core.sandbox"] = "the same function as gcgap.sandbox",
+  ["S.beyond.run_cell"] = "trains a cell of models through a gcgap process (BeyondTests)",
+  ["S.beyond.write_report"] = "writes a report into the folder it is given (BeyondTests)",
+  ["S.help.help"] = "prints to stdout (help.text, which does the work, is fuzzed)",
+  ["S.kernel.serve"] = "reads requests from stdin until it closes (JupyterTests)",
+  ["S.kernel.execute"] = "runs its request's code as a REPL line (JupyterTests)",
 }
 -- Called with constrained arguments (see the kinds in SIG): the constraint and why.
 local LIMITS = {
@@ -188,7 +193,10 @@ local ENV = setmetatable({}, { __index = _G })
 ENV.gcgap = gc
 ENV.TMP = TMP
 local S = {}
-local STDLIB = { "json", "pretty", "experiment", "report", "plot", "svg", "ladder", "verdict", "resampling", "circuits" }
+-- The stdlib modules fuzzed. Not here: gcgap.sweep and gcgap.jupyter (they start Slurm jobs
+-- and pip; the Slurm and Jupyter tests cover them) and gcgap.paper (data, no functions).
+local STDLIB = { "json", "pretty", "experiment", "report", "plot", "svg", "ladder", "verdict", "resampling", "circuits",
+                 "beyond", "help", "protocol", "kernel" }
 for _, name in ipairs(STDLIB) do S[name] = require("gcgap." .. name) end
 ENV.S = S
 
