@@ -322,9 +322,8 @@ ENV.F = {
 
 local FIXNO = 0
 --- (Re)builds the fixtures: small models, tensors, batches, tasks, means, hooks, files.
-local function fixtures()
-  FIXNO = FIXNO + 1
-  local E = ENV
+-- The fixture models, tasks and batches.
+local function fixture_models(E)
   E.M = gc.model { n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, n_ctx = 24, seed = 1 }
   E.M2 = gc.model { n_layers = 2, n_heads = 1, d_model = 4, d_head = 2, d_mlp = 8, n_ctx = 12, act = "relu",
                     positions = "learned", seed = 2 }
@@ -339,6 +338,10 @@ local function fixtures()
   E.B2 = E.TS:batch { size = 3, length = { 2, 5 }, seed = 2 }
   E.BL = E.TR:batch { size = 1, length = 8, seed = 3 }   -- 19 tokens: longer than M2's n_ctx
   E.HB = E.TR:batch { size = 48, length = { 3, 10 }, seed = 4 }   -- the batch of hook-mode passes
+end
+
+-- The fixture tensors, means, hooks, coroutines and standard streams.
+local function fixture_values(E)
   E.T0 = gc.tensor(1.5)
   E.T1 = gc.tensor { 1, -2, 3.25 }
   E.T2 = gc.tensor { { 1, 2, 3 }, { 4, 5, 6 } }
@@ -359,18 +362,10 @@ local function fixtures()
   E.CO = coroutine.create(function(...) coroutine.yield(...); return 1 end)
   E.CODEAD = coroutine.create(function() end); coroutine.resume(E.CODEAD)
   E.F.wrap = coroutine.wrap(function() while true do coroutine.yield(gc.tensor { 1 }) end end)
-  -- files
-  E.PATH = E.PATH or {}
-  local P = E.PATH
-  P.ckpt = P.ckpt or tmppath("model.safetensors"); E.M:save(P.ckpt)
-  P.ckpt2 = P.ckpt2 or tmppath("model2.safetensors"); E.M2:save(P.ckpt2)
-  P.tensors = P.tensors or tmppath("tensors.safetensors"); gc.save_tensors(P.tensors, { a = E.T2, b = E.T0, e = E.TE })
-  P.text = P.text or tmppath("text.txt")
-  do local f = assert(io.open(P.text, "wb")); f:write("not a safetensors file\0\255"); f:close() end
-  P.empty = P.empty or tmppath("empty")
-  do local f = assert(io.open(P.empty, "wb")); f:close() end
-  P.missing = TMP .. "-does-not-exist/x"
-  -- .npy files: one valid, the others each break one rule of the format (issue 19)
+end
+
+-- .npy files: one valid, the others each break one rule of the format (issue 19).
+local function npy_files(P)
   local function npy(header, data, major, minor)
     header = header .. string.rep(" ", 63 - (10 + #header) % 64) .. "\n"
     return "\147NUMPY" .. string.char(major or 1, minor or 0) .. string.pack(major and major > 1 and "<I4" or "<I2", #header) .. header .. data
@@ -391,9 +386,27 @@ local function fixtures()
     P[name] = P[name] or tmppath(name .. ".npy")
     local f = assert(io.open(P[name], "wb")); f:write(bytes); f:close()
   end
+end
+
+-- The files the calls read and write, under the fuzzer's temporary prefix.
+local function fixture_files(E)
+  E.PATH = E.PATH or {}
+  local P = E.PATH
+  P.ckpt = P.ckpt or tmppath("model.safetensors"); E.M:save(P.ckpt)
+  P.ckpt2 = P.ckpt2 or tmppath("model2.safetensors"); E.M2:save(P.ckpt2)
+  P.tensors = P.tensors or tmppath("tensors.safetensors"); gc.save_tensors(P.tensors, { a = E.T2, b = E.T0, e = E.TE })
+  P.text = P.text or tmppath("text.txt")
+  do local f = assert(io.open(P.text, "wb")); f:write("not a safetensors file\0\255"); f:close() end
+  P.empty = P.empty or tmppath("empty")
+  do local f = assert(io.open(P.empty, "wb")); f:close() end
+  P.missing = TMP .. "-does-not-exist/x"
+  npy_files(P)
   P.dir = "/tmp"
   P.w1 = P.w1 or tmppath("w1"); P.w2 = P.w2 or tmppath("w2.safetensors"); P.w3 = P.w3 or tmppath("w 3 \255")
-  -- the experiment's fuzz preset and records
+end
+
+-- The experiment's fuzz preset and records.
+local function fixture_experiment(E)
   local EX = S.experiment
   E.TINY = { model = { n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, n_ctx = 24 },
              train = { lr = 1e-3, batch = 4, lengths = { 3, 4 }, steps = 2, target = 0.9 },
@@ -427,7 +440,10 @@ local function fixtures()
     E.RECORDS = { r1, r2 }
   end
   E.REC = E.RECORDS[1]
-  -- the reference values of the fixture tensors, for the oracle
+end
+
+-- The reference values of the fixture tensors, for the oracle.
+local function fixture_references(E)
   E.REF = {
     [E.T0] = { shape = {}, data = { 1.5 } },
     [E.T1] = { shape = { 3 }, data = { 1, -2, 3.25 } },
@@ -438,6 +454,15 @@ local function fixtures()
   local function flat(t, out) if type(t) == "table" then for _, v in ipairs(t) do flat(v, out) end else out[#out + 1] = t end; return out end
   E.REF[E.T3] = { shape = { 2, 3, 4 }, data = flat(E.T3:totable(), {}) }
   E.REF[E.TBIG] = { shape = { 100, 100 }, data = flat(E.TBIG:totable(), {}) }
+end
+
+local function fixtures()
+  FIXNO = FIXNO + 1
+  fixture_models(ENV)
+  fixture_values(ENV)
+  fixture_files(ENV)
+  fixture_experiment(ENV)
+  fixture_references(ENV)
 end
 
 -- ------------------------------------------------------------------ values (as expressions)
