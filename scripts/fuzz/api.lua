@@ -1392,73 +1392,62 @@ local function hostile_oracle(texpr, args, n, res)
   end
 end
 
-local function oracle(texpr, args, n, res)
-  local rt = roundtrip_oracle(texpr, args, n) or hostile_oracle(texpr, args, n, res)
-  if rt then return rt end
-  local sm = texpr:match("^gcgap%.stats%.(%w+)$") or texpr:match("^gcgap%.core%.stats%.(%w+)$")
-  if sm then return stats_oracle(sm, args, n, res[2]) end
-  local m = texpr:match("^METH%.tensor%.(%w+)$") or texpr:match("^MT%.tensor%.(__%w+)$")
-  if not m then return nil end
-  local t = args[1]
-  local ref = ref_data(t)
-  if not ref then return nil end
-  local data, shape = ref.data, ref.shape
-  local r = res[2]
-  local finite = true
-  for _, v in ipairs(data) do if v ~= v or v == 1 / 0 or v == -1 / 0 then finite = false end end
+-- A reduction of a whole tensor's values as the natives compute it (float32 results).
+local function reduce_all(data, kind)
+  if #data == 0 then return (kind == "sum" or kind == "norm") and 0 or 0 / 0 end
+  if kind == "argmax" then
+    local bi = 1
+    for i, v in ipairs(data) do if v > data[bi] then bi = i end end
+    return bi
+  end
+  local acc = (kind == "max" or kind == "min") and data[1] or 0
+  for _, v in ipairs(data) do
+    if kind == "sum" or kind == "mean" then acc = acc + v
+    elseif kind == "norm" then acc = acc + v * v
+    elseif kind == "max" then if v > acc then acc = v end
+    elseif kind == "min" then if v < acc then acc = v end end
+  end
+  if kind == "mean" then return f32(acc / #data) end
+  if kind == "norm" then return f32(math.sqrt(acc)) end
+  return f32(acc)
+end
+
+-- t:sum/mean/norm/max/min/argmax of a fixture tensor of finite values, against reduce_all.
+local function reduction_oracle(m, data, shape, args, n, r)
   local d = args[2]
   local dvalid = n >= 2 and math.type(d) == "integer" and d >= 1 and d <= #shape
-  local function reduce_all(kind)
-    if #data == 0 then return (kind == "sum" or kind == "norm") and 0 or 0 / 0 end
-    if kind == "argmax" then
-      local bi = 1
-      for i, v in ipairs(data) do if v > data[bi] then bi = i end end
-      return bi
+  if dvalid and #shape >= 2 and m ~= "norm" then  -- norm has no dimension argument
+    if type(r) ~= "userdata" then
+      if m == "sum" or not SKIPCAT.dimarg then return "t:" .. m .. "(" .. d .. ") on a " .. #shape .. "-d tensor returned a " .. type(r) .. " (the dimension argument is ignored)" end
+    elseif m == "sum" then
+      local expect = {}
+      for k = 1, #shape do if k ~= d then expect[#expect + 1] = shape[k] end end
+      if not shape_eq(r:shape(), expect) then return "t:sum(" .. d .. ") has the wrong shape" end
+      local s = 0; for _, v in ipairs(data) do s = s + v end
+      local got = 0; for _, v in ipairs(tensor_values(r)) do got = got + v end
+      if not close(got, s) then return "t:sum(" .. d .. ") sums to " .. got .. ", expected " .. s end
     end
-    local acc = (kind == "max" or kind == "min") and data[1] or 0
-    for _, v in ipairs(data) do
-      if kind == "sum" or kind == "mean" then acc = acc + v
-      elseif kind == "norm" then acc = acc + v * v
-      elseif kind == "max" then if v > acc then acc = v end
-      elseif kind == "min" then if v < acc then acc = v end end
+  elseif n < 2 or args[2] == nil or m == "norm" then
+    if m == "argmax" and #data == 0 then if r ~= nil then return "argmax of an empty tensor is " .. tostring(r) end
+    elseif m == "argmax" then if r ~= reduce_all(data, "argmax") then return "argmax is " .. tostring(r) .. ", expected " .. reduce_all(data, "argmax") end
+    elseif type(r) ~= "number" or not close(r, reduce_all(data, m)) then
+      if not ((m == "max" or m == "min" or m == "mean") and #data == 0 and r ~= r) then
+        return "t:" .. m .. "() is " .. tostring(r) .. ", expected " .. tostring(reduce_all(data, m))
+      end
     end
-    if kind == "mean" then return f32(acc / #data) end
-    if kind == "norm" then return f32(math.sqrt(acc)) end
-    return f32(acc)
   end
-  if m == "numel" then if r ~= #data then return "numel is " .. tostring(r) .. ", expected " .. #data end
-  elseif m == "dim" then if r ~= #shape then return "dim is " .. tostring(r) .. ", expected " .. #shape end
-  elseif m == "shape" then if type(r) ~= "table" or not shape_eq(r, shape) then return "wrong shape" end
-  elseif m == "__len" then if r ~= (shape[1] or 0) then return "#t is " .. tostring(r) .. ", expected " .. (shape[1] or 0) end
-  elseif (m == "sum" or m == "mean" or m == "norm" or m == "max" or m == "min" or m == "argmax") and finite then
-    if dvalid and #shape >= 2 and m ~= "norm" then  -- norm has no dimension argument
-      if type(r) ~= "userdata" then
-        if m == "sum" or not SKIPCAT.dimarg then return "t:" .. m .. "(" .. d .. ") on a " .. #shape .. "-d tensor returned a " .. type(r) .. " (the dimension argument is ignored)" end
-      elseif m == "sum" then
-        local expect = {}
-        for k = 1, #shape do if k ~= d then expect[#expect + 1] = shape[k] end end
-        if not shape_eq(r:shape(), expect) then return "t:sum(" .. d .. ") has the wrong shape" end
-        local s = 0; for _, v in ipairs(data) do s = s + v end
-        local got = 0; for _, v in ipairs(tensor_values(r)) do got = got + v end
-        if not close(got, s) then return "t:sum(" .. d .. ") sums to " .. got .. ", expected " .. s end
-      end
-    elseif n < 2 or args[2] == nil or m == "norm" then
-      if m == "argmax" and #data == 0 then if r ~= nil then return "argmax of an empty tensor is " .. tostring(r) end
-      elseif m == "argmax" then if r ~= reduce_all("argmax") then return "argmax is " .. tostring(r) .. ", expected " .. reduce_all("argmax") end
-      elseif type(r) ~= "number" or not close(r, reduce_all(m)) then
-        if not ((m == "max" or m == "min" or m == "mean") and #data == 0 and r ~= r) then
-          return "t:" .. m .. "() is " .. tostring(r) .. ", expected " .. tostring(reduce_all(m))
-        end
-      end
-    end
-  elseif m == "get" and n == #shape + 1 then
-    local off, ok = 0, true
+end
+
+-- t:get(i, j, ...) and t[i] of a fixture tensor.
+local function element_oracle(m, data, shape, args, n, r)
+  if m == "get" and n == #shape + 1 then
+    local off = 0
     for k = 1, #shape do
       local i = args[k + 1]
-      if math.type(i) ~= "integer" or i < 1 or i > shape[k] then ok = false break end
+      if math.type(i) ~= "integer" or i < 1 or i > shape[k] then return nil end
       off = off * shape[k] + (i - 1)
     end
-    if ok and not close(r, data[off + 1]) then return "t:get is " .. tostring(r) .. ", expected " .. tostring(data[off + 1]) end
+    if not close(r, data[off + 1]) then return "t:get is " .. tostring(r) .. ", expected " .. tostring(data[off + 1]) end
   elseif m == "__index" and math.type(args[2]) == "integer" and args[2] >= 1 and #shape >= 1 and args[2] <= shape[1] then
     local i = args[2]
     if #shape == 1 then
@@ -1468,22 +1457,52 @@ local function oracle(texpr, args, n, res)
       local v = tensor_values(r)
       for k = 1, inner do if not close(v[k], data[(i - 1) * inner + k]) then return "t[" .. i .. "] has wrong values" end end
     end
+  end
+end
+
+-- t + b, t - b, t * b, t / b with a float b, element by element in float32.
+local function arithmetic_oracle(m, data, b, r)
+  if b ~= b or math.abs(b) >= 1e30 then return nil end
+  local v = tensor_values(r)
+  for k = 1, #data do
+    local a = data[k]
+    local e = m == "__add" and a + b or m == "__sub" and a - b or m == "__mul" and a * b or a / b
+    if math.abs(e) < 1e30 and not close(v[k], f32(e)) then return "t " .. m .. " " .. b .. " differs at " .. k end
+  end
+end
+
+-- A tensor method or metamethod on a fixture tensor with known values.
+local function tensor_oracle(m, args, n, r)
+  local ref = ref_data(args[1])
+  if not ref then return nil end
+  local data, shape = ref.data, ref.shape
+  local finite = true
+  for _, v in ipairs(data) do if v ~= v or v == 1 / 0 or v == -1 / 0 then finite = false end end
+  if m == "numel" then if r ~= #data then return "numel is " .. tostring(r) .. ", expected " .. #data end
+  elseif m == "dim" then if r ~= #shape then return "dim is " .. tostring(r) .. ", expected " .. #shape end
+  elseif m == "shape" then if type(r) ~= "table" or not shape_eq(r, shape) then return "wrong shape" end
+  elseif m == "__len" then if r ~= (shape[1] or 0) then return "#t is " .. tostring(r) .. ", expected " .. (shape[1] or 0) end
+  elseif (m == "sum" or m == "mean" or m == "norm" or m == "max" or m == "min" or m == "argmax") and finite then
+    return reduction_oracle(m, data, shape, args, n, r)
+  elseif m == "get" or m == "__index" then
+    return element_oracle(m, data, shape, args, n, r)
   elseif m == "totable" or m == "clone" then
     local v = m == "clone" and tensor_values(r) or flat_of(r, {})
     if #v ~= #data then return m .. " has " .. #v .. " values, expected " .. #data end
     for k = 1, #data do if not close(v[k], data[k]) then return m .. " differs at " .. k end end
   elseif (m == "__add" or m == "__sub" or m == "__mul" or m == "__div") and math.type(args[2]) == "float" and finite then
-    local b = args[2]
-    if b == b and math.abs(b) < 1e30 then
-      local v = tensor_values(r)
-      for k = 1, #data do
-        local a = data[k]
-        local e = m == "__add" and a + b or m == "__sub" and a - b or m == "__mul" and a * b or a / b
-        if math.abs(e) < 1e30 and not close(v[k], f32(e)) then return "t " .. m .. " " .. b .. " differs at " .. k end
-      end
-    end
+    return arithmetic_oracle(m, data, args[2], r)
   end
   return nil
+end
+
+local function oracle(texpr, args, n, res)
+  local rt = roundtrip_oracle(texpr, args, n) or hostile_oracle(texpr, args, n, res)
+  if rt then return rt end
+  local sm = texpr:match("^gcgap%.stats%.(%w+)$") or texpr:match("^gcgap%.core%.stats%.(%w+)$")
+  if sm then return stats_oracle(sm, args, n, res[2]) end
+  local m = texpr:match("^METH%.tensor%.(%w+)$") or texpr:match("^MT%.tensor%.(__%w+)$")
+  return m and tensor_oracle(m, args, n, res[2]) or nil
 end
 
 --- The logits of the fixture models, as Lua numbers.
