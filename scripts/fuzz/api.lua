@@ -1063,41 +1063,42 @@ local MT, METH = {}, {}
 ENV.MT, ENV.METH = MT, METH
 local TARGETS = {}
 
-local function collect()
-  -- userdata metatables, from real objects
-  fixtures()
-  local objs = { tensor = ENV.T1, model = ENV.M, task = ENV.TR, batch = ENV.B, hook = ENV.H, means = ENV.MU }
-  for tname, o in pairs(objs) do
-    local mt = getmetatable(o)
-    MT[tname] = mt
-    METH[tname] = type(mt.__index) == "table" and mt.__index or mt.__methods
-  end
-  -- every method and metamethod name, for swap
+-- The fixture objects whose metatables are fuzzed, by type name.
+local function fixture_objects()
+  return { tensor = ENV.T1, model = ENV.M, task = ENV.TR, batch = ENV.B, hook = ENV.H, means = ENV.MU }
+end
+
+-- The method and metamethod names of every fuzzed type, for swap: all of them (MNAMES) and
+-- each type's own (ENV.MNAMES_OF).
+local function collect_method_names(objs)
   local names = {}
-  for tname in pairs(objs) do
-    for _, t in ipairs { METH[tname], MT[tname] } do
-      for k, v in pairs(t) do if type(v) == "function" and type(k) == "string" and not NO_SWAP_METHOD[k] then names[k] = true end end
-    end
-  end
-  for k in pairs(names) do MNAMES[#MNAMES + 1] = k end
-  table.sort(MNAMES)
   ENV.MNAMES_OF = {}
   for tname in pairs(objs) do
     local own = {}
     for _, t in ipairs { METH[tname], MT[tname] } do
-      for k, v in pairs(t) do if type(v) == "function" and type(k) == "string" and not NO_SWAP_METHOD[k] then own[#own + 1] = k end end
+      for k, v in pairs(t) do
+        if type(v) == "function" and type(k) == "string" and not NO_SWAP_METHOD[k] then names[k] = true; own[#own + 1] = k end
+      end
     end
     table.sort(own)
     ENV.MNAMES_OF[tname] = own
   end
-  local seen = {}
-  local function add(expr, fn, canon)
-    if seen[fn] then return end
-    seen[fn] = true
-    if SKIP[expr] then return end
-    if opt.only and not expr:find(opt.only) then return end
-    TARGETS[#TARGETS + 1] = { expr = expr, fn = fn, sig = SIG[expr], calls = 0, errors = 0, time = 0 }
-  end
+  for k in pairs(names) do MNAMES[#MNAMES + 1] = k end
+  table.sort(MNAMES)
+end
+
+-- Adds a target once per function, unless skipped or outside --only.
+local seen_targets = {}
+local function add_target(expr, fn)
+  if seen_targets[fn] then return end
+  seen_targets[fn] = true
+  if SKIP[expr] then return end
+  if opt.only and not expr:find(opt.only) then return end
+  TARGETS[#TARGETS + 1] = { expr = expr, fn = fn, sig = SIG[expr], calls = 0, errors = 0, time = 0 }
+end
+
+-- Every method (METH.type.name) and metamethod (MT.type.__name), types and names sorted.
+local function collect_methods(objs)
   local tnames = {}
   for k in pairs(objs) do tnames[#tnames + 1] = k end
   table.sort(tnames)
@@ -1106,47 +1107,61 @@ local function collect()
     for k in pairs(METH[tname]) do keys[#keys + 1] = k end
     table.sort(keys)
     for _, k in ipairs(keys) do
-      if type(METH[tname][k]) == "function" then add("METH." .. tname .. "." .. k, METH[tname][k]) end
+      if type(METH[tname][k]) == "function" then add_target("METH." .. tname .. "." .. k, METH[tname][k]) end
     end
     keys = {}
     for k, v in pairs(MT[tname]) do if type(v) == "function" then keys[#keys + 1] = k end end
     table.sort(keys)
-    for _, k in ipairs(keys) do add("MT." .. tname .. "." .. k, MT[tname][k]) end
+    for _, k in ipairs(keys) do add_target("MT." .. tname .. "." .. k, MT[tname][k]) end
   end
-  -- the module, breadth first (gcgap.X before gcgap.core.X), then the stdlib modules
-  local queue = { { "gcgap", gc } }
-  for _, name in ipairs(STDLIB) do queue[#queue + 1] = { "S." .. name, S[name] } end
-  local visited = {}
-  local qi = 1
-  while queue[qi] do
-    local path, t = queue[qi][1], queue[qi][2]
-    qi = qi + 1
-    if not visited[t] then
-      visited[t] = true
-      local keys = {}
-      for k in pairs(t) do if type(k) == "string" then keys[#keys + 1] = k end end
-      table.sort(keys)
-      for _, k in ipairs(keys) do
-        local v = t[k]
-        local p = k:match("^[%a_][%w_]*$") and (path .. "." .. k) or (path .. "[" .. q(k) .. "]")
-        if type(v) == "function" then
-          -- stdlib twins found under gcgap (gcgap.pretty) are named by their module
-          if path == "gcgap" and k == "pretty" then p = "S.pretty" end
-          add(p, v)
-        elseif type(v) == "table" then
-          queue[#queue + 1] = { (path == "gcgap" and k == "pretty") and "S.pretty" or p, v }
-          local mt = getmetatable(v)
-          if type(mt) == "table" then
-            local mk = {}
-            for kk, vv in pairs(mt) do if type(vv) == "function" and type(kk) == "string" then mk[#mk + 1] = kk end end
-            table.sort(mk)
-            for _, kk in ipairs(mk) do add("getmetatable(" .. p .. ")." .. kk, mt[kk]) end
-          end
-        end
+end
+
+-- A table's functions as targets under `path`, its tables queued, and their metatables' functions.
+local function collect_table(path, t, queue)
+  local keys = {}
+  for k in pairs(t) do if type(k) == "string" then keys[#keys + 1] = k end end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v = t[k]
+    local p = k:match("^[%a_][%w_]*$") and (path .. "." .. k) or (path .. "[" .. q(k) .. "]")
+    -- stdlib twins found under gcgap (gcgap.pretty) are named by their module
+    if path == "gcgap" and k == "pretty" then p = "S.pretty" end
+    if type(v) == "function" then
+      add_target(p, v)
+    elseif type(v) == "table" then
+      queue[#queue + 1] = { p, v }
+      local mt = getmetatable(v)
+      if type(mt) == "table" then
+        local mk = {}
+        for kk, vv in pairs(mt) do if type(vv) == "function" and type(kk) == "string" then mk[#mk + 1] = kk end end
+        table.sort(mk)
+        for _, kk in ipairs(mk) do add_target("getmetatable(" .. p .. ")." .. kk, mt[kk]) end
       end
     end
   end
-  if not SKIPCAT.swap then add("swap", ENV.swap); add("upswap", ENV.upswap) end
+end
+
+local function collect()
+  -- userdata metatables, from real objects
+  fixtures()
+  local objs = fixture_objects()
+  for tname, o in pairs(objs) do
+    local mt = getmetatable(o)
+    MT[tname] = mt
+    METH[tname] = type(mt.__index) == "table" and mt.__index or mt.__methods
+  end
+  collect_method_names(objs)
+  collect_methods(objs)
+  -- the module, breadth first (gcgap.X before gcgap.core.X), then the stdlib modules
+  local queue = { { "gcgap", gc } }
+  for _, name in ipairs(STDLIB) do queue[#queue + 1] = { "S." .. name, S[name] } end
+  local visited, qi = {}, 1
+  while queue[qi] do
+    local path, t = queue[qi][1], queue[qi][2]
+    qi = qi + 1
+    if not visited[t] then visited[t] = true; collect_table(path, t, queue) end
+  end
+  if not SKIPCAT.swap then add_target("swap", ENV.swap); add_target("upswap", ENV.upswap) end
 end
 
 -- gcgap.core twins are called as gcgap.X; canonical names for SIG lookups
