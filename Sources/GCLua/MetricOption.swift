@@ -111,12 +111,13 @@ enum MetricOption {
     /// How TransformerLens's metric is written, for error messages.
     static let logitDiffForm = #"{"logit_diff", answer = ..., wrong = ...}"#
 
-    /// m:evaluate's `metric` option: only the logit difference's table (every other metric is
-    /// in its result already).
+    /// The `metric` option of functions that return evaluations (m:evaluate,
+    /// gcgap.score.ablations): only the logit difference's table, every other metric is in
+    /// their results already.
     static func contrastOnly(_ c: LuaCall, _ o: LuaOptions, _ i: Int32) throws -> MetricRequest {
         let r = try read(c, o, i)
         guard o.has("metric"), r.contrast == nil else { return r }
-        throw c.argError(i, "option 'metric': m:evaluate returns every metric; the option takes only \(logitDiffForm)")
+        throw c.argError(i, "option 'metric': every metric is in the result; the option takes only \(logitDiffForm)")
     }
 
     /// The `metric` option of the options table at argument `i` (exact match by default).

@@ -231,10 +231,10 @@ enum ScoringBinding {
 
     static func ablations(_ c: LuaCall) throws -> Int32 {
         let progress = Progress("score." + c.name); defer { progress.finish() }
-        let m = try ModelBinding.passModel(c), b = try c.batch(2, for: m)
+        let m = try ModelBinding.passModel(c), plain = try c.batch(2, for: m)
         let lists = try ablationLists(c, model: m)
         let o = try c.options(4)
-        if o.has("metric") { throw c.argError(4, "option 'metric': each result has every metric; leave it out") }
+        let b = try MetricOption.contrastOnly(c, o, 4).on(c, 4, plain, model: m)
         let request = try InterventionOptions.request(c, o, 4, model: m)
         try o.finish()
         if request.kind == .resample { throw c.argError(4, "option 'ablation': \"mean\" or \"zero\" (resample: see m:evaluate)") }

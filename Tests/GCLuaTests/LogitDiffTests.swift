@@ -81,6 +81,10 @@ struct LogitDiffTests {
               local patched = m:evaluate(mixed, {ablate = k, with = "resample", source = clean, metric = metric}).logit_diff
               ok = ok and math.abs(P[k] - (patched - x)) < 1e-9
             end
+            -- many ablations at once carry it too, as m:evaluate does
+            local rs, base2 = gc.score.ablations(m, clean, {"L0.H0", {"L1.H0", "L1.MLP"}}, {metric = metric})
+            ok = ok and base2.logit_diff == e.logit_diff
+                 and rs[2].logit_diff == m:evaluate(clean, {ablate = {"L1.H0", "L1.MLP"}, metric = metric}).logit_diff
             local ap = gc.score.attribution(m, clean, {metric = metric})
             local r = gc.score.ladder(m, clean, {metrics = {"loss", metric}, steps = 2, ablations = {"mean"}})
             for k, v in pairs(ap) do ok = ok and r.attribution.logit_diff[k] == v end
@@ -152,7 +156,8 @@ struct LogitDiffTests {
              "pos: position -9223372036854775808 of row 1 has no target"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = y1, wrong = 4, pos = 5}, sets = {['L0.H0'] = corrupt}})",
              "bad argument #3 to 'causal' (option 'sets': tokens or positions per sample belong to one set's rows"),
-            ("m:evaluate(clean, {metric = 'kl'})", "option 'metric': m:evaluate returns every metric"),
+            ("m:evaluate(clean, {metric = 'kl'})", "option 'metric': every metric is in the result; the option takes only"),
+            ("gc.score.ablations(m, clean, {'L0.H0'}, {metric = 'loss'})", "bad argument #4 to 'ablations' (option 'metric': every metric is in the result"),
             ("gc.score.causal(m, clean, {metric = {'logit_diff', answer = 3, wrong = 4, posn = 5}})",
              "unknown key posn in {\"logit_diff\", answer = ..., wrong = ...} (known: answer, wrong, pos)"),
             ("gc.score.causal(m, clean, {metric = {'margin', answer = 3, wrong = 4}})", "with \"logit_diff\" first"),

@@ -934,7 +934,9 @@ print(j.joint, j.sum, j.ratio)]=],
       text = "Many ablations of one set at once: `lists` holds component names or lists of names (each list ablated together), and results[i] is the evaluation of the set with lists[i] ablated ({loss, accuracy, token_accuracy, margin, prob, targets, correct}, as m:evaluate), `base` the unablated one. " ..
         "Every list resumes at its first ablated layer from one clean run of the set, on gcgap.threads() threads, and a list already evaluated on that run is read back: the same values as one m:evaluate(set, {ablate = list}) per list. " ..
         "Heads and MLPs with mean or zero ablation (other hook points and resample ablation: m:evaluate). The analysis prunes with it (E.analyse).",
-      opts = with_groups({}, "ablation"),
+      opts = with_groups({
+        { "metric", "nil", 'only a `{"logit_diff", ...}` table (see gcgap.score.causal): every result then has `logit_diff` too' },
+      }, "ablation"),
       example = [=[local r, base = gcgap.score.ablations(m, ood.set, {"L0.H0", {"L1.H2", "L3.MLP"}}, {means = mu})
 print(base.accuracy, r[1].accuracy, r[2].accuracy)]=],
       cost = "one clean pass over the set (none when the model keeps one of it), then about half a pass per list on the protocol's model, spread over threads." },
