@@ -182,8 +182,7 @@ extension LuaCall {
                 throw argError(idx, "row \(r): table of tokens expected, got \(state.typeName(at: -1))")
             }
             let m = Int(lua_rawlen(L, -1))
-            var row: [Int32] = []
-            row.reserveCapacity(m)
+            var row: [Int32] = []   // (not reserved: a sparse table's raw length can be far beyond what it holds)
             for k in 1...max(m, 1) where k <= m {
                 lua_rawgeti(L, -1, lua_Integer(k))
                 var ok: Int32 = 0

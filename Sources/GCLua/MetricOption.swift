@@ -44,7 +44,10 @@ enum IntegerValues {
             throw GCError("\(what): \(t.shape[1]) values a sample, more than the \(perSample) target positions of any sample")
         }
         let ints = try t.data.map { v -> Int in
-            guard v == v.rounded(), abs(v) < 16_777_216 else { throw GCError("\(what): integers expected, got \(v)") }
+            guard v.isFinite, v == v.rounded() else { throw GCError("\(what): integers expected, got \(v)") }
+            guard abs(v) < 16_777_216 else {   // a float32 holds every integer only up to 2^24
+                throw GCError("\(what): \(Int(v)) is beyond the integers a float32 tensor holds exactly (|x| < 2^24); give a Lua number or list")
+            }
             return Int(v)
         }
         switch t.shape.count {
@@ -237,12 +240,15 @@ enum MetricOption {
             defer { c.state.pop() }
             guard isRows else { list.append(try integer(c, -1, "[\(k)]", bad)); continue }
             guard lua_type(c.L, -1) == LUA_TTABLE else { throw bad("a list expected at [\(k)], got \(c.state.typeName(at: -1))") }
-            let row = lua_gettop(c.L)
-            rows.append(try (0..<c.rawLength(row)).map { j in
-                lua_rawgeti(c.L, row, lua_Integer(j + 1))
+            // (appended one by one: a sparse table's raw length can be far beyond what it holds)
+            let row = lua_gettop(c.L), m = c.rawLength(row)
+            var values: [Int] = []
+            for j in 1...max(m, 1) where j <= m {
+                lua_rawgeti(c.L, row, lua_Integer(j))
                 defer { c.state.pop() }
-                return try integer(c, -1, "[\(k)][\(j + 1)]", bad)
-            })
+                values.append(try integer(c, -1, "[\(k)][\(j)]", bad))
+            }
+            rows.append(values)
         }
         return isRows ? .rows(rows) : .list(list)
     }

@@ -55,6 +55,7 @@ public enum GCGapModule {
         lua.setField(m, "score")
         lua.newTable(hash: 6)
         for (name, fn) in StatsBinding.statsFunctions + ResamplingBinding.functions { lua.setFunction(-1, name, fn) }
+        lua.push(ResamplingBinding.maxResamples); lua.setField(-2, "max_resamples")
         lua.setField(m, "stats")
         lua.push(version); lua.setField(m, "version")
         lua.pushStringList(Metric.allCases.map(\.rawValue)); lua.setField(m, "metrics")

@@ -13,21 +13,25 @@ enum ResamplingBinding {
         return (b, try StatsBinding.seed(o))
     }
 
-    /// A field of the table at `i` pushed (its type returned); the caller pops it.
-    static func field(_ c: LuaCall, _ i: Int32, _ key: String) -> Int32 { lua_getfield(c.L, i, key) }
+    /// A field of the table at `i` pushed, raw (no metamethod runs: its type returned); the
+    /// caller pops it.
+    static func field(_ c: LuaCall, _ i: Int32, _ key: String) -> Int32 { c.state.rawField(i, key) }
 
     /// One record as the bootstrap sees it: r.components, r.G[norm], r.rho[norm], r.samples.
     static func run(_ c: LuaCall, at r: Int32, index k: Int, norm: String) throws -> RunSamples {
         let what = "run \(k)"
         guard lua_type(c.L, r) == LUA_TTABLE else { throw c.argError(1, "\(what): table expected, got \(c.state.typeName(at: r))") }
         guard field(c, r, "components") == LUA_TTABLE else { c.state.pop(); throw c.argError(1, "\(what): 'components' must be a list") }
-        let names = (1...max(1, c.rawLength(-1))).compactMap { j -> String? in
-            guard j <= c.rawLength(-1) else { return nil }
+        // (the length is checked before the walk: a sparse table's can be far beyond what it holds)
+        let n = c.rawLength(-1)
+        guard n >= 1, n <= 100_000 else { c.state.pop(); throw c.argError(1, "\(what): 'components' must list 1..100000 names") }
+        var names: [String] = []
+        for j in 1...n {
             lua_rawgeti(c.L, -1, lua_Integer(j)); defer { c.state.pop() }
-            return c.state.string(at: -1)
+            if lua_type(c.L, -1) == LUA_TSTRING, let s = c.state.string(at: -1) { names.append(s) }
         }
         c.state.pop()
-        guard !names.isEmpty, names.count <= 100_000 else { throw c.argError(1, "\(what): 'components' must list 1..100000 names") }
+        guard !names.isEmpty else { throw c.argError(1, "\(what): 'components' must list 1..100000 names") }
         let g = try numbers(c, r, ["G", norm], names, what)
         var rho: Double? = nil
         if field(c, r, "rho") == LUA_TTABLE {

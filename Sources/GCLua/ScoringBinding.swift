@@ -152,10 +152,11 @@ enum ScoringBinding {
         let o = try c.options(3)
         let request = try InterventionOptions.request(c, o, 3, model: nil, defect: true)
         let metric = try MetricOption.read(c, o, 3)
-        let sets = try causalSets(c, o, model: m).mapValues { try metric.on(c, 3, $0, model: m) }
-        if !sets.isEmpty, let contrast = metric.contrast, !contrast.isUniform {
+        let plainSets = try causalSets(c, o, model: m)
+        if !plainSets.isEmpty, let contrast = metric.contrast, !contrast.isUniform {
             throw c.argError(3, "option 'sets': tokens or positions per sample belong to one set's rows; with 'sets', give one token and one position for all")
         }
+        let sets = try plainSets.mapValues { try metric.on(c, 3, $0, model: m) }
         let samples = try o.boolean("samples") ?? false
         try o.finish()
         let comps = m.config.components

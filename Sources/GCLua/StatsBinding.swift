@@ -39,14 +39,17 @@ enum StatsBinding {
         return (a.names, a.values, b.values)
     }
 
-    /// The numbers of the sequence at `i` (a non-number is NaN, refused by the caller).
+    /// The numbers of the sequence at `i`, up to the first non-number, which ends the list as
+    /// a NaN (refused by the caller; a sparse table's raw length can be far beyond what it holds).
     static func numberList(_ c: LuaCall, _ i: Int32) -> [Double] {
         let n = c.rawLength(i)
-        return (1...max(1, n)).compactMap { k -> Double? in
-            guard k <= n else { return nil }
+        var out: [Double] = []
+        for k in 1...max(1, n) where k <= n {
             lua_rawgeti(c.L, i, lua_Integer(k)); defer { c.state.pop() }
-            return lua_type(c.L, -1) == LUA_TNUMBER ? lua_tonumberx(c.L, -1, nil) : .nan
+            guard lua_type(c.L, -1) == LUA_TNUMBER else { out.append(.nan); break }
+            out.append(lua_tonumberx(c.L, -1, nil))
         }
+        return out
     }
 
     /// Two numeric sequences (arrays) or two score tables.

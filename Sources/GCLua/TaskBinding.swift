@@ -115,7 +115,7 @@ enum TaskBinding {
         let at = lua_gettop(c.L)
         for key in ["pad", "start", "sep", "end"] {
             defer { c.state.pop() }
-            let kt = lua_getfield(c.L, at, key)
+            let kt = c.state.rawField(at, key)   // raw: a metamethod could raise across this frame
             if kt == LUA_TNIL { continue }
             var ok: Int32 = 0
             let v = lua_tointegerx(c.L, -1, &ok)

@@ -188,4 +188,53 @@ struct HostileInputTests {
         #expect(luaError(lua, "return gc.tensor{{1, -1e39}}")?.contains("bad argument #1 to 'tensor' (number -1e+39 at [1][2] is beyond float32's range") == true)
         #expect(try lua.evaluate("return gc.tensor(3.4e38):sum() > 3e38, gc.tensor{3.4e38}[1] > 3e38") == ["true", "true"])
     }
+
+    // MARK: tables that lie about their length, and metamethods native readers must not run
+
+    /// A table of about 40 entries whose raw length is 2^40 (Lua's border search), or
+    /// math.maxinteger: found by the second review of the logit difference. Readers that sized
+    /// an array by #t aborted ("failed to allocate 8796093022240 bytes") or ran for ever.
+    static let lying = """
+        local function lying(k)
+          local s = {"return {1, 2, 3, 4, [5] = 1"}
+          for i = 3, math.min(k, 62) do s[#s + 1] = ", [" .. (1 << i) .. "] = 1" end
+          if k >= 63 then s[#s + 1] = ", [math.maxinteger] = 1" end
+          return load(table.concat(s) .. "}")()
+        end
+        """
+
+    @Test func tablesWhoseLengthLiesAreErrors() throws {
+        let lua = try gcgapState()
+        try lua.run(Self.lying + "\n" + """
+            L, LMAX = lying(40), lying(63)
+            task = gc.task.reverse(); m = \(Self.tiny); b = task:batch{size = 2, length = 3, seed = 1}
+            """)
+        #expect(try lua.evaluate("return #L == 1 << 40, #LMAX == math.maxinteger") == ["true", "true"])
+        let cases: [(String, String)] = [
+            ("m:evaluate(b, {metric = {'logit_diff', answer = {L, {1}}, wrong = 4}})", "option 'metric': answer: integer expected at [1][6], got nil"),
+            ("m:evaluate(b, {metric = {'logit_diff', answer = {LMAX, {1}}, wrong = 4}})", "answer: integer expected at [1][6], got nil"),
+            ("gc.score.ladder(m, b, {metrics = {'loss', {'logit_diff', answer = LMAX, wrong = 4}}})", "option 'metrics': entry 2: answer: integer expected at [6]"),
+            ("m:evaluate({L})", "bad argument #1 to 'evaluate' (row 1, token 6: non-negative integer expected)"),
+            ("gc.stats.mean_rho({{components = L, G = {raw = {}}, rho = {raw = 0.5}}})", "run 1: 'components' must list 1..100000 names"),
+            ("gc.stats.spearman(LMAX, LMAX)", "bad argument"),
+            ("gc.tensor(LMAX)", "bad argument #1 to 'tensor'"),
+        ]
+        for (code, expected) in cases {
+            let message = luaError(lua, code) ?? "no error"
+            #expect(message.contains(expected), "\(code): \(message)")
+        }
+    }
+
+    /// Native readers take fields raw: a record's or an options table's __index that raises
+    /// never runs inside a Swift frame.
+    @Test func fieldsAreReadRawNotThroughMetamethods() throws {
+        let lua = try gcgapState()
+        let out = try lua.evaluate("""
+            local boom = setmetatable({}, {__index = function() error("boom") end})
+            local t = gc.task.new{values = {1, 40}, special = boom, target = function(x) return x end}
+            local ok, e = pcall(gc.stats.mean_rho, {setmetatable({}, {__index = function() error("boom") end})})
+            return t:special().sep, ok, tostring(e):find("boom") == nil
+            """)
+        #expect(out == ["102", "false", "true"])
+    }
 }

@@ -195,9 +195,9 @@ ENV.TMP = TMP
 local S = {}
 -- The stdlib modules fuzzed. Not here: gcgap.sweep and gcgap.jupyter (they start Slurm jobs
 -- and pip; the Slurm and Jupyter tests cover them) and gcgap.paper (data, no functions).
-local STDLIB = { "json", "pretty", "experiment", "report", "plot", "svg", "ladder", "verdict", "resampling", "circuits",
-                 "beyond", "help", "protocol", "kernel" }
-for _, name in ipairs(STDLIB) do S[name] = require("gcgap." .. name) end
+local STDLIB = { "json", "pretty", "experiment", "report", "report_data", "plot", "svg", "ladder", "verdict", "resampling",
+                 "circuits", "beyond", "help", "protocol", "kernel" }
+for _, name in ipairs(STDLIB) do S[name] = require("gcgap." .. name:gsub("_", ".")) end
 ENV.S = S
 
 local written = {}   -- files we may have written, removed at the end
@@ -232,6 +232,15 @@ function ENV.hostile()
   })
 end
 function ENV.range(n) local t = {}; for i = 1, n do t[i] = i % 7 end; return t end
+-- A table of about k entries whose raw length is 2^k (math.maxinteger for k >= 63): keys 1..5
+-- and one per power of two, in one constructor (Lua's border search then stops at 2^k). A
+-- reader that trusts #t to size its work or memory stalls or aborts on it.
+function ENV.sparse(k)
+  local s = { "return {1, 2, 3, 4, [5] = 1" }
+  for i = 3, math.min(k, 62) do s[#s + 1] = ", [" .. (1 << i) .. "] = 1" end
+  if k >= 63 then s[#s + 1] = ", [math.maxinteger] = 1" end
+  return load(table.concat(s) .. "}", "=sparse", "t", { math = math })()
+end
 function ENV.rep(v, n) local t = {}; for i = 1, n do t[i] = v end; return t end
 --- Calls a gcgap object's own __gc: the userdata stays, its object is gone.
 function ENV.dead(x) local mt = getmetatable(x); mt.__gc(x); return x end
@@ -321,7 +330,6 @@ ENV.F = {
 }
 
 local FIXNO = 0
---- (Re)builds the fixtures: small models, tensors, batches, tasks, means, hooks, files.
 -- The fixture models, tasks and batches.
 local function fixture_models(E)
   E.M = gc.model { n_layers = 1, n_heads = 2, d_model = 8, d_head = 4, d_mlp = 16, n_ctx = 24, seed = 1 }
@@ -456,6 +464,7 @@ local function fixture_references(E)
   E.REF[E.TBIG] = { shape = { 100, 100 }, data = flat(E.TBIG:totable(), {}) }
 end
 
+--- (Re)builds the fixtures: small models, tensors, batches, tasks, means, hooks, files.
 local function fixtures()
   FIXNO = FIXNO + 1
   fixture_models(ENV)
@@ -519,7 +528,8 @@ local TABLES = { "{}", "{1,2,3}", "{{1,2},{3,4}}", "{1,{2}}", "{1,'x'}", "{0/0,1
   "{['L0.H0']=0/0,['L0.H1']=2,['L0.MLP']=3}", "{['L0.H0']='x'}", "{[true]=1}", "{[gcgap.tensor{1}]=1}",
   "{{1,2,3},{4,5}}", "rep(1,64)", "{2^31,2}", "{1e9,1e9}", "{2^40}", "{-0.0}", "{math.mininteger}", "{math.maxinteger,1}",
   "{1e300}", "{{1,-1e39}}", "{3.4e38,-3.4e38}" }
-local SPECIAL_TABLES = { "cyclic()", "cyclic2()", "deep(25)", "deep(31)", "deep(32)", "deep(1000)", "deep(5000)", "hostile()" }
+local SPECIAL_TABLES = { "cyclic()", "cyclic2()", "deep(25)", "deep(31)", "deep(32)", "deep(1000)", "deep(5000)", "hostile()",
+                         "sparse(40)", "sparse(63)", "{sparse(40), {1}}", "{{1}, sparse(63)}" }
 local UDATA = { "M", "M2", "B", "B2", "TR", "TS", "T1", "T2", "T0", "TE", "MU", "MU2", "H", "HR", "STDOUT",
   "dead(gcgap.tensor{1})", "dead(M:copy())", "io.stderr" }
 

@@ -100,6 +100,7 @@ local mean_ci = require("gcgap.resampling").mean_ci
 function L.summary(records, opts)
   check(records, "ladder.summary")
   opts = opts or {}
+  if opts.resamples ~= nil then require("gcgap.resampling").check_resamples(opts.resamples, "summary", 2, "option 'resamples'") end
   local tasks, seen = {}, {}
   for _, r in ipairs(records) do
     if not seen[r.task] then seen[r.task] = true; tasks[#tasks + 1] = r.task end

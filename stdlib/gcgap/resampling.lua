@@ -55,17 +55,20 @@ function R.wilson(k, n)
   return { math.max(0, c - h), math.min(1, c + h) }
 end
 
---- The most resamples a bootstrap in Lua draws (the native tests take up to 10^7).
-R.max_resamples = 1000000
+--- The most resamples any bootstrap or test draws: the native resamplers' limit
+-- (gcgap.stats.max_resamples), which the Lua ones keep too.
+R.max_resamples = require("gcgap.core").stats.max_resamples
 
--- A count of resamples from a caller, checked: an integer in 1..max_resamples (an endless
--- loop otherwise); the error blames argument `argn` of `fname`.
-local function check_resamples(B, fname, argn)
+--- A count of resamples from a caller, checked: an integer in 1..max_resamples (an endless
+-- loop otherwise); the error blames argument `argn` of `fname` (`what` names the option or
+-- argument, "resamples" by default).
+function R.check_resamples(B, fname, argn, what)
   if type(B) ~= "number" or B ~= B or B < 1 or B > R.max_resamples or B ~= math.floor(B) then
-    error(string.format("bad argument #%d to '%s' (resamples: an integer in 1..%d expected, got %s)",
-      argn, fname, R.max_resamples, tostring(B)), 3)
+    error(string.format("bad argument #%d to '%s' (%s: an integer in 1..%d expected, got %s)",
+      argn, fname, what or "resamples", R.max_resamples, tostring(B)), 3)
   end
 end
+local check_resamples = R.check_resamples
 
 --- Bootstrap over runs of a statistic f(list of runs) -> number (nil results dropped): its
 -- 95% percentile interval.
@@ -84,11 +87,11 @@ end
 --- The mean with a 95% percentile bootstrap interval (`resamples`, a fixed stream):
 -- {mean, n, lo, hi}.
 function R.mean_ci(xs, resamples)
+  check_resamples(resamples or 1000, "mean_ci", 2)
   local n = #xs
   if n == 0 then return nil end
   local m = R.mean(xs)
   if n < 2 then return { mean = m, n = n } end
-  check_resamples(resamples or 1000, "mean_ci", 2)
   local rand = R.lcg(12345, 20)
   local means = {}
   for b = 1, resamples or 1000 do

@@ -17,7 +17,12 @@ local R = require "gcgap.resampling"
 local mean, sd, interval, wilson, boot_runs = R.mean, R.sd, R.interval, R.wilson, R.boot_runs
 local function rng(seed) return R.lcg((seed or 1) * 2654435761 % 4294967296 + 1, 24) end
 local P = require "gcgap.protocol"
-local function resamples_of(opts) return opts.resamples or P.presets.default.verdict_resamples end
+-- opts.resamples (the protocol's verdict_resamples by default), checked for `fname`'s options.
+local function resamples_of(opts, fname)
+  local B = opts.resamples or P.presets.default.verdict_resamples
+  R.check_resamples(B, fname, 2, "option 'resamples'")
+  return B
+end
 local V = {}
 
 -- The paper's claims, by version (docs/protocol.md, "The paper's figures").
@@ -41,7 +46,7 @@ end
 function V.noise(records, opts)
   check(records, "verdict.noise")
   opts = opts or {}
-  local B, seed = resamples_of(opts), (opts.seed or 1) * 100
+  local B, seed = resamples_of(opts, "noise"), (opts.seed or 1) * 100
   local out = {}
   for _, task in ipairs { "reverse", "sort" } do
     local runs = valid_runs(records, task)
@@ -400,7 +405,7 @@ function V.rows(records, opts)
   check(records, "verdict.rows")
   opts = opts or {}
   local next_seed = (opts.seed or 1) * 1000
-  local c = { records = records, opts = opts, B = resamples_of(opts), rand = rng(opts.seed),
+  local c = { records = records, opts = opts, B = resamples_of(opts, "rows"), rand = rng(opts.seed),
               stream = function() next_seed = next_seed + 1; return next_seed end }
   c.noise = V.noise(records, opts)
   c.runs = { reverse = valid_runs(records, "reverse"), sort = valid_runs(records, "sort") }
@@ -434,8 +439,8 @@ function V.markdown(records, opts)
   local rows, noise = V.rows(records, opts)
   local out = { "## Verdict", "",
     "One row per claim of each version of the paper (v1 workshop text, v2 project page, v3 arXiv 2602.01442v3). " ..
-    string.format("Intervals are 95%%, from %d resamples: for ρ a two-level bootstrap (seeds, and the evaluation samples within each seed), for the rest a bootstrap over runs; ", resamples_of(opts)) ..
-    string.format("a p-value from B resamples is (k + 1)/(B + 1), so none is below 1/(B + 1) = %.5f, and a p no resample reached prints as “p < 1/(B + 1)”; ", 1 / (resamples_of(opts) + 1)) ..
+    string.format("Intervals are 95%%, from %d resamples: for ρ a two-level bootstrap (seeds, and the evaluation samples within each seed), for the rest a bootstrap over runs; ", resamples_of(opts, "markdown")) ..
+    string.format("a p-value from B resamples is (k + 1)/(B + 1), so none is below 1/(B + 1) = %.5f, and a p no resample reached prints as “p < 1/(B + 1)”; ", 1 / (resamples_of(opts, "markdown") + 1)) ..
     "“reproduced” means our interval agrees with the claim, “not reproduced” that it excludes it, “inconclusive” neither.", "" }
   local ten = {}
   local paper_seeds = { [42] = true, [123] = true, [456] = true, [789] = true, [1010] = true, [2020] = true,
