@@ -12,12 +12,15 @@ local function encode_string(s)
   return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\u%04x", c:byte()) end) .. '"'
 end
 
+-- Keys 1..#t only, and not mostly holes (a hole is null): a table of a few entries whose #t is
+-- 2^40 (Lua's border search can say so) is an object of its keys, not 2^40 nulls.
 local function is_array(t)
-  local n = #t
+  local n, count = #t, 0
   for k in pairs(t) do
     if math.type(k) ~= "integer" or k < 1 or k > n then return false end
+    count = count + 1
   end
-  return true
+  return n <= 2 * count + 16
 end
 
 local MAX_DEPTH = 200
