@@ -171,6 +171,8 @@ indirect enum PlainValue {
         case .number(let d): s.push(d)
         case .string(let b): b.withUnsafeBufferPointer { p in p.withMemoryRebound(to: CChar.self) { lua_pushlstring(s.L, $0.baseAddress, $0.count) } }
         case .table(let pairs):
+            // each level holds a table, a key and a value: room is asked for, never assumed
+            guard gcshim_checkstack(s.L, 4) != 0 else { throw LuaError("gcgap.sandbox: tables nested too deep to copy") }
             s.newTable(hash: pairs.count)
             for (k, v) in pairs { try k.push(s, depth: depth + 1); try v.push(s, depth: depth + 1); lua_rawset(s.L, -3) }
         }
@@ -218,6 +220,8 @@ extension LuaState {
     private func tablePairs(at i: Int32, depth: Int) throws -> [(PlainValue, PlainValue)] {
         let t = lua_absindex(L, i)
         var out: [(PlainValue, PlainValue)] = []
+        // each level holds a key and a value while the next is read: room is asked for
+        guard gcshim_checkstack(L, 4) != 0 else { throw LuaError("tables nested too deep to copy") }
         lua_pushnil(L)
         while lua_next(L, t) != 0 {
             defer { pop() }

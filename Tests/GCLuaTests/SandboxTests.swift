@@ -24,6 +24,23 @@ struct SandboxTests {
         #expect(out == ["2", "2", "true", "ok"])
     }
 
+    /// A result nested to the limit, with a table as key and value at every level, is copied
+    /// with stack room asked for at each level (it was assumed: about 64 slots where Lua
+    /// promises 20; AddressSanitizer watches this test).
+    @Test func deepResultsAreCopiedWithRoomAskedFor() throws {
+        let out = try lua.evaluate("""
+            local code = "local t = {} local c = t for i = 1, 15 do local k = {i} c[k] = {} c.next = c[k] c = c[k] end return t"
+            local t = gc.sandbox(code, {dir = dir .. '/deep'})
+            local d, keys = 0, 0
+            while t.next do
+              for k in pairs(t) do if type(k) == "table" then keys = keys + k[1] end end
+              d = d + 1; t = t.next
+            end
+            return d, keys
+            """)
+        #expect(out == ["15", "120"])
+    }
+
     @Test(arguments: [
         ("return print", "a function cannot leave the sandbox"),
         ("local t = {}; t.t = t; return t", "nested deeper"),
