@@ -83,12 +83,12 @@ struct ContrastRequest {
         }
     }
 
-    /// Resolved values as tokens (each in 0..2^31-1).
+    /// Resolved values as tokens (a negative one is refused by `LogitContrast`, the one home
+    /// of that rule; here only what an Int32 cannot hold).
     static func tokens(_ v: IntegerValues, _ what: String) throws -> LogitContrast.Tokens {
         func token(_ n: Int) throws -> Int32 {
-            guard n >= 0 else { throw GCError("\(what): token \(n) is negative") }
-            guard n <= Int(Int32.max) else { throw GCError("\(what): token \(n) is out of range") }
-            return Int32(n)
+            guard let t = Int32(exactly: n) else { throw GCError("\(what): token \(n) is out of range") }
+            return t
         }
         switch v {
         case .number(let n): return .every(try token(n))
